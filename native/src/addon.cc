@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+// Registration only: each concern exports its own functions and classes.
+#include <napi.h>
+
+#include "decode/decode_binding.h"
+#include "portable/pipeline_wrap.h"
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  owl::InitDecodeBinding(env, exports);
+  owl::PipelineWrap::Init(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(owl_stream, Init)
