@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+// How owl-stream talks to Redis, shared by the publisher and the viewer: the stream entry layout,
+// reconnect backoff, and connection errors turned into messages that say what to check.
+
+/** Field of each stream entry that holds the payload (mmj_utils' field; DeepStream's `payloadkey` default). */
+export const PAYLOAD_FIELD = 'metadata';
+
+/** The payload of a stream entry given as XRANGE/XREAD return its fields (`[name, value, name, value, …]`). */
+export function entryPayload(fields: readonly string[]): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === PAYLOAD_FIELD) return fields[i + 1];
+  }
+  return undefined;
+}
+
+/** First reconnect delay; it doubles per failed attempt. */
+export const RECONNECT_MIN_MS = 100;
+/** Cap of the reconnect delay, so a returning Redis is found within this time. */
+export const RECONNECT_MAX_MS = 5000;
+/** How long a TCP connect may take before it counts as failed. */
+export const CONNECT_TIMEOUT_MS = 3000;
+
+/**
+ * ioredis `retryStrategy`: 100 ms, 200 ms, 400 ms, … capped at 5 s; never gives up.
+ * @param attempt 1 for the first retry.
+ */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(RECONNECT_MIN_MS * 2 ** Math.max(0, attempt - 1), RECONNECT_MAX_MS);
+}
+
+/**
+ * Turns a connection error into one sentence that names `host:port` and what to check.
+ * @example describeRedisError(err, 'localhost', 6379)
+ * // "Redis at localhost:6379 refused the connection (ECONNREFUSED): check that redis-server runs there
+ * //  and that the Redis host and port (--redis_host, --redis_port) are right"
+ */
+export function describeRedisError(err: Error, host: string, port: number): string {
+  const target = `${host}:${port}`;
+  const check = 'check that redis-server runs there and that the Redis host and port (--redis_host, --redis_port) are right';
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ECONNREFUSED':
+      return `Redis at ${target} refused the connection (ECONNREFUSED): ${check}`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `Redis host '${host}' cannot be resolved (${(err as NodeJS.ErrnoException).code}): check --redis_host`;
+    case 'ETIMEDOUT':
+      return `Redis at ${target} did not answer within ${CONNECT_TIMEOUT_MS} ms (ETIMEDOUT): ${check}, and that no firewall is in the way`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return `Redis at ${target} dropped the connection (${(err as NodeJS.ErrnoException).code})`;
+    default:
+      return `Redis at ${target}: ${err.message}`;
+  }
+}

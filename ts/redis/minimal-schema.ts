@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: Apache-2.0
+// Metropolis Minimal Schema: the JSON one processed frame becomes on the Redis stream, and its reader.
+// The writer matches DeepStream nvmsgconv's minimal payload (ids as JSON strings) or, on request,
+// mmj_utils' SchemaGenerator (ids as JSON numbers). The reader accepts both, plus DeepStream's optional
+// `|#|…|confidence` tails and its 64-bit untracked object id.
+
+/** The `version` every payload carries. */
+export const MINIMAL_SCHEMA_VERSION = '4.0';
+
+/**
+ * JSON type of the payload's `id` and `sensorId`: `'string'` like DeepStream's nvmsgconv,
+ * `'number'` like mmj_utils' SchemaGenerator.
+ */
+export type IdFormat = 'string' | 'number';
+
+/** One detection of a frame, in source-frame pixels. */
+export interface Detection {
+  /** The prompt text that matched; must not contain `|`, the schema's field separator. */
+  label: string;
+  /** `[left, top, right, bottom]` in source-frame pixels. */
+  box: readonly [number, number, number, number];
+}
+
+/** What the metadata output needs to know about one processed frame. */
+export interface FrameMetadata {
+  /** Frame number; becomes the payload's `id`. A non-negative safe integer. */
+  frameId: number;
+  /** When the frame was captured or processed; emitted as UTC ISO 8601 with milliseconds. */
+  timestamp: Date;
+  /** Camera / stream name; becomes `sensorId`. */
+  sensorId: string;
+  objects: readonly Detection[];
+}
+
+/** How {@link buildMinimalSchema} writes ids. */
+export interface MinimalSchemaOptions {
+  /** @default 'string' */
+  idFormat?: IdFormat;
+  /** Returns the id of the next object (a per-run counter until a tracker exists). */
+  nextObjectId: () => number;
+}
+
+/** One object of a parsed payload. Coordinates are numbers; ids stay strings (64-bit ids exceed JS numbers). */
+export interface MinimalSchemaObject {
+  /** Tracking id as written, e.g. `"7"` or DeepStream's untracked `"18446744073709551615"`. */
+  id: string;
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+  label: string;
+  /** DeepStream's fields between `#` and the confidence (classifier results, vehicle/person attributes); often empty strings. */
+  attributes: string[];
+  /** DeepStream's trailing confidence, when the payload has one. */
+  confidence?: number;
+}
+
+/** A parsed payload; `id` and `sensorId` are strings whichever JSON type they had. */
+export interface MinimalSchemaMessage {
+  version: string;
+  id: string;
+  /** The `@timestamp` string as written. */
+  timestamp: string;
+  sensorId: string;
+  objects: MinimalSchemaObject[];
+}
+
+/** A payload or frame that does not fit the Minimal Schema; the message names the field and the value. */
+export class MinimalSchemaError extends Error {
+  override name = 'MinimalSchemaError';
+}
+
+/** Returns a per-run object id counter: 0, 1, 2, … */
+export function createObjectIdCounter(): () => number {
+  let next = 0;
+  return () => next++;
+}
+
+/**
+ * Formats a pixel coordinate for the payload: rounded to 2 decimals (half up, on hundredths), shortest
+ * decimal form without trailing zeros (`120.5`, `33`, `410.25`), `-0` written as `0`.
+ * Two decimals are far below a pixel yet keep the payload short and stable across platforms.
+ */
+export function formatCoordinate(value: number): string {
+  const rounded = Math.round(value * 100) / 100;
+  return Object.is(rounded, -0) ? '0' : String(rounded);
+}
+
+/**
+ * Builds the payload JSON of one frame, keys in the order `version`, `id`, `@timestamp`, `sensorId`, `objects`,
+ * each object as `id|left|top|right|bottom|label`. The output is compact JSON (no spaces).
+ * @throws {MinimalSchemaError} when the frame id, timestamp, a box or a label cannot be written.
+ */
+export function buildMinimalSchema(frame: FrameMetadata, options: MinimalSchemaOptions): string {
+  const idFormat = options.idFormat ?? 'string';
+  if (!Number.isSafeInteger(frame.frameId) || frame.frameId < 0) {
+    throw new MinimalSchemaError(`Expected a non-negative integer for frameId but received ${describe(frame.frameId)}`);
+  }
+  if (!(frame.timestamp instanceof Date) || Number.isNaN(frame.timestamp.getTime())) {
+    throw new MinimalSchemaError(`Expected a valid Date for timestamp but received ${describe(frame.timestamp)}`);
+  }
+  if (typeof frame.sensorId !== 'string') {
+    throw new MinimalSchemaError(`Expected a string for sensorId but received ${describe(frame.sensorId)}`);
+  }
+  frame.objects.forEach(checkDetection);
+  return JSON.stringify({
+    version: MINIMAL_SCHEMA_VERSION,
+    id: idFormat === 'number' ? frame.frameId : String(frame.frameId),
+    '@timestamp': frame.timestamp.toISOString(),
+    sensorId: idFormat === 'number' ? sensorIdAsNumber(frame.sensorId) : frame.sensorId,
+    objects: frame.objects.map(({ label, box }) =>
+      [String(options.nextObjectId()), ...box.map(formatCoordinate), label].join('|')),
+  });
+}
+
+/**
+ * Parses a payload written by owl-stream, DeepStream's nvmsgconv (minimal) or mmj_utils' SchemaGenerator.
+ * Accepts `id`/`sensorId` as strings or numbers, extra top-level keys (`masks`, `customMessage`), and object
+ * strings with DeepStream's `|#|…` tail, whose last field is taken as the confidence when it is a number.
+ * @throws {MinimalSchemaError} naming the first malformed field.
+ */
+export function parseMinimalSchema(json: string): MinimalSchemaMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    throw new MinimalSchemaError(`Expected JSON for the metadata but received ${describe(json)} (${(err as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new MinimalSchemaError(`Expected a JSON object for the metadata but received ${describe(value)}`);
+  }
+  const payload = value as Record<string, unknown>;
+  const { version, '@timestamp': timestamp, objects } = payload;
+  if (typeof version !== 'string') {
+    throw new MinimalSchemaError(`Expected a string for version but received ${describe(version)}`);
+  }
+  if (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp))) {
+    throw new MinimalSchemaError(`Expected an ISO 8601 timestamp for @timestamp but received ${describe(timestamp)}`);
+  }
+  if (!Array.isArray(objects)) {
+    throw new MinimalSchemaError(`Expected an array for objects but received ${describe(objects)}`);
+  }
+  return {
+    version,
+    id: parseId(payload.id, 'id'),
+    timestamp,
+    sensorId: parseId(payload.sensorId, 'sensorId'),
+    objects: objects.map((entry: unknown, i) => parseObject(entry, `objects[${i}]`)),
+  };
+}
+
+const OBJECT_FIELDS = 'id|left|top|right|bottom|label';
+const COORDINATE_NAMES = ['left', 'top', 'right', 'bottom'] as const;
+const OBJECT_ID = /^-?\d+$/;
+
+function checkDetection({ label, box }: Detection, i: number): void {
+  if (typeof label !== 'string' || label.includes('|')) {
+    throw new MinimalSchemaError(`Expected a label without '|' for objects[${i}].label but received ${describe(label)}`);
+  }
+  if (!Array.isArray(box) || box.length !== 4 || !box.every(Number.isFinite)) {
+    throw new MinimalSchemaError(`Expected 4 finite numbers for objects[${i}].box but received ${describe(box)}`);
+  }
+}
+
+// mmj_utils writes numbers; a sensor name that is not a plain integer can only stay a string.
+function sensorIdAsNumber(sensorId: string): number | string {
+  const n = Number(sensorId);
+  return /^(0|[1-9]\d*)$/.test(sensorId) && Number.isSafeInteger(n) ? n : sensorId;
+}
+
+function parseId(value: unknown, field: string): string {
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new MinimalSchemaError(`Expected a non-empty string or a number for ${field} but received ${describe(value)}`);
+}
+
+function parseObject(entry: unknown, where: string): MinimalSchemaObject {
+  if (typeof entry !== 'string') {
+    throw new MinimalSchemaError(`Expected a string for ${where} but received ${describe(entry)}`);
+  }
+  const fields = entry.split('|');
+  if (fields.length < 6) {
+    throw new MinimalSchemaError(
+      `Expected ${OBJECT_FIELDS} for ${where} but received ${describe(entry)} (${fields.length} fields)`);
+  }
+  const [id, , , , , label, marker, ...tail] = fields;
+  if (!OBJECT_ID.test(id)) {
+    throw new MinimalSchemaError(`Expected an integer id for ${where} but received ${describe(id)}`);
+  }
+  if (marker !== undefined && marker !== '#') {
+    throw new MinimalSchemaError(
+      `Expected '#' after the label of ${where} (labels cannot contain '|') but received ${describe(entry)}`);
+  }
+  const [left, top, right, bottom] = COORDINATE_NAMES.map((name, k) => {
+    const text = fields[k + 1];
+    const n = text.trim() === '' ? NaN : Number(text);
+    if (!Number.isFinite(n)) {
+      throw new MinimalSchemaError(`Expected a number for ${where}.${name} but received ${describe(text)}`);
+    }
+    return n;
+  });
+  const last = tail.at(-1);
+  const confidence = last !== undefined && last.trim() !== '' ? Number(last) : NaN;
+  const object: MinimalSchemaObject = {
+    id, left, top, right, bottom, label,
+    attributes: Number.isFinite(confidence) ? tail.slice(0, -1) : tail,
+  };
+  if (Number.isFinite(confidence)) object.confidence = confidence;
+  return object;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  const text = value instanceof Date ? `Date(${value.getTime()})`
+    : typeof value === 'bigint' ? `${value}n` : JSON.stringify(value) ?? String(value);
+  const shown = text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  return typeof value === 'object' && value !== null ? shown : `${shown} (${typeof value})`;
+}
