@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+// A STAND-IN ControlService for the REST API tests: in-memory state instead of the supervisor, pipeline and
+// model (those are tested by their own suites). It checks that the API only ever hands it valid prompts.
+import assert from 'node:assert/strict';
+import type {
+  ControlService, FrameDetections, MetricsSnapshot, ServiceStatus, StreamInfo,
+} from '../../ts/api/service';
+import { LatencyHistogram } from '../../ts/api/histogram';
+import { defaultConfig, type OwlConfig } from '../../ts/config/schema';
+import type { PromptSet } from '../../ts/model/prompts';
+
+/** The stand-in; tests change its public fields to script states. */
+export class StandInControlService implements ControlService {
+  prompts: PromptSet = { objects: ['a person'], thresholds: [0.1] };
+  config: OwlConfig = { ...defaultConfig(), input: { ...defaultConfig().input, uri: 'rtsp://admin:pw@cam:554/live/front' } };
+  state: ServiceStatus = {
+    engine: 'portable',
+    model: { loaded: true, error: null },
+    redis: { state: 'ready', error: null },
+    streams: [{ id: 'front', state: 'playing', reason: 'first frame', since: '2025-01-01T00:00:00.000Z' }],
+    startedAt: '2025-01-01T00:00:00.000Z',
+  };
+  latency = new LatencyHistogram([0.1, 0.5, 1]);
+  promptChanges = 0;
+  /** When set, setPrompts rejects with it. */
+  failWith: Error | null = null;
+
+  constructor() {
+    for (const seconds of [0.05, 0.3, 0.3, 2]) this.latency.observe(seconds);
+  }
+
+  getPrompts(): PromptSet {
+    return structuredClone(this.prompts);
+  }
+
+  async setPrompts(objects: string[], thresholds: number[]): Promise<PromptSet> {
+    // The API must validate before calling: anything else here is an API bug.
+    assert.ok(objects.length > 0 && objects.length === thresholds.length, 'API passed unchecked prompts');
+    assert.ok(objects.every((o) => typeof o === 'string' && o.trim() === o && o !== '' && !o.includes('|')));
+    assert.ok(thresholds.every((t) => typeof t === 'number' && t >= 0 && t <= 1));
+    if (this.failWith !== null) throw this.failWith;
+    this.prompts = { objects: [...objects], thresholds: [...thresholds] };
+    this.promptChanges++;
+    return this.getPrompts();
+  }
+
+  status(): ServiceStatus {
+    return structuredClone(this.state);
+  }
+
+  metrics(): MetricsSnapshot {
+    return {
+      streams: [{ streamId: 'front', framesIn: 300, framesOut: 299, framesToModel: 30, framesDropped: 270, reconnects: 1 }],
+      inferences: 30,
+      inferenceErrors: 0,
+      inferenceLatency: this.latency.snapshot(),
+      redis: { written: 29, queueDepth: 1, dropped: 0, errors: 2 },
+      promptChanges: this.promptChanges,
+    };
+  }
+
+  latestDetections(): FrameDetections[] {
+    return [{ streamId: 'front', frameId: 299, timestamp: '2025-01-01T00:00:10.000Z', width: 1280, height: 720,
+      objects: [{ id: 7, label: 'a person', score: 0.42, left: 10, top: 20, right: 110, bottom: 320 }] }];
+  }
+
+  streams(): StreamInfo[] {
+    return [{ id: 'front', name: 'front', sensorType: 'camera', location: '',
+      input: { kind: 'rtsp', uri: this.config.input.uri, playingUrl: this.config.input.uri, vst: null },
+      outputUrl: 'rtsp://0.0.0.0:6000/out' }];
+  }
+
+  effectiveConfig(): OwlConfig {
+    return this.config;
+  }
+}

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// The service's metrics as Prometheus families (names follow Prometheus conventions: `_total` counters,
+// seconds for durations, a `stream` label per input).
+import type { Labels, MetricFamily } from './prometheus';
+import { FLOWING_STATES } from './readiness';
+import type { MetricsSnapshot, ServiceStatus, StreamCounters } from './service';
+
+type Samples = { labels?: Labels; value: number }[];
+
+const counter = (name: string, help: string, samples: Samples): MetricFamily =>
+  ({ type: 'counter', name, help, samples });
+const gauge = (name: string, help: string, samples: Samples): MetricFamily =>
+  ({ type: 'gauge', name, help, samples });
+const one = (value: number): Samples => [{ value }];
+const flag = (on: boolean): Samples => one(on ? 1 : 0);
+
+/** Builds the /metrics families from a metrics snapshot and the current status. */
+export function metricFamilies(metrics: MetricsSnapshot, status: ServiceStatus): MetricFamily[] {
+  const perStream = (pick: (s: StreamCounters) => number): Samples =>
+    metrics.streams.map((s) => ({ labels: { stream: s.streamId }, value: pick(s) }));
+  const { redis } = metrics;
+  return [
+    counter('owl_frames_in_total', 'Frames decoded from the input.', perStream((s) => s.framesIn)),
+    counter('owl_frames_out_total', 'Frames encoded to the RTSP output.', perStream((s) => s.framesOut)),
+    counter('owl_frames_to_model_total', 'Frames handed to the model.', perStream((s) => s.framesToModel)),
+    counter('owl_frames_dropped_total', 'Frames the model skipped because it was busy.',
+      perStream((s) => s.framesDropped)),
+    counter('owl_reconnects_total', 'Input reconnections.', perStream((s) => s.reconnects)),
+    gauge('owl_stream_up', '1 while the stream delivers frames, else 0.',
+      status.streams.map((s) => ({ labels: { stream: s.id }, value: FLOWING_STATES.has(s.state) ? 1 : 0 }))),
+    gauge('owl_model_loaded', '1 when the model is loaded, else 0.', flag(status.model.loaded)),
+    counter('owl_inferences_total', 'Frames run through the model.', one(metrics.inferences)),
+    counter('owl_inference_errors_total', 'Model runs that failed.', one(metrics.inferenceErrors)),
+    { type: 'histogram', name: 'owl_inference_latency_seconds',
+      help: 'Model time per frame (image encoder and decode).', samples: [{ value: metrics.inferenceLatency }] },
+    gauge('owl_redis_up', '1 while connected to Redis, else 0.', flag(status.redis.state === 'ready')),
+    counter('owl_redis_messages_written_total', 'Metadata messages appended to the Redis stream.', one(redis.written)),
+    gauge('owl_redis_queue_depth', 'Metadata messages waiting to be written.', one(redis.queueDepth)),
+    counter('owl_redis_messages_dropped_total', 'Metadata messages dropped because the queue was full.',
+      one(redis.dropped)),
+    counter('owl_redis_errors_total', 'Failed Redis writes and connection errors.', one(redis.errors)),
+    counter('owl_prompt_changes_total', 'Prompt changes applied.', one(metrics.promptChanges)),
+  ];
+}

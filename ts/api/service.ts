@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+// What the REST API needs from the running service. The supervisor implements ControlService; the API only
+// reads snapshots and forwards prompt changes, so it can be tested against an in-memory stand-in.
+import type { OwlConfig } from '../config/schema';
+import type { PromptSet } from '../model/prompts';
+
+/**
+ * Lifecycle of one input stream: `discovering` (asking VST for the RTSP URL), then the pipeline's own states,
+ * and `failed` (gave up until restarted, e.g. a file that cannot be decoded). `playing` and `reconnected` both
+ * mean frames are flowing.
+ */
+export type StreamState = 'discovering' | 'connecting' | 'playing' | 'lost' | 'reconnected' | 'stopped' | 'failed';
+
+/** State of one stream, for /ready and /status. */
+export interface StreamStatus {
+  /** Sensor id (also the `stream` label of metrics). */
+  id: string;
+  state: StreamState;
+  /** Why it entered this state (the last transition's reason or error); '' when none. */
+  reason: string;
+  /** When it entered this state, ISO 8601 UTC. */
+  since: string;
+}
+
+/** Redis writer state: `ready` when connected, `connecting`/`reconnecting` while trying, `down` after an error. */
+export type RedisState = 'connecting' | 'ready' | 'reconnecting' | 'down';
+
+/** Overall state, for /ready and /status. */
+export interface ServiceStatus {
+  /** The engine actually running (`auto` resolved). */
+  engine: 'portable' | 'deepstream';
+  model: {
+    loaded: boolean;
+    /** Why the model is not loaded (bad folder, corrupt file, ...), or null. */
+    error: string | null;
+  };
+  redis: {
+    state: RedisState;
+    /** The last connection error, or null. */
+    error: string | null;
+  };
+  streams: StreamStatus[];
+  /** Process start, ISO 8601 UTC. */
+  startedAt: string;
+}
+
+/** Description of one stream, for /streams. */
+export interface StreamInfo {
+  /** Sensor id written into Redis messages. */
+  id: string;
+  /** Human-readable name (the VST stream name, else the sensor id). */
+  name: string;
+  sensorType: string;
+  location: string;
+  input: {
+    kind: 'rtsp' | 'vst' | 'file' | 'test';
+    /** The configured input (the API masks passwords in it). */
+    uri: string;
+    /** The RTSP URL actually played (differs from `uri` for VST); '' until known. */
+    playingUrl: string;
+    /** For a VST input: the chosen stream; null otherwise. */
+    vst: { streamId: string; name: string } | null;
+  };
+  /** RTSP URL of the annotated video, or null when output is off. */
+  outputUrl: string | null;
+}
+
+/** Counters of one stream's pipeline (monotonic since start). */
+export interface StreamCounters {
+  streamId: string;
+  framesIn: number;
+  framesOut: number;
+  /** Frames handed to the model. */
+  framesToModel: number;
+  /** Frames the model skipped because it was busy (the video branch still showed them). */
+  framesDropped: number;
+  reconnects: number;
+}
+
+/** A histogram as counted so far; see ts/api/histogram.ts for a ready-made recorder. */
+export interface HistogramSnapshot {
+  /** Bucket upper bounds, ascending, in seconds. */
+  bounds: number[];
+  /** Observations per bucket (not cumulative): `bounds.length + 1` entries, the last for values above every bound. */
+  counts: number[];
+  /** Sum of all observations, in seconds. */
+  sum: number;
+}
+
+/** Everything /metrics exposes (counters are monotonic since start, gauges are current values). */
+export interface MetricsSnapshot {
+  streams: StreamCounters[];
+  inferences: number;
+  inferenceErrors: number;
+  /** Image-encoder + decode time per frame. */
+  inferenceLatency: HistogramSnapshot;
+  redis: {
+    /** Messages appended to the stream. */
+    written: number;
+    /** Messages waiting to be written (gauge). */
+    queueDepth: number;
+    /** Messages dropped because the queue was full. */
+    dropped: number;
+    /** Failed writes and connection errors. */
+    errors: number;
+  };
+  /** Successful prompt changes. */
+  promptChanges: number;
+}
+
+/** One detection, in source-frame pixels. */
+export interface DetectedObject {
+  /** Object id as written to Redis. */
+  id: number;
+  label: string;
+  score: number;
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+/** The newest processed frame of one stream. */
+export interface FrameDetections {
+  streamId: string;
+  frameId: number;
+  /** ISO 8601 UTC with milliseconds, as in the Redis message. */
+  timestamp: string;
+  width: number;
+  height: number;
+  objects: DetectedObject[];
+}
+
+/** The running service as the REST API sees it. Implemented by the supervisor. */
+export interface ControlService {
+  /** The prompts in force. */
+  getPrompts(): PromptSet;
+  /**
+   * Replaces the prompts (already validated by the API against the configured limits) and resolves with the
+   * prompts now in force once the new text embeddings are in use.
+   * @throws {PromptError} (rejects) when the service refuses the list; the API answers 400 with its code.
+   * @throws {ApiError} (rejects) for another answer, e.g. 503 while the text encoder is not loaded; any other
+   *   rejection answers 500 and is logged.
+   */
+  setPrompts(objects: string[], thresholds: number[]): Promise<PromptSet>;
+  status(): ServiceStatus;
+  metrics(): MetricsSnapshot;
+  /** The newest detections of each stream that has processed a frame. */
+  latestDetections(): FrameDetections[];
+  streams(): StreamInfo[];
+  /** The configuration in force, as is: the API masks the token and URL passwords before sending it. */
+  effectiveConfig(): OwlConfig;
+}

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+// Secrets never leave the process: the API token and passwords inside URLs (rtsp://user:pass@cam) are
+// masked wherever the config is shown (GET /config, logs).
+import type { OwlConfig } from './schema';
+
+/** What replaces a secret. */
+export const REDACTED = '***';
+
+/** A URL with its password (and the user name's presence kept) masked; other text unchanged. */
+export function redactUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return value;
+  }
+  if (url.password === '') return value;
+  url.password = REDACTED;
+  return url.toString();
+}
+
+/** A deep copy of the config with the API token and URL passwords masked. */
+export function redactConfig(config: OwlConfig): OwlConfig {
+  const copy = structuredClone(config);
+  if (copy.api.token !== '') copy.api.token = REDACTED;
+  copy.input.uri = redactUrl(copy.input.uri);
+  copy.output.url = redactUrl(copy.output.url);
+  return copy;
+}
