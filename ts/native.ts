@@ -45,25 +45,28 @@ export interface NativePromptSet {
 }
 
 export interface NativeDecodeOptions {
-  /** Square model input side in pixels (768 for base-patch32). */
-  inputSize: number;
   /** Source frame size: boxes are mapped back through the centred square padding (pad_square). */
   frameWidth: number;
   frameHeight: number;
   /** Class-wise NMS IoU threshold; 0 turns NMS off. */
   nmsIou: number;
-  /** Cap on detections per frame (highest scores kept). */
+  /** Cap on detections per frame (highest scores kept); >= 1. */
   maxDetections: number;
 }
 
 export interface NativeBinding {
-  /** [sync] Full decode of one frame. Throws TypeError/RangeError naming the bad field on wrong shapes. */
+  /**
+   * [sync] Full decode of one frame: detections sorted by score, highest first. Reads the typed arrays in
+   * place. Throws TypeError (wrong JS type) or RangeError (bad shape or value), naming the field:
+   * "Expected <what> for <field> but received <value>".
+   */
   decode(image: NativeImageOutputs, prompts: NativePromptSet, options: NativeDecodeOptions): NativeDecodeResult;
   /** [sync] logits [P*Q] = (normalised class embeds · normalised text embeds + shift) * scale (for parity tests). */
   computeLogits(image: NativeImageOutputs, prompts: NativePromptSet): Float32Array;
   /**
    * [sync] RGB bytes (width*height*3, already scaled so max(width,height) == inputSize) to the model's
-   * [1,3,S,S] float tensor: centred in the square, padding = mean colour (zero after normalisation).
+   * [1,3,S,S] float tensor: centred in the square, padding = mean colour (zero after normalisation),
+   * values (x/255 - mean) / std. The result owns a plain (transferable) ArrayBuffer.
    */
   preprocess(rgb: Uint8Array, width: number, height: number, inputSize: number,
     mean: [number, number, number], std: [number, number, number]): Float32Array;
@@ -71,6 +74,14 @@ export interface NativeBinding {
   RtspServer: new (options: NativeRtspServerOptions) => NativeRtspServer;
   Pipeline: new (options: NativePipelineOptions, onEvent: (event: NativePipelineEvent) => void,
     onFrame: (frame: NativeFrame) => void) => NativePipeline;
+
+  /** Whether this build has the DeepStream engine (the SDK was found when the addon was built). */
+  deepstreamAvailable: boolean;
+  /** Where the build looked for the DeepStream SDK (DEEPSTREAM_DIR), for error messages. */
+  deepstreamDir: string;
+  /** The DeepStream engine: present only when `deepstreamAvailable`. */
+  DeepStreamPipeline?: new (options: NativeDeepStreamOptions, onEvent: (event: NativePipelineEvent) => void,
+    onFrame: (frame: NativeDeepStreamFrame) => void) => NativeDeepStreamPipeline;
 }
 
 export interface NativeRtspServerOptions {
@@ -127,8 +138,10 @@ export interface NativePipelineOptions {
   };
   overlay: {
     lineWidth: number;
+    /** Label text height in output pixels; 0 draws no labels. */
     fontSize: number;
-    showScores: boolean;
+    /** Box colours [r, g, b] 0-255 (ts/pipeline/palette.ts); box `color` i uses palette[i % length]. */
+    palette: [number, number, number][];
   };
 }
 
@@ -154,7 +167,7 @@ export interface NativeOverlayBox {
   x1: number;
   y1: number;
   text: string;
-  /** Colour index (prompt index); the palette is the native side's. */
+  /** Colour index (prompt index) into overlay.palette, modulo its length. */
   color: number;
 }
 
@@ -178,7 +191,47 @@ export interface NativePipeline {
   stop(): void;
 }
 
-const addonPath = process.env.OWL_NATIVE_ADDON
+export interface NativeDeepStreamOptions {
+  /**
+   * The whole pipeline as a gst-launch description (ts/deepstream/pipeline-description.ts): nvinfer named
+   * "infer", nvstreammux "mux", the encoder (if any) "enc"; errors of "infer", "enc", "msgconv" and
+   * "broker" are also reported as error events.
+   */
+  description: string;
+  /** null: headless. Otherwise the description ends in a udpsink that `launch` (udpsrc name=pay0) reads. */
+  output: { server: NativeRtspServer; mount: string; launch: string } | null;
+  /** Rebuild on error or stall, with exponential backoff (as NativePipelineOptions.reconnect). */
+  reconnect: { initialDelayMs: number; maxDelayMs: number; stallTimeoutMs: number };
+  /** The bbox parser's decode options (thresholds come with the prompts). */
+  decode: { nmsIou: number; maxDetections: number };
+}
+
+/** Detections of one frame after nvinfer, in source-frame pixels; flat arrays as NativeDecodeResult. */
+export interface NativeDeepStreamFrame {
+  frameId: number;
+  width: number;
+  height: number;
+  labels: Int32Array;
+  scores: Float32Array;
+  /** [N*4] x0, y0, x1, y1 */
+  boxes: Float32Array;
+}
+
+export interface NativeDeepStreamPipeline {
+  /** [sync] Builds and starts; throws with context (missing element or plugin, bad config file...). */
+  start(): void;
+  /**
+   * [sync] New prompts for the bbox parser (from the next frame) and the labels the relabel probe writes
+   * into obj_label / display_text. labels.length must equal prompts.numQueries; 0 prompts clears.
+   */
+  setPrompts(prompts: NativePromptSet, labels: string[]): void;
+  stats(): NativePipelineStats;
+  /** [sync] Stops and joins; idempotent. */
+  stop(): void;
+}
+
+/** The addon file this process loads (native/build/Release/owl_stream.node unless OWL_NATIVE_ADDON). */
+export const addonPath = process.env.OWL_NATIVE_ADDON
   ?? path.resolve(__dirname, '..', '..', 'native', 'build', 'Release', 'owl_stream.node');
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
