@@ -19,6 +19,8 @@ export interface Detection {
   label: string;
   /** `[left, top, right, bottom]` in source-frame pixels. */
   box: readonly [number, number, number, number];
+  /** Object id; when absent the next value of `nextObjectId` (so callers that show ids elsewhere can match). */
+  id?: number;
 }
 
 /** What the metadata output needs to know about one processed frame. */
@@ -108,8 +110,8 @@ export function buildMinimalSchema(frame: FrameMetadata, options: MinimalSchemaO
     id: idFormat === 'number' ? frame.frameId : String(frame.frameId),
     '@timestamp': frame.timestamp.toISOString(),
     sensorId: idFormat === 'number' ? sensorIdAsNumber(frame.sensorId) : frame.sensorId,
-    objects: frame.objects.map(({ label, box }) =>
-      [String(options.nextObjectId()), ...box.map(formatCoordinate), label].join('|')),
+    objects: frame.objects.map(({ label, box, id }) =>
+      [String(id ?? options.nextObjectId()), ...box.map(formatCoordinate), label].join('|')),
   });
 }
 
