@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// A STAND-IN ControlService for the REST API tests: in-memory state instead of the supervisor, pipeline and
-// model (those are tested by their own suites). It checks that the API only ever hands it valid prompts.
+// A STAND-IN ControlService for the REST API and web page tests: in-memory state instead of the supervisor,
+// pipeline and model (those are tested by their own suites). It checks that the API only ever hands it valid
+// prompts, reports one detection per prompt, and serves real JPEGs (test/helpers/test-jpegs.ts) as frames.
 import assert from 'node:assert/strict';
 import type {
   ControlService, FrameDetections, MetricsSnapshot, ServiceStatus, StreamInfo,
@@ -24,6 +25,13 @@ export class StandInControlService implements ControlService {
   promptChanges = 0;
   /** When set, setPrompts rejects with it. */
   failWith: Error | null = null;
+  /** Annotated frames snapshot() hands out in turn, so consecutive snapshots differ; none: no frame yet. */
+  frames: Buffer[] = [];
+  /** How many times snapshot() was called (the MJPEG stream polls it while a viewer watches). */
+  snapshotCalls = 0;
+  /** Input frames per second the counters advance by (the model runs on every tenth); 0 keeps them fixed. */
+  frameRate = 0;
+  readonly #createdAt = performance.now();
 
   constructor() {
     for (const seconds of [0.05, 0.3, 0.3, 2]) this.latency.observe(seconds);
@@ -49,11 +57,18 @@ export class StandInControlService implements ControlService {
   }
 
   metrics(): MetricsSnapshot {
+    const frames = Math.floor(this.frameRate * (performance.now() - this.#createdAt) / 1000);
+    const runs = Math.floor(frames / 10);
+    // Each extra run took 0.3 s, which falls in the (0.1, 0.5] bucket.
+    const latency = this.latency.snapshot();
+    latency.counts[1] += runs;
+    latency.sum += runs * 0.3;
     return {
-      streams: [{ streamId: 'front', framesIn: 300, framesOut: 299, framesToModel: 30, framesDropped: 270, reconnects: 1 }],
-      inferences: 30,
+      streams: [{ streamId: 'front', framesIn: 300 + frames, framesOut: 299 + frames, framesToModel: 30 + runs,
+        framesDropped: 270 + frames - runs, reconnects: 1 }],
+      inferences: 30 + runs,
       inferenceErrors: 0,
-      inferenceLatency: this.latency.snapshot(),
+      inferenceLatency: latency,
       redis: { written: 29, queueDepth: 1, dropped: 0, errors: 2 },
       promptChanges: this.promptChanges,
     };
@@ -61,13 +76,19 @@ export class StandInControlService implements ControlService {
 
   latestDetections(): FrameDetections[] {
     return [{ streamId: 'front', frameId: 299, timestamp: '2025-01-01T00:00:10.000Z', width: 1280, height: 720,
-      objects: [{ id: 7, label: 'a person', score: 0.42, left: 10, top: 20, right: 110, bottom: 320 }] }];
+      objects: this.prompts.objects.map((label, i) => ({ id: 7 + i, label, score: 0.42, left: 10 + 200 * i, top: 20,
+        right: 110 + 200 * i, bottom: 320 })) }];
   }
 
   streams(): StreamInfo[] {
     return [{ id: 'front', name: 'front', sensorType: 'camera', location: '',
       input: { kind: 'rtsp', uri: this.config.input.uri, playingUrl: this.config.input.uri, vst: null },
       outputUrl: 'rtsp://0.0.0.0:6000/out' }];
+  }
+
+  snapshot(): Buffer | null {
+    const call = this.snapshotCalls++;
+    return this.frames.length === 0 ? null : this.frames[call % this.frames.length];
   }
 
   effectiveConfig(): OwlConfig {

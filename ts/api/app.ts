@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The REST API: error middleware first, then the bearer check, then the routes. Every answer is JSON
-// (but /metrics), every failure `{error: {code, message}}`; nothing a client sends can take the service down.
+// The REST API: error middleware first, then the bearer check, then the routes. Every answer is JSON (but
+// /metrics, the video and the web page), every failure `{error: {code, message}}`; nothing a client sends can
+// take the service down.
 import Router from '@koa/router';
 import createDebug from 'debug';
 import Koa, { type Context, type Next } from 'koa';
@@ -8,16 +9,18 @@ import type { OwlConfig } from '../config/schema';
 import { PromptError, type PromptLimits } from '../model/prompts';
 import { bearerAuth } from './auth';
 import { ApiError, errorBody } from './errors';
+import { addPageRoutes } from './page-routes';
 import { addPromptRoutes } from './prompt-routes';
 import { ApiServer } from './server';
 import type { ControlService } from './service';
 import { addStatusRoutes } from './status-routes';
+import { addVideoRoutes } from './video-routes';
 
 const log = createDebug('owl-stream:api');
 
 /** How the API is set up. */
 export interface ApiOptions {
-  /** Bearer token required on every route but /health; '' turns authentication off. */
+  /** Bearer token required on every route but /health and the web page; '' turns authentication off. */
   token: string;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
@@ -43,6 +46,8 @@ export function createApi(service: ControlService, options: ApiOptions): ApiServ
   const router = new Router();
   addPromptRoutes(router, service, options.promptLimits, options.maxBodyBytes);
   addStatusRoutes(router, service);
+  addVideoRoutes(router, service);
+  addPageRoutes(router);
   const routes = router.stack.flatMap((layer) =>
     layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path}`));
 

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// Bearer-token check for every route but /health (liveness probes carry no credentials).
+// Bearer-token check for every route but /health (liveness probes carry no credentials) and the web page's
+// static files (they hold no data; the page asks for the token and sends it with each data request).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { ApiError } from './errors';
 
-// Matches /health the way the router does (case-insensitive, optional trailing slash).
-const PUBLIC_PATH = /^\/health\/?$/i;
+// Matched the way the router matches (case-insensitive, optional trailing slash): /health, the page at / and
+// its files under /page/.
+const PUBLIC_PATH = /^\/(?:health\/?|page\/[\w.-]+)?$/i;
+// An <img> cannot send headers: the two image routes also take the token as `?token=`.
+const IMAGE_PATH = /^\/(?:video\.mjpeg|snapshot\.jpg)\/?$/i;
 
 /**
- * Middleware requiring `Authorization: Bearer <token>`; a no-op when `token` is empty.
+ * Middleware requiring `Authorization: Bearer <token>` (or, on /video.mjpeg and /snapshot.jpg only, a
+ * `?token=<token>` query parameter); a no-op when `token` is empty.
  * @throws {ApiError} 401 `unauthorized` (with `WWW-Authenticate: Bearer`).
  */
 export function bearerAuth(token: string): Middleware {
@@ -16,18 +21,30 @@ export function bearerAuth(token: string): Middleware {
   const expected = digest(token);
   return async (ctx, next) => {
     if (PUBLIC_PATH.test(ctx.path)) return next();
-    const match = /^Bearer +(\S+) *$/i.exec(ctx.get('Authorization'));
-    if (match === null) {
+    const presented = presentedToken(ctx);
+    if (presented === null) {
       ctx.set('WWW-Authenticate', 'Bearer realm="owl-stream"');
-      throw new ApiError(401, 'unauthorized', 'missing "Authorization: Bearer <token>" header');
+      throw new ApiError(401, 'unauthorized', IMAGE_PATH.test(ctx.path)
+        ? 'missing "Authorization: Bearer <token>" header or "token" query parameter'
+        : 'missing "Authorization: Bearer <token>" header');
     }
     // Comparing fixed-length digests takes the same time whatever the token's length or content.
-    if (!timingSafeEqual(digest(match[1]), expected)) {
+    if (!timingSafeEqual(digest(presented), expected)) {
       ctx.set('WWW-Authenticate', 'Bearer realm="owl-stream", error="invalid_token"');
       throw new ApiError(401, 'unauthorized', 'invalid bearer token');
     }
     return next();
   };
+}
+
+/** The token the request carries, or null when it carries none the route accepts. */
+function presentedToken(ctx: Context): string | null {
+  const header = ctx.get('Authorization');
+  if (header === '' && IMAGE_PATH.test(ctx.path)) {
+    const query = ctx.query.token;
+    return typeof query === 'string' && query !== '' ? query : null;
+  }
+  return /^Bearer +(\S+) *$/i.exec(header)?.[1] ?? null;
 }
 
 function digest(value: string): Buffer {

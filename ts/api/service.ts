@@ -148,6 +148,12 @@ export interface ControlService {
   /** The newest detections of each stream that has processed a frame. */
   latestDetections(): FrameDetections[];
   streams(): StreamInfo[];
+  /**
+   * The newest annotated frame (boxes drawn) of the first stream as a complete JPEG, or null before the first
+   * one. Called up to 10 times a second per viewer: return the frame the video branch already encoded, not a
+   * fresh encode. The API never modifies the buffer.
+   */
+  snapshot(): Buffer | null;
   /** The configuration in force, as is: the API masks the token and URL passwords before sending it. */
   effectiveConfig(): OwlConfig;
 }

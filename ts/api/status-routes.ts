@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// Read-only routes: liveness, readiness, status, Prometheus metrics, detections, streams, config.
+// Read-only routes: liveness, readiness, status, rates, Prometheus metrics, detections, streams, config.
 import type Router from '@koa/router';
 import { redactConfig, redactUrl } from '../config/redact';
 import { metricFamilies } from './metrics-exposition';
 import { formatMetrics, PROMETHEUS_CONTENT_TYPE } from './prometheus';
+import { RateMeter } from './rates';
 import { readiness } from './readiness';
 import type { ControlService } from './service';
 
-/** Adds /health, /ready, /status, /metrics, /detections, /streams and /config. */
+/** Adds /health, /ready, /status, /rates, /metrics, /detections, /streams and /config. */
 export function addStatusRoutes(router: Router, service: ControlService): void {
   // Liveness: answering at all is the proof; nothing the pipeline does can make it fail.
   router.get('/health', (ctx) => {
@@ -23,6 +24,11 @@ export function addStatusRoutes(router: Router, service: ControlService): void {
 
   router.get('/status', (ctx) => {
     ctx.body = service.status();
+  });
+
+  const meter = new RateMeter();
+  router.get('/rates', (ctx) => {
+    ctx.body = meter.rates(service.metrics());
   });
 
   router.get('/metrics', (ctx) => {
