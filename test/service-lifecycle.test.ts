@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: Apache-2.0
+// The service process's lifecycle from outside: stop signals, SIGHUP reload without dropping the output,
+// and bad input that must leave the rest running (or stop at once with a message that says what to fix).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+
+import { RtspWatcher } from './helpers/rtsp-reader';
+import { ServiceProcess, TINY_MODEL } from './helpers/service-process';
+
+// Small frames keep these tests light; the rate checks live in service-e2e.
+const SMALL = { OWL_INPUT_TEST_WIDTH: '320', OWL_INPUT_TEST_HEIGHT: '240' };
+const MAIN = path.resolve(__dirname, '..', 'ts', 'cli', 'main.js');
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  test(`${signal} stops the service cleanly: exit 0 within 2 s`, async () => {
+    const service = await ServiceProcess.start({ args: ['test:', '--model', TINY_MODEL], env: SMALL });
+    try {
+      await service.waitFor(async () => (await service.get('/ready')).status === 200, 'ready');
+      const { code, ms } = await service.signal(signal);
+      assert.equal(code, 0, service.log);
+      assert.ok(ms < 2000, `stopped in ${ms.toFixed(0)} ms`);
+      assert.match(service.log, new RegExp(`${signal}: stopping`));
+    } finally {
+      await service.dispose();
+    }
+  });
+}
+
+test('SIGHUP re-reads the config file and applies prompts live without dropping the output', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'owl-hup-'));
+  const configFile = path.join(dir, 'owl.yaml');
+  const writeConfig = (objects: string, level: string) => fs.writeFileSync(configFile,
+    `input:\n  uri: "test:"\n  test: {width: 320, height: 240}\nmodel:\n  folder: ${TINY_MODEL}\n`
+    + `prompts:\n  objects: "${objects}"\n  thresholds: [0.3]\nlog:\n  level: ${level}\n`);
+  writeConfig('a person, a hat', 'info');
+  const service = await ServiceProcess.start({ args: ['--config', configFile] });
+  let watcher: RtspWatcher | null = null;
+  try {
+    await service.waitFor(async () => (await service.get('/ready')).status === 200, 'ready');
+    assert.deepEqual((await service.get('/prompt')).body.objects, ['a person', 'a hat']);
+    watcher = new RtspWatcher(service.outputUrl);
+    await watcher.ready;
+    writeConfig('a dog, a cat, a bike', 'debug');
+    const hupAt = performance.now();
+    service.child.kill('SIGHUP');
+    await service.waitFor(async () => (await service.get('/prompt')).body.objects.length === 3, 'the new prompts');
+    assert.deepEqual((await service.get('/prompt')).body, { objects: ['a dog', 'a cat', 'a bike'], thresholds: [0.3, 0.3, 0.3] });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const now = performance.now();
+    // The output kept flowing across the reload: frames in every half second since the signal.
+    for (let t = hupAt; t + 500 <= now; t += 500) {
+      assert.ok(watcher.countBetween(t, t + 500) >= 5, `frames between ${(t - hupAt).toFixed(0)} ms and +500 ms`);
+    }
+    assert.equal(service.exitCode, null);
+  } finally {
+    await watcher?.stop();
+    await service.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a corrupt model file: the video still runs, /ready says what to fix, prompts answer 503', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'owl-corrupt-'));
+  for (const file of fs.readdirSync(TINY_MODEL)) fs.copyFileSync(path.join(TINY_MODEL, file), path.join(dir, file));
+  fs.writeFileSync(path.join(dir, 'image_encoder.onnx'), 'not a model');
+  const service = await ServiceProcess.start({ args: ['test:', '--model', dir], env: SMALL });
+  try {
+    await service.waitFor(async () => (await service.get('/streams')).body[0]?.outputUrl !== undefined, 'the stream');
+    const ready = await service.get('/ready');
+    assert.equal(ready.status, 503);
+    assert.match(JSON.stringify(ready.body), /image_encoder\.onnx/);
+    const watcher = new RtspWatcher(service.outputUrl);
+    try {
+      assert.equal((await watcher.ready).codec, 'h264');
+    } finally {
+      await watcher.stop();
+    }
+    const prompt = await service.get('/prompt?objects=a%20cat&thresholds=0.2');
+    assert.equal(prompt.status, 503);
+    assert.match(prompt.body.error.message, /model is not loaded/);
+  } finally {
+    await service.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a Hugging Face id as --model names the export command', async () => {
+  const service = await ServiceProcess.start({ args: ['test:', '--model', 'google/owlvit-base-patch32'], env: SMALL });
+  try {
+    await service.waitFor(async () => (await service.get('/status')).body.model?.error !== 'loading', 'the model attempt');
+    const { body } = await service.get('/status');
+    assert.equal(body.model.loaded, false);
+    assert.match(body.model.error, /owl_export\.py --model google\/owlvit-base-patch32/);
+  } finally {
+    await service.dispose();
+  }
+});
+
+test('an API port in use stops the start with a message naming it', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const { port } = blocker.address() as net.AddressInfo;
+  try {
+    const run = spawnSync(process.execPath, [MAIN, 'test:', '--model', TINY_MODEL, '--api_host', '127.0.0.1',
+      '--flask_port', String(port)], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, new RegExp(`127\\.0\\.0\\.1:${port}`));
+    assert.match(run.stderr, /in use/);
+  } finally {
+    blocker.close();
+  }
+});
+
+test('mismatched --objects and --thresholds exit 2 saying what is wrong', () => {
+  const run = spawnSync(process.execPath, [MAIN, 'test:', '--objects', 'a person, a hat, a bike', '--thresholds', '0.1,0.2'],
+    { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /3 prompts but 2 thresholds/);
+});
