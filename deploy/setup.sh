@@ -2,6 +2,8 @@
 # One idempotent set-up for `npm run demo`, `npm test` and `npm run bench` on Debian 12 (run as root,
 # or with passwordless sudo). Each step is skipped when its inputs have not changed since it last ran,
 # so a second run takes a few seconds.
+#   deploy/setup.sh          what the service and the demo need
+#   deploy/setup.sh --tests  also the test tools (Chromium for the page tests, shellcheck)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '[setup] %s\n' "$*"; }
@@ -12,6 +14,7 @@ debs=(pkg-config cmake g++ make python3
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
   ffmpeg redis-server fonts-dejavu-core procps)
+[ "${1:-}" = "--tests" ] && debs+=(chromium shellcheck)
 [ -n "${OWL_SETUP_EXTRA_DEBS:-}" ] && read -r -a extra <<<"$OWL_SETUP_EXTRA_DEBS" && debs+=("${extra[@]}")
 missing=()
 for p in "${debs[@]}"; do

@@ -5,11 +5,14 @@
   python3 owl_export.py --model google/owlvit-base-patch32 --out models/owlvit-base-patch32 [--fp16] [--opset 17]
   python3 owl_export.py --random tiny --seed 0 --out test/fixtures/owl-tiny
   python3 owl_export.py --random base-patch32 --seed 0 --out deploy/export/base-patch32
+  python3 owl_export.py --random base-patch32 --seed 0 --transformersjs --out deploy/export/base-patch32-transformersjs
 
-The folder holds image_encoder.onnx, text_encoder.onnx, tokenizer.json, tokenizer_config.json and
-owl.json (see README.md beside this file). A random tiny model also gets reference.json; a random
-base-patch32 model keeps its weights in external data files described by weights-manifest.json, which
-regenerate-base.js turns back into a runnable model without torch.
+The folder holds image_encoder.onnx, text_encoder.onnx, tokenizer.json, tokenizer_config.json,
+owl.json and cost.json (see README.md beside this file). A random tiny model also gets reference.json;
+a random base-patch32 model keeps its weights in external data files described by
+weights-manifest.json, which regenerate-base.js turns back into a runnable model without torch.
+--transformersjs writes the whole detector in transformers.js's layout instead (owl_transformersjs.py),
+for the benchmark against it; for random base-patch32 it shares the split model's weight files.
 
 Needs torch, transformers, onnx, and onnxruntime for the verification (skipped without it).
 """
@@ -28,8 +31,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import owl_cost  # noqa: E402
 import owl_encoders  # noqa: E402
 import owl_random  # noqa: E402
+import owl_transformersjs  # noqa: E402
 
 FILES = {
     "imageEncoder": "image_encoder.onnx",
@@ -164,9 +169,14 @@ def main():
     parser.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
     parser.add_argument("--fp16", action="store_true",
                         help="fp16 weights and compute in the image encoder (for TensorRT/GPU); its inputs and outputs stay float32")
+    parser.add_argument("--transformersjs", action="store_true",
+                        help="write the whole detector in transformers.js's folder layout (for the benchmark against it)")
+    parser.add_argument("--share-weights", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "base-patch32"),
+                        help="with --transformersjs --random base-patch32: the split model folder whose weight files "
+                             "the graph reads (default: deploy/export/base-patch32)")
     args = parser.parse_args()
-    if args.fp16 and args.random == "base-patch32":
-        parser.error("--fp16 does not apply to --random base-patch32, whose weights are regenerated as float32")
+    if args.fp16 and (args.random == "base-patch32" or args.transformersjs):
+        parser.error("--fp16 applies to neither --random base-patch32 (regenerated as float32) nor --transformersjs")
 
     t0 = time.time()
     src = load_pretrained(args.model) if args.model else load_random(args.random, args.seed)
@@ -175,6 +185,14 @@ def main():
     size, length = owl["imageSize"], owl["textLength"]
     print(f"{src.name}: {size}x{size} input, {owl['numPatches']} patches, embed {owl['embedDim']}, "
           f"{sum(p.numel() for p in src.detector.parameters()) / 1e6:.1f} M parameters ({time.time() - t0:.1f} s)")
+    if args.transformersjs:
+        ok = owl_transformersjs.export(src, owl, args.out, args.opset)
+        if args.random == "base-patch32":  # too big to commit: the graph reads the split model's weight files
+            ok = owl_transformersjs.share_split_weights(src, owl, args.out, args.opset, args.share_weights) and ok
+        print(f"done in {time.time() - t0:.1f} s")
+        if not ok:
+            sys.exit("error: the ONNX outputs differ from torch beyond the tolerance")
+        return
 
     image_path = os.path.join(args.out, FILES["imageEncoder"])
     text_path = os.path.join(args.out, FILES["textEncoder"])
@@ -199,7 +217,9 @@ def main():
     with open(os.path.join(args.out, "owl.json"), "w") as f:
         json.dump(owl, f, indent=2)
         f.write("\n")
-    print(f"wrote {args.out} ({time.time() - t0:.1f} s)")
+    cost = owl_cost.write_cost(args.out)
+    print(f"wrote {args.out} ({time.time() - t0:.1f} s); image encoder {cost['imageEncoder']['flops'] / 1e9:.1f} GFLOP "
+          f"per image ({owl_cost.COST_FILE})")
 
     ok = verify(src, owl, image_module, text_module, image_path, text_path, args)
     if args.random == "base-patch32":  # too big to commit: weights move to external data + manifest

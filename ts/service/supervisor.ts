@@ -11,14 +11,15 @@ import type {
   ControlService, FrameDetections, MetricsSnapshot, ServiceStatus, StreamInfo,
 } from '../api/service';
 import { classifyInput } from '../config/input-uri';
+import { resolveEngine } from '../deepstream/engine';
 import { parseOutputUrl } from '../config/output-url';
 import type { OwlConfig } from '../config/schema';
 import { deriveSensorId } from '../config/sensor-id';
 import { OwlDetector } from '../model/detector';
+import { native } from '../native';
 import type { PromptSet } from '../model/prompts';
 import { RtspServer } from '../pipeline';
 import { RedisPublisher } from '../redis/publisher';
-import { resolveEngine, type Engine } from './engine';
 import { InferenceMetrics } from './inference-metrics';
 import type { Logger } from './logger';
 import { StreamRunner } from './stream-runner';
@@ -32,7 +33,7 @@ export class Supervisor implements ControlService {
   readonly #log: Logger;
   readonly #metrics = new InferenceMetrics();
   readonly #startedAt = new Date();
-  #engine: Engine = 'portable';
+  #engine: 'portable' | 'deepstream' = 'portable';
   #api: ApiServer | null = null;
   #publisher: RedisPublisher | null = null;
   #detector: OwlDetector | null = null;
@@ -56,7 +57,7 @@ export class Supervisor implements ControlService {
    */
   async start(): Promise<AddressInfo> {
     const config = this.#config;
-    this.#engine = resolveEngine(config.engine);
+    this.#engine = resolveEngine(config.engine, native);
     this.#api = createApi(this, apiOptionsFrom(config));
     const address = await this.#api.listen(config.api.host, config.api.port);
     this.#log.info(`REST API on http://${config.api.host}:${address.port} (try GET /prompt, /health, /metrics)`);
