@@ -3,10 +3,14 @@
 #include <napi.h>
 
 #include "decode/decode_binding.h"
+#include "deepstream/ds_binding.h"
 #include "portable/pipeline_wrap.h"
+#include "portable/rtsp_server_wrap.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   owl::InitDecodeBinding(env, exports);
+  owl::InitDeepStreamBinding(env, exports);
+  owl::RtspServerWrap::Init(env, exports);
   owl::PipelineWrap::Init(env, exports);
   return exports;
 }

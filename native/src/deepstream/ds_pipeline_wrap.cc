@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: Apache-2.0
+// Compiled only with the DeepStream SDK (see ds_pipeline_wrap.h); mirrors portable/pipeline_wrap.cc.
+#include "deepstream/ds_pipeline_wrap.h"
+
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/attr.h"
+#include "common/js_error.h"
+#include "deepstream/owl_ds_parser.h"
+#include "portable/rtsp_server_wrap.h"
+
+namespace owl::ds {
+namespace {
+
+constexpr size_t kEventQueueSize = 256;
+// Detections of every frame go to JS (30-60 a second); a few slots absorb a busy event loop.
+constexpr size_t kFrameQueueSize = 8;
+
+Napi::Float32Array Float32At(const Napi::Object& object, const char* name, const std::string& path) {
+  Napi::Value value = object.Get(name);
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(object.Env(), "Expected a Float32Array for " + path + "." + name);
+  }
+  return value.As<Napi::Float32Array>();
+}
+
+DsPipelineOptions ReadOptions(const Napi::Object& object) {
+  DsPipelineOptions options;
+  options.description = AttrAsString(object, "description", "");
+  Napi::Object output = AttrAsObjectOrNull(object, "output", "");
+  options.output_enabled = !output.IsEmpty();
+  if (options.output_enabled) {
+    options.mount = AttrAsString(output, "mount", "output");
+    options.mount_launch = AttrAsString(output, "launch", "output");
+  }
+  Napi::Object reconnect = AttrAsObject(object, "reconnect", "");
+  options.initial_delay_ms = AttrAsInt32(reconnect, "initialDelayMs", "reconnect");
+  options.max_delay_ms = AttrAsInt32(reconnect, "maxDelayMs", "reconnect");
+  options.stall_timeout_ms = AttrAsInt32(reconnect, "stallTimeoutMs", "reconnect");
+  return options;
+}
+
+Napi::Float32Array ToFloat32Array(Napi::Env env, const std::vector<float>& values) {
+  Napi::Float32Array array = Napi::Float32Array::New(env, values.size());
+  if (!values.empty()) std::memcpy(array.Data(), values.data(), values.size() * sizeof(float));
+  return array;
+}
+
+}  // namespace
+
+void DsPipelineWrap::Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("DeepStreamPipeline", DefineClass(env, "DeepStreamPipeline",
+                                                {InstanceMethod<&DsPipelineWrap::Start>("start"),
+                                                 InstanceMethod<&DsPipelineWrap::SetPrompts>("setPrompts"),
+                                                 InstanceMethod<&DsPipelineWrap::Stats>("stats"),
+                                                 InstanceMethod<&DsPipelineWrap::Stop>("stop")}));
+}
+
+DsPipelineWrap::DsPipelineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DsPipelineWrap>(info) {
+  Guarded(info.Env(), [&] {
+    if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "Expected an options object for the pipeline");
+    if (!info[1].IsFunction() || !info[2].IsFunction()) {
+      throw Napi::TypeError::New(info.Env(), "Expected functions onEvent and onFrame after the options");
+    }
+    Napi::Object object = info[0].As<Napi::Object>();
+    DsPipelineOptions options = ReadOptions(object);
+    std::shared_ptr<RtspServer> server;
+    if (options.output_enabled) {
+      server = RtspServerWrap::FromValue(AttrAsObject(object, "output", "").Get("server"), "output.server");
+    }
+    Napi::Object decode = AttrAsObject(object, "decode", "");
+    nms_iou_ = static_cast<float>(AttrAsDouble(decode, "nmsIou", "decode"));
+    max_detections_ = AttrAsInt32(decode, "maxDetections", "decode");
+    on_event_ = Napi::Persistent(info[1].As<Napi::Function>());
+    on_frame_ = Napi::Persistent(info[2].As<Napi::Function>());
+    DsPipeline::Callbacks callbacks;
+    callbacks.on_state = [this](const StateEvent& state) { PushEvent(new Event{false, state, {}}); };
+    callbacks.on_error = [this](const ErrorInfo& error) { PushEvent(new Event{true, {}, error}); };
+    callbacks.on_frame = [this](std::unique_ptr<DsFrame> frame) { return PushFrame(std::move(frame)); };
+    pipeline_ = std::make_unique<DsPipeline>(std::move(options), std::move(server), std::move(callbacks));
+  });
+}
+
+void DsPipelineWrap::PushEvent(Event* event) {
+  if (events_.NonBlockingCall(event) != napi_ok) delete event;
+}
+
+bool DsPipelineWrap::PushFrame(std::unique_ptr<DsFrame> frame) {
+  DsFrame* raw = frame.release();
+  if (frames_.NonBlockingCall(raw) == napi_ok) return true;
+  delete raw;
+  return false;
+}
+
+void DsPipelineWrap::CallOnEvent(Napi::Env env, Napi::Function callback, std::nullptr_t*, Event* event) {
+  std::unique_ptr<Event> owned(event);
+  if (env == nullptr || callback.IsEmpty()) return;
+  Napi::Object object;
+  if (owned->is_error) {
+    object = ToJsErrorObject(env, owned->error);
+    object.Set("type", "error");
+  } else {
+    object = Napi::Object::New(env);
+    object.Set("type", "state");
+    object.Set("state", StateName(owned->state.state));
+    object.Set("reason", owned->state.reason);
+  }
+  callback.Call({object});
+}
+
+void DsPipelineWrap::CallOnFrame(Napi::Env env, Napi::Function callback, std::nullptr_t*, DsFrame* frame) {
+  std::unique_ptr<DsFrame> owned(frame);
+  if (env == nullptr || callback.IsEmpty()) return;
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("frameId", Napi::Number::New(env, static_cast<double>(owned->frame_id)));
+  object.Set("width", owned->width);
+  object.Set("height", owned->height);
+  Napi::Int32Array labels = Napi::Int32Array::New(env, owned->labels.size());
+  if (!owned->labels.empty()) std::memcpy(labels.Data(), owned->labels.data(), owned->labels.size() * sizeof(int32_t));
+  object.Set("labels", labels);
+  object.Set("scores", ToFloat32Array(env, owned->scores));
+  object.Set("boxes", ToFloat32Array(env, owned->boxes));
+  callback.Call({object});
+}
+
+Napi::Value DsPipelineWrap::Start(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&] {
+    if (stopped_) throw CodedError("DeepStreamPipeline was stopped: create a new one to start again", "ESTATE");
+    if (started_) throw CodedError("DeepStreamPipeline was already started", "ESTATE");
+    if (!OwlDsSetDecodeOptions(nms_iou_, max_detections_)) throw Napi::RangeError::New(info.Env(), OwlDsLastError());
+    Napi::Env env = info.Env();
+    events_ = EventQueue::New(env, on_event_.Value(), "owl:deepstream-events", kEventQueueSize, 1);
+    frames_ = FrameQueue::New(env, on_frame_.Value(), "owl:deepstream-frames", kFrameQueueSize, 1);
+    try {
+      pipeline_->Start();
+    } catch (...) {
+      events_.Release();
+      frames_.Release();
+      throw;
+    }
+    started_ = true;
+    Ref();
+    cleanup_ = std::make_unique<EnvCleanup>(env, [this] { Shutdown(); });
+    return env.Undefined();
+  });
+}
+
+Napi::Value DsPipelineWrap::SetPrompts(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&] {
+    Napi::Env env = info.Env();
+    if (!info[0].IsObject()) {
+      throw Napi::TypeError::New(env, "Expected a prompt set {textEmbeds, numQueries, thresholds}");
+    }
+    Napi::Object prompts = info[0].As<Napi::Object>();
+    Napi::Float32Array embeds = Float32At(prompts, "textEmbeds", "prompts");
+    Napi::Float32Array thresholds = Float32At(prompts, "thresholds", "prompts");
+    const int queries = AttrAsInt32(prompts, "numQueries", "prompts");
+    if (queries < 0 || thresholds.ElementLength() != static_cast<size_t>(queries) ||
+        (queries > 0 && embeds.ElementLength() % static_cast<size_t>(queries) != 0)) {
+      throw Napi::RangeError::New(env,
+                                  "Expected numQueries thresholds and numQueries*D text embedding values for prompts");
+    }
+    if (!info[1].IsArray()) throw Napi::TypeError::New(env, "Expected an array of labels after the prompts");
+    Napi::Array array = info[1].As<Napi::Array>();
+    if (array.Length() != static_cast<uint32_t>(queries)) {
+      throw Napi::RangeError::New(env, "Expected one label per prompt (" + std::to_string(queries) + "), received " +
+                                           std::to_string(array.Length()));
+    }
+    auto labels = std::make_shared<std::vector<std::string>>();
+    for (uint32_t i = 0; i < array.Length(); ++i) {
+      Napi::Value label = array.Get(i);
+      if (!label.IsString()) throw Napi::TypeError::New(env, "Expected a string for labels[" + std::to_string(i) + "]");
+      labels->push_back(label.As<Napi::String>().Utf8Value());
+    }
+    const int dim = queries > 0 ? static_cast<int>(embeds.ElementLength() / static_cast<size_t>(queries)) : 0;
+    // Prompts first, labels next: a frame parsed in between is labelled with the previous text once.
+    if (!OwlDsSetPrompts(embeds.Data(), queries, dim, thresholds.Data())) {
+      throw Napi::RangeError::New(env, OwlDsLastError());
+    }
+    pipeline_->SetLabels(std::move(labels));
+    return env.Undefined();
+  });
+}
+
+Napi::Value DsPipelineWrap::Stats(const Napi::CallbackInfo& info) {
+  const PipelineStats stats = pipeline_->stats();
+  Napi::Object object = Napi::Object::New(info.Env());
+  object.Set("framesIn", static_cast<double>(stats.frames_in));
+  object.Set("framesOut", static_cast<double>(stats.frames_out));
+  object.Set("framesToModel", static_cast<double>(stats.frames_to_model));
+  object.Set("framesDropped", static_cast<double>(stats.frames_dropped));
+  object.Set("reconnects", static_cast<double>(stats.reconnects));
+  return object;
+}
+
+Napi::Value DsPipelineWrap::Stop(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&] {
+    const bool was_running = started_ && !stopped_;
+    Shutdown();
+    cleanup_.reset();
+    if (was_running) Unref();
+    return info.Env().Undefined();
+  });
+}
+
+void DsPipelineWrap::Shutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  pipeline_->Stop();
+  if (started_) {
+    events_.Release();
+    frames_.Release();
+  }
+}
+
+}  // namespace owl::ds

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+// JS class DeepStreamPipeline (NativeDeepStreamPipeline in ts/native.ts). Compiled ONLY with the
+// DeepStream SDK (OWL_HAVE_DEEPSTREAM), like ds_pipeline.h; the same shape as the portable PipelineWrap:
+//   new DeepStreamPipeline(options, onEvent, onFrame); start(); setPrompts(prompts, labels); stats(); stop()
+// Events (queue 256) and frames (queue 8, dropped and counted when full) reach JS through thread-safe
+// functions with NonBlockingCall only. Prompts go to the parser library's store (OwlDsSetPrompts), labels
+// to the relabel probe. A started pipeline keeps itself alive until stop() or environment shutdown.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+
+#include "common/coded_error.h"
+#include "common/env_cleanup.h"
+#include "deepstream/ds_pipeline.h"
+
+namespace owl::ds {
+
+class DsPipelineWrap : public Napi::ObjectWrap<DsPipelineWrap> {
+ public:
+  static void Init(Napi::Env env, Napi::Object exports);
+  /** Throws TypeError naming the field for malformed options; nothing starts until start(). */
+  explicit DsPipelineWrap(const Napi::CallbackInfo& info);
+
+ private:
+  struct Event {
+    bool is_error;
+    StateEvent state;
+    ErrorInfo error;
+  };
+  static void CallOnEvent(Napi::Env env, Napi::Function callback, std::nullptr_t*, Event* event);
+  static void CallOnFrame(Napi::Env env, Napi::Function callback, std::nullptr_t*, DsFrame* frame);
+  using EventQueue = Napi::TypedThreadSafeFunction<std::nullptr_t, Event, CallOnEvent>;
+  using FrameQueue = Napi::TypedThreadSafeFunction<std::nullptr_t, DsFrame, CallOnFrame>;
+
+  /** [sync] Sets the parser's decode options, then DsPipeline::Start (codes ENOPLUGIN / EMOUNTINUSE / ESTATE). */
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  /** [sync] setPrompts({textEmbeds, numQueries, thresholds}, labels); RangeError with the store's reason. */
+  Napi::Value SetPrompts(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  /** [sync] Stops, joins, delivers the final `stopped` event; idempotent. */
+  Napi::Value Stop(const Napi::CallbackInfo& info);
+
+  void PushEvent(Event* event);
+  bool PushFrame(std::unique_ptr<DsFrame> frame);
+  void Shutdown();
+
+  std::unique_ptr<DsPipeline> pipeline_;
+  float nms_iou_ = 0.f;
+  int max_detections_ = 100;
+  Napi::FunctionReference on_event_;
+  Napi::FunctionReference on_frame_;
+  EventQueue events_;
+  FrameQueue frames_;
+  bool started_ = false;
+  bool stopped_ = false;
+  std::unique_ptr<EnvCleanup> cleanup_;
+};
+
+}  // namespace owl::ds

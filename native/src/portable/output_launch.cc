@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "portable/output_launch.h"
+
+#include <algorithm>
+#include <array>
+
+#include "common/coded_error.h"
+
+namespace owl {
+namespace {
+
+constexpr std::array<const char*, 10> kPresets = {"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                                  "medium",    "slow",      "slower",   "veryslow", "placebo"};
+
+}  // namespace
+
+void CheckEncoderOptions(const OutputOptions& output) {
+  if (std::none_of(kPresets.begin(), kPresets.end(), [&](const char* p) { return output.preset == p; })) {
+    throw CodedError("Unknown x264 speed preset '" + output.preset + "': use ultrafast, superfast, veryfast, faster, "
+                     "fast, medium, slow, slower, veryslow or placebo", "EINVAL");
+  }
+}
+
+std::string OutputLaunch(const std::string& channel, const OutputFormat& format, const OutputOptions& output) {
+  // A keyframe every second: a client joining the shared stream waits at most that long for a picture.
+  // x264 repeats SPS/PPS in-band before each keyframe. The payloader must not add its own
+  // (config-interval): it would insert them between the slices of one picture (zerolatency encodes one
+  // slice per thread), which ffmpeg decodes as two half pictures.
+  const int keyframe_interval = std::max(1, (format.fps_n + format.fps_d - 1) / format.fps_d);
+  return "( intervideosrc channel=" + channel + " ! video/x-raw,format=I420,width=" + std::to_string(format.width) +
+         ",height=" + std::to_string(format.height) + ",framerate=" + std::to_string(format.fps_n) + "/" +
+         std::to_string(format.fps_d) + " ! x264enc tune=zerolatency speed-preset=" + output.preset +
+         " bitrate=" + std::to_string(output.bitrate_kbps) + " key-int-max=" + std::to_string(keyframe_interval) +
+         " ! rtph264pay name=pay0 pt=96 )";
+}
+
+}  // namespace owl

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// The RTSP side of a pipeline's video output, as the launch description of its shared media factory:
+// intervideosrc (the video branch's latest frame, repeated at a steady rate; black after a second
+// without input) -> x264enc -> rtph264pay. It lives in the RTSP server, apart from the input pipeline,
+// so the output keeps its frame rate while the input reconnects, and it encodes only while watched.
+#pragma once
+
+#include <string>
+
+#include "portable/pipeline_options.h"
+
+namespace owl {
+
+struct OutputFormat {
+  int width = 0;
+  int height = 0;
+  int fps_n = 30;
+  int fps_d = 1;
+};
+
+/** [sync] Throws CodedError "EINVAL" for an unknown x264 speed preset (it goes into a launch string). */
+void CheckEncoderOptions(const OutputOptions& output);
+
+/** The launch description for gst-rtsp-server, reading frames from intervideo channel `channel`. */
+std::string OutputLaunch(const std::string& channel, const OutputFormat& format, const OutputOptions& output);
+
+}  // namespace owl

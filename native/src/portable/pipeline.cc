@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "portable/pipeline.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "portable/gst_support.h"
+#include "portable/source_bin.h"
+
+namespace owl {
+namespace {
+
+constexpr unsigned kWatchdogIntervalMs = 100;
+
+std::string NextChannelName() {
+  static std::atomic<unsigned> counter{0};
+  return "owl-video-" + std::to_string(counter.fetch_add(1));
+}
+
+// rtsp://user:secret@host/... -> rtsp://***@host/...: URLs end up in events and logs.
+std::string Redacted(const std::string& uri) {
+  const size_t scheme = uri.find("://");
+  if (scheme == std::string::npos) return uri;
+  const size_t at = uri.find('@', scheme + 3);
+  const size_t slash = uri.find('/', scheme + 3);
+  if (at == std::string::npos || (slash != std::string::npos && at > slash)) return uri;
+  return uri.substr(0, scheme + 3) + "***" + uri.substr(at);
+}
+
+std::string DescribeInput(const InputOptions& input) {
+  switch (input.kind) {
+    case InputOptions::Kind::kRtsp: return Redacted(input.uri);
+    case InputOptions::Kind::kFile: return "file " + input.uri;
+    default: return "test pattern " + input.uri;
+  }
+}
+
+GstElement* MakeLeakyQueue(const char* name, guint max_buffers) {
+  GstElement* queue = MakeElement("queue", name);
+  g_object_set(queue, "max-size-buffers", max_buffers, "max-size-bytes", 0u, "max-size-time", G_GUINT64_CONSTANT(0),
+               nullptr);
+  gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
+  return queue;
+}
+
+void SetCaps(GstElement* capsfilter, GstCaps* caps) {
+  g_object_set(capsfilter, "caps", caps, nullptr);
+  gst_caps_unref(caps);
+}
+
+// Adds the elements to the bin and links them in order, the first from `from` when given (a tee gets a
+// new request pad). Returns false if a link fails.
+bool AddChain(GstElement* bin, GstElement* from, std::initializer_list<GstElement*> chain) {
+  GstElement* previous = from;
+  bool linked = true;
+  for (GstElement* element : chain) {
+    gst_bin_add(GST_BIN(bin), element);
+    if (previous != nullptr) linked = linked && gst_element_link(previous, element);
+    previous = element;
+  }
+  return linked;
+}
+
+int64_t NowUs() { return g_get_monotonic_time(); }
+
+constexpr GstPadProbeType kBuffersAndEvents =
+    static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM);
+
+}  // namespace
+
+Pipeline::Pipeline(PipelineOptions options, std::shared_ptr<RtspServer> server, Callbacks callbacks)
+    : options_(std::move(options)),
+      server_(std::move(server)),
+      callbacks_(std::move(callbacks)),
+      channel_(NextChannelName()),
+      loop_("owl-pipeline"),
+      tap_(options_.inference, callbacks_.on_frame) {
+  gst_video_info_init(&video_info_);
+}
+
+Pipeline::~Pipeline() { Stop(); }
+
+void Pipeline::Start() {
+  EnsureGstInit();
+  std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+  if (lifecycle_ != Lifecycle::kNew) {
+    throw CodedError("Pipeline was already started (a stopped pipeline cannot restart): create a new one", "ESTATE");
+  }
+  CheckInput(options_.input);
+  RequireElements({"tee", "queue", "videoscale", "videoconvert", "capsfilter", "appsink"});
+  if (options_.output.enabled) {
+    RequireElements({"intervideosink", "intervideosrc", "x264enc", "rtph264pay"});
+    CheckEncoderOptions(options_.output);
+    server_->Reserve(options_.output.mount);  // last: nothing below throws, so the mount is never left claimed
+  }
+  lifecycle_ = Lifecycle::kStarted;
+  loop_.Start();
+  loop_.Invoke([this] {
+    watchdog_ = loop_.AddTimeout(kWatchdogIntervalMs, [this] { return Watchdog(); });
+    Emit(PipelineState::kConnecting, "connecting to " + DescribeInput(options_.input));
+    Connect();
+  });
+}
+
+void Pipeline::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+    const bool started = lifecycle_ == Lifecycle::kStarted;
+    lifecycle_ = Lifecycle::kStopped;
+    if (!started) return;
+  }
+  loop_.Invoke([this] {
+    retry_timer_.Reset();
+    watchdog_.Reset();
+    Teardown();
+    phase_ = Phase::kStopped;
+    Emit(PipelineState::kStopped, "stopped");
+  });
+  loop_.Stop();
+  if (options_.output.enabled) server_->Unmount(options_.output.mount);
+}
+
+void Pipeline::SetOverlay(std::shared_ptr<const OverlaySnapshot> overlay) {
+  if (overlay != nullptr && overlay->items.empty()) overlay.reset();
+  std::lock_guard<std::mutex> lock(overlay_mutex_);
+  overlay_ = std::move(overlay);
+}
+
+PipelineStats Pipeline::stats() const {
+  PipelineStats stats;
+  stats.frames_in = frames_in_.load();
+  stats.frames_out = frames_out_.load();
+  stats.frames_to_model = tap_.to_model();
+  stats.frames_dropped = tap_.dropped();
+  stats.reconnects = reconnects_.load();
+  return stats;
+}
+
+// --- loop thread -------------------------------------------------------------------------------
+
+void Pipeline::Emit(PipelineState state, const std::string& reason) { callbacks_.on_state({state, reason}); }
+
+void Pipeline::Connect() {
+  phase_ = Phase::kConnecting;
+  attempt_started_us_ = NowUs();
+  got_frame_.store(false);
+  try {
+    input_ = BuildInput();
+  } catch (const std::exception& e) {
+    Fail(std::string("could not build the input pipeline: ") + e.what());
+    return;
+  }
+  GstBus* bus = gst_element_get_bus(input_);
+  GSource* watch = gst_bus_create_watch(bus);
+  g_source_set_callback(watch, reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(&Pipeline::BusCallback)),
+                        this, nullptr);
+  bus_watch_ = loop_.Attach(watch);
+  if (gst_element_set_state(input_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    std::string reason = DescribeInput(options_.input) + ": the input pipeline could not start";
+    if (GstMessage* error = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR)) {
+      reason = DescribeInput(options_.input) + ": " + ErrorFromMessage(error).message;
+      gst_message_unref(error);
+    }
+    gst_object_unref(bus);
+    Fail(reason);
+    return;
+  }
+  gst_object_unref(bus);
+}
+
+GstElement* Pipeline::BuildInput() {
+  GstElement* pipeline = gst_pipeline_new("owl-input");
+  try {
+    GstElement* source = MakeSourceBin(options_.input, options_.reconnect.stall_timeout_ms);
+    GstElement* tee = MakeElement("tee", "tee");
+    g_object_set(tee, "allow-not-linked", TRUE, nullptr);
+    bool linked = AddChain(pipeline, nullptr, {source}) && AddChain(pipeline, source, {tee});
+    GstPad* tee_sink = gst_element_get_static_pad(tee, "sink");
+    gst_pad_add_probe(tee_sink, kBuffersAndEvents, &Pipeline::OnSourcePad, this, nullptr);
+    gst_object_unref(tee_sink);
+
+    // Files play at their own pace (sinks sync to the clock); live inputs are shown as soon as decoded.
+    const gboolean sync = options_.input.kind == InputOptions::Kind::kFile;
+    bool any_branch = false;
+    if (options_.inference.input_size > 0) {
+      infer_caps_ = MakeElement("capsfilter", "infer_caps");
+      SetCaps(infer_caps_, gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "RGB", nullptr));
+      GstElement* queue = MakeLeakyQueue("infer_queue", 1);
+      GstElement* sink = MakeElement("appsink", "infer_sink");
+      g_object_set(sink, "sync", sync, "max-buffers", 1u, "drop", TRUE, "enable-last-sample", FALSE, nullptr);
+      GstPad* entry = gst_element_get_static_pad(queue, "sink");
+      tap_.Attach(entry, sink);
+      gst_object_unref(entry);
+      linked = linked && AddChain(pipeline, tee,
+                                  {queue, MakeElement("videoscale", "infer_scale"),
+                                   MakeElement("videoconvert", "infer_convert"), infer_caps_, sink});
+      any_branch = true;
+    }
+    if (options_.output.enabled) {
+      video_caps_ = MakeElement("capsfilter", "video_caps");
+      SetCaps(video_caps_, gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", nullptr));
+      GstElement* sink = MakeElement("intervideosink", "video_sink");
+      g_object_set(sink, "channel", channel_.c_str(), "sync", sync, nullptr);
+      linked = linked && AddChain(pipeline, tee,
+                                  {MakeLeakyQueue("video_queue", 3), MakeElement("videoscale", "video_scale"),
+                                   MakeElement("videoconvert", "video_convert"), video_caps_, sink});
+      GstPad* drawn = gst_element_get_static_pad(video_caps_, "src");
+      gst_pad_add_probe(drawn, kBuffersAndEvents, &Pipeline::OnVideoPad, this, nullptr);
+      gst_object_unref(drawn);
+      any_branch = true;
+    }
+    if (!any_branch) {
+      GstElement* sink = MakeElement("fakesink", "sink");
+      g_object_set(sink, "sync", sync, nullptr);
+      linked = linked && AddChain(pipeline, tee, {MakeLeakyQueue("queue", 1), sink});
+    }
+    if (!linked) throw CodedError("could not link the input pipeline's elements", "ELINK");
+  } catch (...) {
+    gst_object_unref(pipeline);
+    infer_caps_ = video_caps_ = nullptr;
+    throw;
+  }
+  return pipeline;
+}
+
+gboolean Pipeline::BusCallback(GstBus*, GstMessage* message, gpointer self) {
+  static_cast<Pipeline*>(self)->OnBusMessage(message);
+  return G_SOURCE_CONTINUE;
+}
+
+void Pipeline::OnBusMessage(GstMessage* message) {
+  switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ERROR:
+      Fail(DescribeInput(options_.input) + ": " + ErrorFromMessage(message).message);
+      break;
+    case GST_MESSAGE_EOS:
+      if (options_.input.kind != InputOptions::Kind::kFile) {
+        Fail(DescribeInput(options_.input) + ": the input ended (end of stream)");
+      } else if (!gst_element_seek_simple(input_, GST_FORMAT_TIME,
+                                          static_cast<GstSeekFlags>(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT), 0)) {
+        Fail("could not seek back to the start of " + options_.input.uri + " to loop it");
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void Pipeline::OnFirstFrame(uint64_t generation) {
+  if (generation != generation_.load() || phase_ != Phase::kConnecting) return;
+  phase_ = Phase::kPlaying;
+  failures_ = 0;
+  const std::string reason =
+      "first frame after " + std::to_string((NowUs() - attempt_started_us_) / 1000) + " ms";
+  if (ever_played_) {
+    reconnects_.fetch_add(1);
+    Emit(PipelineState::kReconnected, reason);
+  } else {
+    Emit(PipelineState::kPlaying, reason);
+  }
+  ever_played_ = true;
+}
+
+bool Pipeline::Watchdog() {
+  const int64_t now = NowUs();
+  const int64_t stall_us = static_cast<int64_t>(options_.reconnect.stall_timeout_ms) * 1000;
+  // Connecting includes the RTSP handshake and the wait for the first keyframe: allow twice as long.
+  if (phase_ == Phase::kConnecting && now - attempt_started_us_ > 2 * stall_us) {
+    Fail("no video from " + DescribeInput(options_.input) + " within " +
+         std::to_string(2 * options_.reconnect.stall_timeout_ms) + " ms");
+  } else if (phase_ == Phase::kPlaying && now - last_frame_us_.load() > stall_us) {
+    Fail("no frame for " + std::to_string(options_.reconnect.stall_timeout_ms) + " ms (stalled)");
+  }
+  return true;
+}
+
+void Pipeline::Fail(const std::string& reason) {
+  if (phase_ == Phase::kRetryWait || phase_ == Phase::kStopped) return;
+  Teardown();
+  phase_ = Phase::kRetryWait;
+  // Exponential backoff: initial, 2x, 4x ... capped at max; reset by the next frame.
+  int64_t delay = std::max(1, options_.reconnect.initial_delay_ms);
+  for (int i = 0; i < failures_ && delay < options_.reconnect.max_delay_ms; ++i) delay *= 2;
+  delay = std::min<int64_t>(delay, std::max(1, options_.reconnect.max_delay_ms));
+  ++failures_;
+  Emit(PipelineState::kLost, reason);
+  retry_timer_ = loop_.AddTimeout(static_cast<unsigned>(delay), [this, delay] {
+    Emit(PipelineState::kConnecting, "retrying " + DescribeInput(options_.input) + " after " + std::to_string(delay) +
+                                         " ms (attempt " + std::to_string(failures_ + 1) + ")");
+    Connect();
+    return false;
+  });
+}
+
+void Pipeline::Teardown() {
+  bus_watch_.Reset();
+  if (input_ != nullptr) {
+    // Joins the input's streaming threads: no probe or appsink callback of this input runs after this.
+    gst_element_set_state(input_, GST_STATE_NULL);
+    gst_object_unref(input_);
+    input_ = nullptr;
+  }
+  infer_caps_ = video_caps_ = nullptr;
+  generation_.fetch_add(1);
+}
+
+void Pipeline::Publish(const OutputFormat& format) {
+  if (published_ || phase_ == Phase::kStopped) return;
+  try {
+    server_->Publish(options_.output.mount, OutputLaunch(channel_, format, options_.output));
+    published_ = true;
+  } catch (const CodedError& e) {
+    callbacks_.on_error(e.info());
+  }
+}
+
+// --- streaming threads -------------------------------------------------------------------------
+
+GstPadProbeReturn Pipeline::OnSourcePad(GstPad*, GstPadProbeInfo* info, gpointer self) {
+  auto* pipeline = static_cast<Pipeline*>(self);
+  if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    const int64_t id = static_cast<int64_t>(pipeline->frames_in_.fetch_add(1));
+    pipeline->last_frame_us_.store(NowUs());
+    if (pipeline->options_.inference.input_size > 0) {
+      std::lock_guard<std::mutex> lock(pipeline->format_mutex_);
+      pipeline->tap_.NoteSourceFrame(GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info)), id, pipeline->source_width_,
+                                     pipeline->source_height_);
+    }
+    if (!pipeline->got_frame_.exchange(true)) {
+      const uint64_t generation = pipeline->generation_.load();
+      pipeline->loop_.Post([pipeline, generation] { pipeline->OnFirstFrame(generation); });
+    }
+  } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
+    GstCaps* caps = nullptr;
+    gst_event_parse_caps(GST_PAD_PROBE_INFO_EVENT(info), &caps);
+    pipeline->OnSourceCaps(caps);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+void Pipeline::OnSourceCaps(GstCaps* caps) {
+  GstVideoInfo info;
+  if (!gst_video_info_from_caps(&info, caps)) return;
+  bool first = false;
+  OutputFormat format;
+  {
+    std::lock_guard<std::mutex> lock(format_mutex_);
+    source_width_ = info.width;
+    source_height_ = info.height;
+    if (output_format_.width == 0) {
+      // The first source fixes the output format for the pipeline's life: RTSP clients see one size.
+      const bool sized = options_.output.width > 0 && options_.output.height > 0;
+      output_format_.width = (sized ? options_.output.width : info.width) & ~1;  // 4:2:0 needs even sizes
+      output_format_.height = (sized ? options_.output.height : info.height) & ~1;
+      output_format_.fps_n = info.fps_n > 0 ? info.fps_n : 30;
+      output_format_.fps_d = info.fps_n > 0 ? info.fps_d : 1;
+      first = true;
+    }
+    format = output_format_;
+  }
+  // Set before this caps event reaches the branches, so they negotiate the new sizes directly.
+  if (infer_caps_ != nullptr) {
+    const int size = options_.inference.input_size;
+    const double scale = static_cast<double>(size) / std::max(info.width, info.height);
+    const auto scaled = [&](int side) { return std::max(1, static_cast<int>(std::lround(side * scale))); };
+    const int width = info.width >= info.height ? size : scaled(info.width);
+    const int height = info.height >= info.width ? size : scaled(info.height);
+    SetCaps(infer_caps_, gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "RGB", "width", G_TYPE_INT, width,
+                                             "height", G_TYPE_INT, height, nullptr));
+  }
+  if (video_caps_ != nullptr) {
+    SetCaps(video_caps_, gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT,
+                                             format.width, "height", G_TYPE_INT, format.height, "pixel-aspect-ratio",
+                                             GST_TYPE_FRACTION, 1, 1, nullptr));
+  }
+  if (first && options_.output.enabled) loop_.Post([this, format] { Publish(format); });
+}
+
+GstPadProbeReturn Pipeline::OnVideoPad(GstPad*, GstPadProbeInfo* info, gpointer self) {
+  auto* pipeline = static_cast<Pipeline*>(self);
+  if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    pipeline->frames_out_.fetch_add(1);
+    pipeline->OnVideoBuffer(info);
+  } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
+    GstCaps* caps = nullptr;
+    gst_event_parse_caps(GST_PAD_PROBE_INFO_EVENT(info), &caps);
+    if (gst_video_info_from_caps(&pipeline->video_info_, caps)) pipeline->painter_.SetFormat(pipeline->video_info_);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+void Pipeline::OnVideoBuffer(GstPadProbeInfo* info) {
+  std::shared_ptr<const OverlaySnapshot> overlay;
+  {
+    std::lock_guard<std::mutex> lock(overlay_mutex_);
+    overlay = overlay_;
+  }
+  if (overlay == nullptr || GST_VIDEO_INFO_FORMAT(&video_info_) != GST_VIDEO_FORMAT_I420) return;
+  double sx = 1.0, sy = 1.0;
+  {
+    std::lock_guard<std::mutex> lock(format_mutex_);
+    if (source_width_ > 0 && source_height_ > 0) {
+      sx = static_cast<double>(GST_VIDEO_INFO_WIDTH(&video_info_)) / source_width_;
+      sy = static_cast<double>(GST_VIDEO_INFO_HEIGHT(&video_info_)) / source_height_;
+    }
+  }
+  // The tee shares the decoded frame with the inference branch: drawing needs our own copy of it.
+  GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+  GST_PAD_PROBE_INFO_DATA(info) = buffer;
+  GstVideoFrame frame;
+  if (!gst_video_frame_map(&frame, &video_info_, buffer, GST_MAP_WRITE)) return;
+  painter_.Paint(&frame, overlay, sx, sy);
+  gst_video_frame_unmap(&frame);
+}
+
+}  // namespace owl

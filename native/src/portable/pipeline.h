@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+// The portable engine's pipeline for one camera (no N-API here; pipeline_wrap.h binds it to JS).
+//
+//   input side (torn down and rebuilt on every reconnect):
+//     source bin -> tee -+-> queue(leaky, 1) -> videoscale -> videoconvert -> RGB, long side = S -> appsink
+//                        |     (FrameTap: newest frame -> tensor -> JS while the model is idle)
+//                        +-> queue(leaky) -> videoscale -> videoconvert -> I420 at the output size
+//                              -> [overlay probe: newest detections drawn in place] -> intervideosink
+//   output side (in the RtspServer, lives as long as the pipeline):
+//     intervideosrc -> x264enc -> rtph264pay at rtsp://host:port/mount (output_launch.h)
+//
+// Threads: a MainLoopThread owns the input pipeline, its bus watch, the stall watchdog and the
+// reconnect timer; every state change happens there, so state events come out in order. Streaming
+// threads only count, draw and convert, and talk to the loop thread through Post().
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/coded_error.h"
+#include "portable/frame_tap.h"
+#include "portable/main_loop_thread.h"
+#include "portable/output_launch.h"
+#include "portable/overlay.h"
+#include "portable/overlay_painter.h"
+#include "portable/pipeline_options.h"
+#include "portable/pipeline_state.h"
+#include "portable/rtsp_server.h"
+
+namespace owl {
+
+class Pipeline {
+ public:
+  struct Callbacks {
+    std::function<void(const StateEvent&)> on_state;  // loop thread, in order
+    std::function<void(const ErrorInfo&)> on_error;   // loop thread: failures reconnecting cannot fix
+    FrameTap::Deliver on_frame;                       // inference streaming thread
+  };
+
+  /** `server` may be null only when options.output.enabled is false. */
+  Pipeline(PipelineOptions options, std::shared_ptr<RtspServer> server, Callbacks callbacks);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  /**
+   * [sync] Checks the input (missing file: "ENOENT" naming it; unknown pattern or preset: "EINVAL"; missing
+   * plugin: "ENOPLUGIN"), claims the RTSP mount ("EMOUNTINUSE"), then starts connecting and returns.
+   * Connection failures are not thrown: they become `lost` events and retries. "ESTATE" if started twice.
+   */
+  void Start();
+  /** [sync] Stops everything, emits `stopped`, joins the loop thread and frees the mount; idempotent. */
+  void Stop();
+  /** [sync] The detections drawn from the next frame on (null or empty: none). Any thread. */
+  void SetOverlay(std::shared_ptr<const OverlaySnapshot> overlay);
+  /** The model is idle again. Any thread. */
+  void FrameDone() { tap_.FrameDone(); }
+  PipelineStats stats() const;
+
+ private:
+  enum class Phase { kConnecting, kPlaying, kRetryWait, kStopped };
+
+  // Loop thread.
+  void Connect();
+  GstElement* BuildInput();
+  void Fail(const std::string& reason);
+  void Teardown();
+  void Emit(PipelineState state, const std::string& reason);
+  bool Watchdog();
+  void OnBusMessage(GstMessage* message);
+  void OnFirstFrame(uint64_t generation);
+  void Publish(const OutputFormat& format);
+  static gboolean BusCallback(GstBus* bus, GstMessage* message, gpointer self);
+
+  // Streaming threads.
+  static GstPadProbeReturn OnSourcePad(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+  static GstPadProbeReturn OnVideoPad(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+  void OnSourceCaps(GstCaps* caps);
+  void OnVideoBuffer(GstPadProbeInfo* info);
+
+  const PipelineOptions options_;
+  const std::shared_ptr<RtspServer> server_;
+  const Callbacks callbacks_;
+  const std::string channel_;  // intervideo channel, unique per pipeline
+  MainLoopThread loop_;
+  FrameTap tap_;
+
+  std::mutex lifecycle_mutex_;  // guards lifecycle_: Start and Stop come from JS (or the env cleanup hook)
+  enum class Lifecycle { kNew, kStarted, kStopped } lifecycle_ = Lifecycle::kNew;
+
+  // Loop-thread state.
+  Phase phase_ = Phase::kConnecting;
+  GstElement* input_ = nullptr;
+  ScopedSource bus_watch_;
+  ScopedSource retry_timer_;
+  ScopedSource watchdog_;
+  bool ever_played_ = false;
+  int failures_ = 0;  // consecutive, for the backoff
+  int64_t attempt_started_us_ = 0;
+  bool published_ = false;
+
+  // Shared with streaming threads.
+  std::atomic<uint64_t> generation_{0};  // bumped by every teardown: stale Post()s are ignored
+  std::atomic<bool> got_frame_{false};
+  std::atomic<int64_t> last_frame_us_{0};
+  std::atomic<uint64_t> frames_in_{0};
+  std::atomic<uint64_t> frames_out_{0};
+  std::atomic<uint64_t> reconnects_{0};
+  GstElement* infer_caps_ = nullptr;  // capsfilters of the current input (owned by input_)
+  GstElement* video_caps_ = nullptr;
+  std::mutex format_mutex_;  // source size and the output format (fixed by the first source caps)
+  int source_width_ = 0;
+  int source_height_ = 0;
+  OutputFormat output_format_;
+  std::mutex overlay_mutex_;
+  std::shared_ptr<const OverlaySnapshot> overlay_;
+  // Video streaming thread only.
+  OverlayPainter painter_;
+  GstVideoInfo video_info_;
+};
+
+}  // namespace owl

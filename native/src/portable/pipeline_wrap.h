@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+// JS class Pipeline (NativePipeline in ts/native.ts), held privately by ts/pipeline.ts.
+//   new Pipeline(options, onEvent, onFrame); start(); setDetections(frameId, boxes); frameDone(); stats(); stop()
+// Events and frames reach JS through thread-safe functions (bounded queues, NonBlockingCall only): state
+// events in order (queue 256), frames while the model is idle (queue 2). A frame's Float32Array owns its
+// native buffer (external ArrayBuffer whose finalizer frees it). A started pipeline keeps itself and the
+// process alive until stop(); it also stops with the JS environment.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+
+#include "common/coded_error.h"
+#include "common/env_cleanup.h"
+#include "portable/frame_tap.h"
+#include "portable/overlay.h"
+#include "portable/pipeline.h"
+
+namespace owl {
+
+class PipelineWrap : public Napi::ObjectWrap<PipelineWrap> {
+ public:
+  static void Init(Napi::Env env, Napi::Object exports);
+  /** Throws TypeError naming the field for malformed options; nothing starts until start(). */
+  explicit PipelineWrap(const Napi::CallbackInfo& info);
+
+ private:
+  /** A state change or an error, as it waits in the event queue. */
+  struct Event {
+    bool is_error;
+    StateEvent state;
+    ErrorInfo error;
+  };
+  static void CallOnEvent(Napi::Env env, Napi::Function callback, std::nullptr_t*, Event* event);
+  static void CallOnFrame(Napi::Env env, Napi::Function callback, std::nullptr_t*, FramePacket* packet);
+  using EventQueue = Napi::TypedThreadSafeFunction<std::nullptr_t, Event, CallOnEvent>;
+  using FrameQueue = Napi::TypedThreadSafeFunction<std::nullptr_t, FramePacket, CallOnFrame>;
+
+  /** [sync] Throws with code ENOENT / EINVAL / ENOPLUGIN / EMOUNTINUSE / ESTATE (see Pipeline::Start). */
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  /** [sync] setDetections(frameId, [{x0, y0, x1, y1, text, color}]); ignored once stopped. */
+  Napi::Value SetDetections(const Napi::CallbackInfo& info);
+  Napi::Value FrameDone(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  /** [sync] Stops, joins, delivers the final `stopped` event; idempotent. */
+  Napi::Value Stop(const Napi::CallbackInfo& info);
+
+  void PushEvent(Event* event);
+  bool PushFrame(std::unique_ptr<FramePacket> packet);
+  /** Stops the pipeline and closes the queues; from stop() or the environment's cleanup. */
+  void Shutdown();
+
+  std::unique_ptr<Pipeline> pipeline_;
+  OverlayStyle style_;
+  Napi::FunctionReference on_event_;
+  Napi::FunctionReference on_frame_;
+  EventQueue events_;
+  FrameQueue frames_;
+  bool started_ = false;
+  bool stopped_ = false;
+  std::unique_ptr<EnvCleanup> cleanup_;
+};
+
+}  // namespace owl

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+// One in-process gst-rtsp-server on host:port, served from its own MainLoopThread. Pipelines mount their
+// outputs on it; a mount is a shared media factory (one encoder for all clients of that mount).
+#pragma once
+
+#include <gst/rtsp-server/rtsp-server.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "portable/main_loop_thread.h"
+
+namespace owl {
+
+class RtspServer {
+ public:
+  RtspServer(std::string host, int port);
+  ~RtspServer();
+  RtspServer(const RtspServer&) = delete;
+  RtspServer& operator=(const RtspServer&) = delete;
+
+  /**
+   * [sync] Binds host:port and serves. Throws CodedError "EADDRINUSE" / "EACCES" / "EADDRNOTAVAIL" naming
+   * host:port, or "ESTATE" if already started or stopped.
+   */
+  void Start();
+  /** [sync] Closes every client, unbinds and joins the server thread; idempotent. */
+  void Stop();
+  /** The bound port (the kernel's choice when constructed with 0); 0 unless serving. */
+  int port() const;
+  const std::string& host() const { return host_; }
+  /** "rtsp://host:port" for messages. */
+  std::string Describe() const;
+
+  /**
+   * [sync] Claims `path` (e.g. "/out") for one pipeline before its format is known, so a clash fails at
+   * start. Throws CodedError "EMOUNTINUSE" if taken, "ESTATE" if not serving. Clients get 404 until Publish.
+   */
+  void Reserve(const std::string& path);
+  /**
+   * [sync] Serves `launch` (a gst-launch bin description with a payloader named pay0) at a reserved path,
+   * one shared media for all its clients. Throws CodedError "ESTATE" if not serving or not reserved.
+   */
+  void Publish(const std::string& path, const std::string& launch);
+  /** [sync] Removes the mount and disconnects the clients playing it; no-op if absent or stopped. */
+  void Unmount(const std::string& path);
+
+ private:
+  enum class Phase { kNew, kServing, kStopped };
+
+  std::string host_;
+  int requested_port_;
+  MainLoopThread loop_;
+  std::mutex ops_mutex_;      // serialises Start/Stop/Mount/Unmount (called from JS and pipeline threads)
+  mutable std::mutex mutex_;  // guards phase_ and mounts_
+  Phase phase_ = Phase::kNew;
+  std::atomic<int> bound_port_{0};
+  std::set<std::string> mounts_;
+  // Loop-thread only.
+  GstRTSPServer* server_ = nullptr;
+  ScopedSource listen_source_;
+};
+
+}  // namespace owl

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "portable/rtsp_server_wrap.h"
+
+#include "common/attr.h"
+#include "common/js_error.h"
+
+namespace owl {
+namespace {
+
+// Marks JS objects made by this class, so FromValue never unwraps a stranger.
+constexpr napi_type_tag kRtspServerTag = {0x6f776c2d72747370ULL, 0x2d7365727665720aULL};
+
+}  // namespace
+
+void RtspServerWrap::Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("RtspServer", DefineClass(env, "RtspServer",
+                                        {InstanceMethod<&RtspServerWrap::Start>("start"),
+                                         InstanceMethod<&RtspServerWrap::Port>("port"),
+                                         InstanceMethod<&RtspServerWrap::Stop>("stop")}));
+}
+
+std::shared_ptr<RtspServer> RtspServerWrap::FromValue(const Napi::Value& value, const std::string& what) {
+  if (!value.IsObject() || !value.As<Napi::Object>().CheckTypeTag(&kRtspServerTag)) {
+    throw Napi::TypeError::New(value.Env(), "Expected an RtspServer for " + what);
+  }
+  return Unwrap(value.As<Napi::Object>())->server_;
+}
+
+RtspServerWrap::RtspServerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RtspServerWrap>(info) {
+  Guarded(info.Env(), [&] {
+    if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "Expected an options object {host, port}");
+    Napi::Object options = info[0].As<Napi::Object>();
+    const int port = AttrAsInt32(options, "port", "");
+    if (port < 0 || port > 65535) throw Napi::RangeError::New(info.Env(), "Expected 0-65535 for port");
+    server_ = std::make_shared<RtspServer>(AttrAsString(options, "host", ""), port);
+    info.This().As<Napi::Object>().TypeTag(&kRtspServerTag);
+  });
+}
+
+Napi::Value RtspServerWrap::Start(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&] {
+    server_->Start();
+    std::shared_ptr<RtspServer> server = server_;
+    cleanup_ = std::make_unique<EnvCleanup>(info.Env(), [server] { server->Stop(); });
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value RtspServerWrap::Port(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), server_->port());
+}
+
+Napi::Value RtspServerWrap::Stop(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&] {
+    server_->Stop();
+    cleanup_.reset();
+    return info.Env().Undefined();
+  });
+}
+
+}  // namespace owl

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+// JS class RtspServer (NativeRtspServer in ts/native.ts): one in-process RTSP server that pipelines mount
+// their outputs on. Stops with the JS environment if not stopped before.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+#include <string>
+
+#include "common/env_cleanup.h"
+#include "portable/rtsp_server.h"
+
+namespace owl {
+
+class RtspServerWrap : public Napi::ObjectWrap<RtspServerWrap> {
+ public:
+  static void Init(Napi::Env env, Napi::Object exports);
+  /** The server behind a JS RtspServer; throws TypeError "Expected an RtspServer for <what> ..." otherwise. */
+  static std::shared_ptr<RtspServer> FromValue(const Napi::Value& value, const std::string& what);
+
+  /** new RtspServer({host, port}) */
+  explicit RtspServerWrap(const Napi::CallbackInfo& info);
+
+ private:
+  /** [sync] Binds; throws Error with code EADDRINUSE / EACCES / EADDRNOTAVAIL naming host:port. */
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  Napi::Value Port(const Napi::CallbackInfo& info);
+  /** [sync] Disconnects every client and joins the server thread; idempotent. */
+  Napi::Value Stop(const Napi::CallbackInfo& info);
+
+  std::shared_ptr<RtspServer> server_;
+  std::unique_ptr<EnvCleanup> cleanup_;
+};
+
+}  // namespace owl

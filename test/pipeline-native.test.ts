@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+// The raw addon surface of the portable engine (RtspServer, Pipeline): argument guards, exact messages and
+// lifecycle rules, without the TS wrapper in between.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { native, type NativePipelineOptions } from '../ts/native';
+
+function options(overrides: Partial<NativePipelineOptions> = {}): NativePipelineOptions {
+  return {
+    input: { kind: 'test', uri: 'ball', rtspTransport: 'tcp', latencyMs: 100, width: 320, height: 240, fps: 30 },
+    output: { server: null, mount: '/out', preset: 'ultrafast', bitrateKbps: 1000, width: 0, height: 0 },
+    inference: { inputSize: 0, mean: [0, 0, 0], std: [1, 1, 1] },
+    reconnect: { initialDelayMs: 100, maxDelayMs: 1000, stallTimeoutMs: 1000 },
+    overlay: { lineWidth: 3, fontSize: 12, palette: [[255, 0, 0]] },
+    ...overrides,
+  };
+}
+
+const ignore = () => undefined;
+
+describe('native RtspServer', () => {
+  test('checks its options', () => {
+    assert.throws(() => new native.RtspServer(undefined as never),
+      { name: 'TypeError', message: 'Expected an options object {host, port}' });
+    assert.throws(() => new native.RtspServer({ host: '127.0.0.1', port: 'x' as never }),
+      { name: 'TypeError', message: 'Expected a 32-bit integer for port but received string' });
+    assert.throws(() => new native.RtspServer({ host: '127.0.0.1', port: 70000 }), { name: 'RangeError' });
+  });
+
+  test('binds port 0 to a free port, starts once and stops idempotently', () => {
+    const server = new native.RtspServer({ host: '127.0.0.1', port: 0 });
+    assert.equal(server.port(), 0);
+    server.start();
+    assert.ok(server.port() > 0);
+    assert.throws(() => server.start(), { code: 'ESTATE', domain: 'owl' });
+    server.stop();
+    server.stop();
+    assert.equal(server.port(), 0);
+  });
+});
+
+describe('native Pipeline', () => {
+  test('checks its arguments, naming the field', () => {
+    assert.throws(() => new (native.Pipeline as unknown as new () => unknown)(),
+      { name: 'TypeError', message: 'Expected an options object for the pipeline' });
+    assert.throws(() => new native.Pipeline(options(), ignore, undefined as never),
+      { name: 'TypeError', message: 'Expected functions onEvent and onFrame after the options' });
+    const bad = options();
+    (bad.input as { width: unknown }).width = '1280';
+    assert.throws(() => new native.Pipeline(bad, ignore, ignore),
+      { name: 'TypeError', message: 'Expected a 32-bit integer for input.width but received string' });
+    const stranger = options({ output: { ...options().output, server: {} as never } });
+    assert.throws(() => new native.Pipeline(stranger, ignore, ignore),
+      { name: 'TypeError', message: 'Expected an RtspServer for output.server' });
+    const noColours = options({ overlay: { lineWidth: 3, fontSize: 12, palette: [] } });
+    assert.throws(() => new native.Pipeline(noColours, ignore, ignore),
+      { name: 'TypeError', message: 'Expected at least one colour in overlay.palette' });
+  });
+
+  test('rejects an unknown test pattern and x264 preset at start', () => {
+    const pattern = new native.Pipeline(options({ input: { ...options().input, uri: 'plaid' } }), ignore, ignore);
+    assert.throws(() => pattern.start(), { code: 'EINVAL', message: /Unknown test pattern 'plaid'/ });
+    const server = new native.RtspServer({ host: '127.0.0.1', port: 0 });
+    server.start();
+    try {
+      const warp = options({ output: { ...options().output, server, preset: 'warp' } });
+      const preset = new native.Pipeline(warp, ignore, ignore);
+      assert.throws(() => preset.start(), { code: 'EINVAL', message: /Unknown x264 speed preset 'warp'/ });
+    } finally {
+      server.stop();
+    }
+  });
+
+  test('starts once, checks detections, and ignores calls after stop', async () => {
+    const events: string[] = [];
+    const pipeline = new native.Pipeline(options(), (e) => events.push(e.type === 'state' ? e.state : e.code), ignore);
+    pipeline.stop();  // before start: nothing to stop
+    assert.throws(() => pipeline.start(),
+      { code: 'ESTATE', message: 'Pipeline was stopped: create a new one to start again' });
+
+    const running = new native.Pipeline(options(), (e) => events.push(e.type === 'state' ? e.state : e.code), ignore);
+    running.start();
+    assert.throws(() => running.start(), { code: 'ESTATE' });
+    assert.throws(() => running.setDetections(1, [{ x0: 'a' } as never]),
+      { name: 'TypeError', message: 'Expected a finite number for detections[0].x0 but received string' });
+    running.setDetections(1, [{ x0: 1, y0: 2, x1: 30, y1: 40, text: 'x', color: 7 }]);
+    running.stop();
+    running.stop();
+    running.setDetections(2, []);
+    running.frameDone();
+    assert.equal(typeof running.stats().framesIn, 'number');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(events[0], 'connecting');
+    assert.equal(events.at(-1), 'stopped');
+  });
+});

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// The pipeline layer's one error class. Native failures arrive as {message, code, domain} (a GLib/GStreamer
+// error domain and code, or one of ours in domain "owl"); option validation uses domain "owl", code EINVAL.
+
+/**
+ * Codes raised by owl-stream's own checks. Errors that GStreamer raises keep its enum names instead,
+ * e.g. `GST_RESOURCE_ERROR_NOT_FOUND` in domain `gst-resource-error-quark`.
+ * - `EINVAL` an option is malformed (the message names it and what is allowed)
+ * - `ENOENT` the input file does not exist (the message names the path)
+ * - `EADDRINUSE` / `EACCES` / `EADDRNOTAVAIL` the RTSP output cannot bind host:port
+ * - `EMOUNTINUSE` another pipeline already serves that RTSP mount
+ * - `ENOPLUGIN` a GStreamer element is not installed
+ * - `ESTATE` the pipeline or server was already started or stopped
+ */
+export type PipelineErrorCode =
+  | 'EINVAL' | 'ENOENT' | 'EADDRINUSE' | 'EACCES' | 'EADDRNOTAVAIL' | 'EMOUNTINUSE' | 'ENOPLUGIN' | 'ESTATE';
+
+/** Domain of errors raised by owl-stream itself (validation and native checks). */
+export const OWL_ERROR_DOMAIN = 'owl';
+
+/** A pipeline or RTSP output failure, with a machine-readable `code` and the `domain` that raised it. */
+export class PipelineError extends Error {
+  override readonly name = 'PipelineError';
+
+  /**
+   * @param message what failed and what to do about it
+   * @param code a PipelineErrorCode, or a GLib/GStreamer enum name for errors they raise
+   * @param domain `owl`, or a GLib error quark name such as `gst-resource-error-quark`
+   */
+  constructor(message: string, readonly code: PipelineErrorCode | (string & {}), readonly domain: string,
+    options?: { cause?: unknown }) {
+    super(message, options);
+  }
+
+  /** A validation failure: "Expected <what> for <field> but received <value>". */
+  static invalid(field: string, expected: string, received: unknown): PipelineError {
+    return new PipelineError(`Expected ${expected} for ${field} but received ${describe(received)}`, 'EINVAL',
+      OWL_ERROR_DOMAIN);
+  }
+
+  /** Wraps what the addon threw (an Error with `code` and `domain`), keeping it as `cause`. */
+  static fromNative(err: unknown): PipelineError {
+    if (err instanceof PipelineError) return err;
+    const e = err as { message?: unknown; code?: unknown; domain?: unknown };
+    const message = typeof e?.message === 'string' ? e.message : String(err);
+    // TypeErrors from the addon's own guards carry no code: they are malformed options.
+    const code = typeof e?.code === 'string' ? e.code : 'EINVAL';
+    const domain = typeof e?.domain === 'string' ? e.domain : OWL_ERROR_DOMAIN;
+    return new PipelineError(message, code, domain, { cause: err });
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') {
+    return String(value);
+  }
+  return Array.isArray(value) ? 'an array' : typeof value;
+}
