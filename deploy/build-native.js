@@ -28,9 +28,5 @@ if (fs.existsSync(addon) && fs.statSync(addon).mtimeMs >= newestMtime(nativeDir)
 }
 console.log(`[setup] building the native addon (${config}) in ${buildDir}`);
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
-// Debian's nodejs ships its headers: point cmake-js at them (npm sets this from .npmrc's nodedir, a plain
-// `node deploy/build-native.js` does not), or it tries to download them.
-const env = { ...process.env };
-if (!env.npm_config_nodedir && fs.existsSync('/usr/include/node/node.h')) env.npm_config_nodedir = '/usr';
 execFileSync(process.execPath, [cmakeJs, 'compile', '--directory', nativeDir, '--out', buildDir,
-  ...(config === 'Debug' ? ['--debug'] : []), '--parallel', '2'], { stdio: 'inherit', env });
+  ...(config === 'Debug' ? ['--debug'] : []), '--parallel', '2'], { stdio: 'inherit' });

@@ -85,10 +85,17 @@ describe('native Pipeline', () => {
     assert.throws(() => running.setDetections(1, [{ x0: 'a' } as never]),
       { name: 'TypeError', message: 'Expected a finite number for detections[0].x0 but received string' });
     running.setDetections(1, [{ x0: 1, y0: 2, x1: 30, y1: 40, text: 'x', color: 7 }]);
+    assert.throws(() => running.setOverlayStyle({ lineWidth: '3' } as never),
+      { name: 'TypeError', message: 'Expected a 32-bit integer for overlay.lineWidth but received string' });
+    assert.throws(() => running.setOverlayStyle({ lineWidth: 0, fontSize: 12 }), { name: 'RangeError',
+      message: 'Expected overlay.lineWidth >= 1 and overlay.fontSize >= 0 but received 0 and 12' });
+    running.setOverlayStyle({ lineWidth: 5, fontSize: 0 });
     running.stop();
     running.stop();
     running.setDetections(2, []);
     running.frameDone();
+    assert.equal(running.snapshot(), null, 'no snapshot once stopped');
+    assert.equal(pipeline.snapshot(), null, 'nor before start');
     assert.equal(typeof running.stats().framesIn, 'number');
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(events[0], 'connecting');

@@ -222,7 +222,8 @@ describe('pipeline inputs and outputs', () => {
     const pipeline = new Pipeline();
     const errors: PipelineError[] = [];
     pipeline.on('error', (err) => errors.push(err));
-    // The camera is not up yet: the output's size is unknown, so nothing is served yet.
+    // The camera is not up yet: the output is served at a provisional size. Its first frame (160x120) changes the
+    // size, so the output must be served anew, on a server that has stopped by then.
     pipeline.start({ input: `rtsp://127.0.0.1:${port}/cam`, output: { server, mount: '/late' },
       reconnect: { initialDelayMs: 100, maxDelayMs: 200, stallTimeoutMs: 1000 } });
     server.stop();

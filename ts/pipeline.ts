@@ -9,12 +9,12 @@ import createDebug from 'debug';
 import {
   native, type NativeFrame, type NativePipeline, type NativePipelineEvent, type NativePipelineStats,
 } from './native';
-import { resolvePipelineOptions, type PipelineOptions } from './pipeline/options';
+import { resolvePipelineOptions, resolveStyle, type OverlayStyle, type PipelineOptions } from './pipeline/options';
 import { PipelineError } from './pipeline/pipeline-error';
 import { RtspServer } from './pipeline/rtsp-server';
 
 export {
-  DEFAULT_OUTPUT_URL, X264_PRESETS, type PipelineOptions, type RtspMount, type X264Preset,
+  DEFAULT_OUTPUT_URL, X264_PRESETS, type OverlayStyle, type PipelineOptions, type RtspMount, type X264Preset,
 } from './pipeline/options';
 export { OVERLAY_PALETTE, type Rgb } from './pipeline/palette';
 export { OWL_ERROR_DOMAIN, PipelineError, type PipelineErrorCode } from './pipeline/pipeline-error';
@@ -73,6 +73,9 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
   #ownServer: RtspServer | null = null;
   #outputUrl: string | null = null;
   #showScores = false;
+  #style = { lineWidth: 0, fontSize: 0 };
+  // What is drawn now, so that a style change can draw it again.
+  #drawn: { frameId: number; detections: readonly OverlayDetection[] } | null = null;
   #state: PipelineState = 'idle';
 
   /** The current state. */
@@ -114,6 +117,7 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
       throw PipelineError.fromNative(err);
     }
     this.#showScores = resolved.showScores;
+    this.#style = { lineWidth: resolved.native.overlay.lineWidth, fontSize: resolved.native.overlay.fontSize };
     this.#outputUrl = server?.url(resolved.native.output.mount) ?? null;
     this.#state = 'connecting';
   }
@@ -124,11 +128,40 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
    * @param frameId the frame the detections belong to (PipelineFrame.frameId)
    */
   setDetections(frameId: number, detections: readonly OverlayDetection[]): void {
-    if (this.#native === null) return;
+    if (this.#native === null || this.#state === 'stopped') return;
+    this.#drawn = { frameId, detections };
     this.#native.setDetections(frameId, detections.map((d) => ({
       x0: d.box[0], y0: d.box[1], x1: d.box[2], y1: d.box[3], color: d.labelIndex,
       text: this.#showScores ? `${d.label} ${d.score.toFixed(2)}` : d.label,
     })));
+  }
+
+  /**
+   * Changes how boxes and labels are drawn while running (e.g. on a configuration reload), the boxes on screen
+   * included; fields left out keep their value. Ignored before start (give `overlay` to start()) and after stop.
+   * @throws {PipelineError} EINVAL naming the field (lineWidth 1-64, fontSize 0-256, showScores boolean).
+   */
+  setOverlay(style: OverlayStyle): void {
+    const next = resolveStyle(style, this.#style);
+    if (this.#native === null || this.#state === 'stopped') return;
+    try {
+      this.#native.setOverlayStyle(next);
+    } catch (err) {
+      throw PipelineError.fromNative(err);
+    }
+    this.#style = next;
+    this.#showScores = style.showScores ?? this.#showScores;
+    if (this.#drawn !== null) this.setDetections(this.#drawn.frameId, this.#drawn.detections);
+  }
+
+  /**
+   * The newest annotated frame (boxes drawn) as JPEG, long side at most 1280 px, or null before the first (and
+   * before start, after stop). Cheap: a copy of the JPEG the pipeline already encoded. Encoding runs only while
+   * this is called: at most 10 frames a second, stopping 3 s after the last call. The first call after such a
+   * pause therefore returns null (the old frame would be stale) and restarts it: ask again ~100 ms later.
+   */
+  snapshot(): Buffer | null {
+    return this.#native?.snapshot() ?? null;
   }
 
   /** The model is done with the last frame: the next new frame will be emitted. */

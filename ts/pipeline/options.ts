@@ -50,7 +50,10 @@ export interface PipelineOptions {
     preset?: X264Preset;
     /** @default 4000 */
     bitrateKbps?: number;
-    /** Output size; both or neither. @default the source's size */
+    /**
+     * Output size; both or neither. @default the source's size (served from start: black frames at the test
+     * source's size, or at 1280x720 until a camera's first frame; clients that joined by then stay at that size)
+     */
     width?: number;
     height?: number;
   };
@@ -68,16 +71,20 @@ export interface PipelineOptions {
     /** No frame for this long while playing counts as lost (twice this while connecting). @default 5000 */
     stallTimeoutMs?: number;
   };
-  overlay?: {
-    /** Box line width in output pixels. @default 3 */
-    lineWidth?: number;
-    /** Label text height in output pixels; 0 hides labels. @default 18 */
-    fontSize?: number;
-    /** Append the score to each label ("a person 0.42"). @default false */
-    showScores?: boolean;
+  overlay?: OverlayStyle & {
     /** Colour of prompt i is palette[i % length]. @default OVERLAY_PALETTE */
     palette?: readonly Rgb[];
   };
+}
+
+/** How boxes and labels are drawn; `Pipeline.setOverlay()` changes it while running. */
+export interface OverlayStyle {
+  /** Box line width in output pixels, 1 to 64. @default 3 */
+  lineWidth?: number;
+  /** Label text height in output pixels, 0 to 256; 0 hides labels. @default 18 */
+  fontSize?: number;
+  /** Append the score to each label ("a person 0.42"). @default false */
+  showScores?: boolean;
 }
 
 /** The default output URL (the seed's `--stream_output`). */
@@ -132,13 +139,31 @@ export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipeli
         stallTimeoutMs: int(reconnect.stallTimeoutMs ?? 5000, 'reconnect.stallTimeoutMs', 100, 3_600_000),
       },
       overlay: {
-        lineWidth: int(overlay.lineWidth ?? 3, 'overlay.lineWidth', 1, 64),
-        fontSize: int(overlay.fontSize ?? 18, 'overlay.fontSize', 0, 256),
+        ...resolveStyle(overlay, DEFAULT_OVERLAY_STYLE),
         palette: resolvePalette(overlay.palette ?? OVERLAY_PALETTE),
       },
     },
     output,
     showScores: overlay.showScores ?? false,
+  };
+}
+
+const DEFAULT_OVERLAY_STYLE = { lineWidth: 3, fontSize: 18 } as const;
+
+/**
+ * Overlay style fields given over those of `current`, validated (showScores is the caller's: it is how labels
+ * are written, not drawn).
+ * @throws {PipelineError} code EINVAL naming the field.
+ */
+export function resolveStyle(style: OverlayStyle, current: { lineWidth: number; fontSize: number }):
+  { lineWidth: number; fontSize: number } {
+  if (typeof style !== 'object' || style === null) throw PipelineError.invalid('overlay', 'an object', style);
+  if (style.showScores !== undefined && typeof style.showScores !== 'boolean') {
+    throw PipelineError.invalid('overlay.showScores', 'true or false', style.showScores);
+  }
+  return {
+    lineWidth: int(style.lineWidth ?? current.lineWidth, 'overlay.lineWidth', 1, 64),
+    fontSize: int(style.fontSize ?? current.fontSize, 'overlay.fontSize', 0, 256),
   };
 }
 

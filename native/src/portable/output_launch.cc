@@ -27,9 +27,13 @@ std::string OutputLaunch(const std::string& channel, const OutputFormat& format,
   // (config-interval): it would insert them between the slices of one picture (zerolatency encodes one
   // slice per thread), which ffmpeg decodes as two half pictures.
   const int keyframe_interval = std::max(1, (format.fps_n + format.fps_d - 1) / format.fps_d);
-  return "( intervideosrc channel=" + channel + " ! video/x-raw,format=I420,width=" + std::to_string(format.width) +
-         ",height=" + std::to_string(format.height) + ",framerate=" + std::to_string(format.fps_n) + "/" +
-         std::to_string(format.fps_d) + " ! x264enc tune=zerolatency speed-preset=" + output.preset +
+  const std::string size = "width=" + std::to_string(format.width) + ",height=" + std::to_string(format.height);
+  // intervideosrc takes the size of the frames it is given, else (no frame yet) the first it may: the caps
+  // before videoscale prefer the format's size, so black frames start at it and real ones pass through.
+  return "( intervideosrc channel=" + channel + " ! capsfilter caps=\"video/x-raw,format=I420," + size +
+         ";video/x-raw,format=I420\" ! videoscale ! video/x-raw,format=I420," + size +
+         ",framerate=" + std::to_string(format.fps_n) + "/" + std::to_string(format.fps_d) +
+         " ! x264enc tune=zerolatency speed-preset=" + output.preset +
          " bitrate=" + std::to_string(output.bitrate_kbps) + " key-int-max=" + std::to_string(keyframe_interval) +
          " ! rtph264pay name=pay0 pt=96 )";
 }

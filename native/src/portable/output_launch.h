@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The RTSP side of a pipeline's video output, as the launch description of its shared media factory:
 // intervideosrc (the video branch's latest frame, repeated at a steady rate; black after a second
-// without input) -> x264enc -> rtph264pay. It lives in the RTSP server, apart from the input pipeline,
-// so the output keeps its frame rate while the input reconnects, and it encodes only while watched.
+// without input, and before the first) -> videoscale -> x264enc -> rtph264pay. It lives in the RTSP server,
+// apart from the input pipeline, so the output keeps its frame rate while the input reconnects (or never
+// connects), and it encodes only while watched. The video branch delivers frames at the format's size, so
+// videoscale passes them through; it scales only for clients of an earlier format (see Pipeline::Republish).
 #pragma once
 
 #include <string>
@@ -16,6 +18,11 @@ struct OutputFormat {
   int height = 0;
   int fps_n = 30;
   int fps_d = 1;
+
+  bool operator==(const OutputFormat& other) const {
+    return width == other.width && height == other.height && fps_n == other.fps_n && fps_d == other.fps_d;
+  }
+  bool operator!=(const OutputFormat& other) const { return !(*this == other); }
 };
 
 /** [sync] Throws CodedError "EINVAL" for an unknown x264 speed preset (it goes into a launch string). */

@@ -12,6 +12,10 @@ namespace owl {
 namespace {
 
 constexpr unsigned kWatchdogIntervalMs = 100;
+// The output's size while no source frame has said otherwise (and nothing is configured).
+constexpr int kDefaultWidth = 1280;
+constexpr int kDefaultHeight = 720;
+constexpr int kDefaultFps = 30;
 
 std::string NextChannelName() {
   static std::atomic<unsigned> counter{0};
@@ -88,11 +92,24 @@ void Pipeline::Start() {
     throw CodedError("Pipeline was already started (a stopped pipeline cannot restart): create a new one", "ESTATE");
   }
   CheckInput(options_.input);
-  RequireElements({"tee", "queue", "videoscale", "videoconvert", "capsfilter", "appsink"});
+  RequireElements({"tee", "queue", "videoscale", "videoconvert", "capsfilter", "appsink", "jpegenc"});
+  const OutputFormat initial = InitialFormat();
+  {
+    std::lock_guard<std::mutex> format_lock(format_mutex_);
+    output_format_ = initial;
+  }
   if (options_.output.enabled) {
     RequireElements({"intervideosink", "intervideosrc", "x264enc", "rtph264pay"});
     CheckEncoderOptions(options_.output);
-    server_->Reserve(options_.output.mount);  // last: nothing below throws, so the mount is never left claimed
+    // Last, so the mount is never left claimed; served now, so clients get black rather than 404 until a
+    // camera answers.
+    server_->Reserve(options_.output.mount);
+    try {
+      server_->Publish(options_.output.mount, OutputLaunch(channel_, initial, options_.output));
+    } catch (...) {
+      server_->Unmount(options_.output.mount);
+      throw;
+    }
   }
   lifecycle_ = Lifecycle::kStarted;
   loop_.Start();
@@ -182,7 +199,6 @@ GstElement* Pipeline::BuildInput() {
 
     // Files play at their own pace (sinks sync to the clock); live inputs are shown as soon as decoded.
     const gboolean sync = options_.input.kind == InputOptions::Kind::kFile;
-    bool any_branch = false;
     if (options_.inference.input_size > 0) {
       infer_caps_ = MakeElement("capsfilter", "infer_caps");
       SetCaps(infer_caps_, gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "RGB", nullptr));
@@ -195,22 +211,45 @@ GstElement* Pipeline::BuildInput() {
       linked = linked && AddChain(pipeline, tee,
                                   {queue, MakeElement("videoscale", "infer_scale"),
                                    MakeElement("videoconvert", "infer_convert"), infer_caps_, sink});
-      any_branch = true;
     }
+
+    // The video branch, always: it feeds the RTSP output (when enabled) and the JPEG snapshots.
+    video_caps_ = MakeElement("capsfilter", "video_caps");
+    SetCaps(video_caps_, gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", nullptr));
+    GstElement* video_queue = MakeLeakyQueue("video_queue", 3);
+    GstElement* video_tee = MakeElement("tee", "video_tee");
+    g_object_set(video_tee, "allow-not-linked", TRUE, nullptr);
+    linked = linked && AddChain(pipeline, tee,
+                                {video_queue, MakeElement("videoscale", "video_scale"),
+                                 MakeElement("videoconvert", "video_convert"), video_caps_, video_tee});
+    GstPad* drawn = gst_element_get_static_pad(video_caps_, "src");
+    gst_pad_add_probe(drawn, kBuffersAndEvents, &Pipeline::OnVideoPad, this, nullptr);
+    gst_object_unref(drawn);
     if (options_.output.enabled) {
-      video_caps_ = MakeElement("capsfilter", "video_caps");
-      SetCaps(video_caps_, gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", nullptr));
       GstElement* sink = MakeElement("intervideosink", "video_sink");
       g_object_set(sink, "channel", channel_.c_str(), "sync", sync, nullptr);
-      linked = linked && AddChain(pipeline, tee,
-                                  {MakeLeakyQueue("video_queue", 3), MakeElement("videoscale", "video_scale"),
-                                   MakeElement("videoconvert", "video_convert"), video_caps_, sink});
-      GstPad* drawn = gst_element_get_static_pad(video_caps_, "src");
-      gst_pad_add_probe(drawn, kBuffersAndEvents, &Pipeline::OnVideoPad, this, nullptr);
-      gst_object_unref(drawn);
-      any_branch = true;
+      linked = linked && AddChain(pipeline, video_tee, {sink});
     }
-    if (!any_branch) {
+
+    jpeg_caps_ = MakeElement("capsfilter", "jpeg_caps");
+    SetCaps(jpeg_caps_, gst_caps_new_empty_simple("video/x-raw"));
+    GstElement* jpeg_queue = MakeLeakyQueue("jpeg_queue", 1);
+    GstElement* encoder = MakeElement("jpegenc", "jpeg_encoder");
+    g_object_set(encoder, "quality", SnapshotTap::kQuality, nullptr);
+    GstElement* jpeg_sink = MakeElement("appsink", "jpeg_sink");
+    // async=false: the pipeline must not wait for this sink to preroll, as its gate may never open.
+    g_object_set(jpeg_sink, "sync", FALSE, "async", FALSE, "max-buffers", 1u, "drop", TRUE, "enable-last-sample",
+                 FALSE, nullptr);
+    linked = linked && AddChain(pipeline, video_tee,
+                                {jpeg_queue, MakeElement("videoscale", "jpeg_scale"), jpeg_caps_, encoder, jpeg_sink});
+    GstPad* gate = gst_element_get_static_pad(options_.output.enabled ? jpeg_queue : video_queue, "sink");
+    GstPad* encoder_input = gst_element_get_static_pad(encoder, "sink");
+    snapshots_.Attach(gate, encoder_input, jpeg_sink);
+    gst_object_unref(encoder_input);
+    gst_object_unref(gate);
+
+    // Without an ungated branch that syncs to the clock, a file would be decoded as fast as the CPU allows.
+    if (options_.inference.input_size == 0 && !options_.output.enabled) {
       GstElement* sink = MakeElement("fakesink", "sink");
       g_object_set(sink, "sync", sync, nullptr);
       linked = linked && AddChain(pipeline, tee, {MakeLeakyQueue("queue", 1), sink});
@@ -218,7 +257,7 @@ GstElement* Pipeline::BuildInput() {
     if (!linked) throw CodedError("could not link the input pipeline's elements", "ELINK");
   } catch (...) {
     gst_object_unref(pipeline);
-    infer_caps_ = video_caps_ = nullptr;
+    infer_caps_ = video_caps_ = jpeg_caps_ = nullptr;
     throw;
   }
   return pipeline;
@@ -301,15 +340,36 @@ void Pipeline::Teardown() {
     gst_object_unref(input_);
     input_ = nullptr;
   }
-  infer_caps_ = video_caps_ = nullptr;
+  infer_caps_ = video_caps_ = jpeg_caps_ = nullptr;
   generation_.fetch_add(1);
 }
 
-void Pipeline::Publish(const OutputFormat& format) {
-  if (published_ || phase_ == Phase::kStopped) return;
+OutputFormat Pipeline::InitialFormat() const {
+  OutputFormat format;
+  const bool test = options_.input.kind == InputOptions::Kind::kTest;
+  if (options_.output.width > 0 && options_.output.height > 0) {
+    format.width = options_.output.width;
+    format.height = options_.output.height;
+  } else if (test) {
+    format.width = options_.input.width;
+    format.height = options_.input.height;
+  } else {
+    format.width = kDefaultWidth;
+    format.height = kDefaultHeight;
+  }
+  format.width &= ~1;  // 4:2:0 needs even sizes
+  format.height &= ~1;
+  format.fps_n = test ? options_.input.fps : kDefaultFps;
+  format.fps_d = 1;
+  return format;
+}
+
+void Pipeline::Republish(const OutputFormat& format) {
+  if (phase_ == Phase::kStopped) return;
+  // A new factory for new clients; the earlier one's shared media lives on for its clients, scaling the frames
+  // to its own size, until they leave.
   try {
     server_->Publish(options_.output.mount, OutputLaunch(channel_, format, options_.output));
-    published_ = true;
   } catch (const CodedError& e) {
     callbacks_.on_error(e.info());
   }
@@ -342,20 +402,24 @@ GstPadProbeReturn Pipeline::OnSourcePad(GstPad*, GstPadProbeInfo* info, gpointer
 void Pipeline::OnSourceCaps(GstCaps* caps) {
   GstVideoInfo info;
   if (!gst_video_info_from_caps(&info, caps)) return;
-  bool first = false;
+  bool changed = false;
   OutputFormat format;
   {
     std::lock_guard<std::mutex> lock(format_mutex_);
     source_width_ = info.width;
     source_height_ = info.height;
-    if (output_format_.width == 0) {
-      // The first source fixes the output format for the pipeline's life: RTSP clients see one size.
-      const bool sized = options_.output.width > 0 && options_.output.height > 0;
-      output_format_.width = (sized ? options_.output.width : info.width) & ~1;  // 4:2:0 needs even sizes
-      output_format_.height = (sized ? options_.output.height : info.height) & ~1;
-      output_format_.fps_n = info.fps_n > 0 ? info.fps_n : 30;
-      output_format_.fps_d = info.fps_n > 0 ? info.fps_d : 1;
-      first = true;
+    if (!format_from_source_) {
+      // The first source fixes the output format for the pipeline's life: later ones are scaled to it.
+      format_from_source_ = true;
+      format = output_format_;
+      if (options_.output.width == 0 || options_.output.height == 0) {
+        format.width = info.width & ~1;  // 4:2:0 needs even sizes
+        format.height = info.height & ~1;
+      }
+      format.fps_n = info.fps_n > 0 ? info.fps_n : kDefaultFps;
+      format.fps_d = info.fps_n > 0 ? info.fps_d : 1;
+      changed = format != output_format_;
+      output_format_ = format;
     }
     format = output_format_;
   }
@@ -374,13 +438,18 @@ void Pipeline::OnSourceCaps(GstCaps* caps) {
                                              format.width, "height", G_TYPE_INT, format.height, "pixel-aspect-ratio",
                                              GST_TYPE_FRACTION, 1, 1, nullptr));
   }
-  if (first && options_.output.enabled) loop_.Post([this, format] { Publish(format); });
+  if (jpeg_caps_ != nullptr) {
+    const auto [width, height] = SnapshotTap::JpegSize(format.width, format.height);
+    SetCaps(jpeg_caps_, gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, width, "height", G_TYPE_INT, height,
+                                            nullptr));
+  }
+  if (changed && options_.output.enabled) loop_.Post([this, format] { Republish(format); });
 }
 
 GstPadProbeReturn Pipeline::OnVideoPad(GstPad*, GstPadProbeInfo* info, gpointer self) {
   auto* pipeline = static_cast<Pipeline*>(self);
   if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) {
-    pipeline->frames_out_.fetch_add(1);
+    if (pipeline->options_.output.enabled) pipeline->frames_out_.fetch_add(1);
     pipeline->OnVideoBuffer(info);
   } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
     GstCaps* caps = nullptr;

@@ -5,9 +5,20 @@
 //     source bin -> tee -+-> queue(leaky, 1) -> videoscale -> videoconvert -> RGB, long side = S -> appsink
 //                        |     (FrameTap: newest frame -> tensor -> JS while the model is idle)
 //                        +-> queue(leaky) -> videoscale -> videoconvert -> I420 at the output size
-//                              -> [overlay probe: newest detections drawn in place] -> intervideosink
-//   output side (in the RtspServer, lives as long as the pipeline):
-//     intervideosrc -> x264enc -> rtph264pay at rtsp://host:port/mount (output_launch.h)
+//                        |     -> [overlay probe: newest detections drawn in place] -> tee -+-> intervideosink
+//                        |                                                                  +-> JPEG branch
+//                        +-> queue(leaky, 1) -> fakesink (headless without inference: paces a file input)
+//     JPEG branch (SnapshotTap, for the web page): [gate] -> queue(leaky, 1) -> videoscale (long side <= 1280)
+//       -> [levels to full range] -> jpegenc -> appsink. The gate passes <= 10 frames a second, and only while
+//       snapshots are asked for. Headless (no RTSP output), the video branch feeds only this, so the gate moves
+//       to the video branch's entry.
+//   output side (in the RtspServer, lives as long as the pipeline, served from Start):
+//     intervideosrc -> videoscale -> x264enc -> rtph264pay at rtsp://host:port/mount (output_launch.h)
+//
+// Output format: the configured size, else the test source's, else the first source frame's; until a source
+// frame says otherwise it is the configured size or 1280x720 at 30 fps, so the mount answers (black) while a
+// camera never connects. The first source frame may change it once: the mount is then served anew
+// (Republish), and clients that joined earlier keep their stream, scaled.
 //
 // Threads: a MainLoopThread owns the input pipeline, its bus watch, the stall watchdog and the
 // reconnect timer; every state change happens there, so state events come out in order. Streaming
@@ -33,6 +44,7 @@
 #include "portable/pipeline_options.h"
 #include "portable/pipeline_state.h"
 #include "portable/rtsp_server.h"
+#include "portable/snapshot_tap.h"
 
 namespace owl {
 
@@ -58,6 +70,11 @@ class Pipeline {
   void Start();
   /** [sync] Stops everything, emits `stopped`, joins the loop thread and frees the mount; idempotent. */
   void Stop();
+  /**
+   * The newest annotated frame as JPEG (a new reference: unref it), or nullptr before the first; see
+   * SnapshotTap::Request (this keeps the JPEG branch encoding for 3 s). Any thread.
+   */
+  GstBuffer* Snapshot() { return snapshots_.Request(); }
   /** [sync] The detections drawn from the next frame on (null or empty: none). Any thread. */
   void SetOverlay(std::shared_ptr<const OverlaySnapshot> overlay);
   /** The model is idle again. Any thread. */
@@ -76,7 +93,8 @@ class Pipeline {
   bool Watchdog();
   void OnBusMessage(GstMessage* message);
   void OnFirstFrame(uint64_t generation);
-  void Publish(const OutputFormat& format);
+  void Republish(const OutputFormat& format);
+  OutputFormat InitialFormat() const;
   static gboolean BusCallback(GstBus* bus, GstMessage* message, gpointer self);
 
   // Streaming threads.
@@ -91,6 +109,7 @@ class Pipeline {
   const std::string channel_;  // intervideo channel, unique per pipeline
   MainLoopThread loop_;
   FrameTap tap_;
+  SnapshotTap snapshots_;
 
   std::mutex lifecycle_mutex_;  // guards lifecycle_: Start and Stop come from JS (or the env cleanup hook)
   enum class Lifecycle { kNew, kStarted, kStopped } lifecycle_ = Lifecycle::kNew;
@@ -104,7 +123,6 @@ class Pipeline {
   bool ever_played_ = false;
   int failures_ = 0;  // consecutive, for the backoff
   int64_t attempt_started_us_ = 0;
-  bool published_ = false;
 
   // Shared with streaming threads.
   std::atomic<uint64_t> generation_{0};  // bumped by every teardown: stale Post()s are ignored
@@ -115,10 +133,12 @@ class Pipeline {
   std::atomic<uint64_t> reconnects_{0};
   GstElement* infer_caps_ = nullptr;  // capsfilters of the current input (owned by input_)
   GstElement* video_caps_ = nullptr;
-  std::mutex format_mutex_;  // source size and the output format (fixed by the first source caps)
+  GstElement* jpeg_caps_ = nullptr;
+  std::mutex format_mutex_;  // source size and the output format (final once the first source caps came)
   int source_width_ = 0;
   int source_height_ = 0;
   OutputFormat output_format_;
+  bool format_from_source_ = false;
   std::mutex overlay_mutex_;
   std::shared_ptr<const OverlaySnapshot> overlay_;
   // Video streaming thread only.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "portable/pipeline_wrap.h"
 
+#include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -39,6 +41,8 @@ void PipelineWrap::Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Pipeline", DefineClass(env, "Pipeline",
                                       {InstanceMethod<&PipelineWrap::Start>("start"),
                                        InstanceMethod<&PipelineWrap::SetDetections>("setDetections"),
+                                       InstanceMethod<&PipelineWrap::SetOverlayStyle>("setOverlayStyle"),
+                                       InstanceMethod<&PipelineWrap::Snapshot>("snapshot"),
                                        InstanceMethod<&PipelineWrap::FrameDone>("frameDone"),
                                        InstanceMethod<&PipelineWrap::Stats>("stats"),
                                        InstanceMethod<&PipelineWrap::Stop>("stop")}));
@@ -151,13 +155,50 @@ Napi::Value PipelineWrap::SetDetections(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value PipelineWrap::SetOverlayStyle(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&] {
+    if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "Expected an object {lineWidth, fontSize}");
+    Napi::Object style = info[0].As<Napi::Object>();
+    const int line_width = AttrAsInt32(style, "lineWidth", "overlay");
+    const int font_size = AttrAsInt32(style, "fontSize", "overlay");
+    if (line_width < 1 || font_size < 0) {
+      throw Napi::RangeError::New(info.Env(), "Expected overlay.lineWidth >= 1 and overlay.fontSize >= 0 but received " +
+                                                  std::to_string(line_width) + " and " + std::to_string(font_size));
+    }
+    style_.line_width = line_width;
+    style_.font_size = font_size;
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value PipelineWrap::Snapshot(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    if (!started_ || stopped_) return info.Env().Null();
+    std::unique_ptr<GstBuffer, decltype(&gst_buffer_unref)> jpeg(pipeline_->Snapshot(), &gst_buffer_unref);
+    if (jpeg == nullptr) return info.Env().Null();
+    GstMapInfo map;
+    if (!gst_buffer_map(jpeg.get(), &map, GST_MAP_READ)) {
+      throw CodedError("could not read the newest JPEG snapshot (mapping its buffer failed)", "EIO");
+    }
+    Napi::Value copy;
+    try {
+      copy = Napi::Buffer<uint8_t>::Copy(info.Env(), map.data, map.size);
+    } catch (...) {
+      gst_buffer_unmap(jpeg.get(), &map);
+      throw;
+    }
+    gst_buffer_unmap(jpeg.get(), &map);
+    return copy;
+  });
+}
+
 Napi::Value PipelineWrap::FrameDone(const Napi::CallbackInfo& info) {
   if (!stopped_) pipeline_->FrameDone();
   return info.Env().Undefined();
 }
 
 Napi::Value PipelineWrap::Stats(const Napi::CallbackInfo& info) {
-  const PipelineStats stats = pipeline_->stats();
+  const PipelineStats stats = pipeline_ ? pipeline_->stats() : final_stats_;
   Napi::Object object = Napi::Object::New(info.Env());
   object.Set("framesIn", static_cast<double>(stats.frames_in));
   object.Set("framesOut", static_cast<double>(stats.frames_out));
@@ -185,6 +226,13 @@ void PipelineWrap::Shutdown() {
     events_.Release();
     frames_.Release();
   }
+  // A service that removes streams while it runs must not keep each one's main context (an eventfd) and
+  // elements until a garbage collection that may never come: the callbacks below reference the JS object
+  // that holds this wrap, a cycle through persistent handles.
+  final_stats_ = pipeline_->stats();
+  pipeline_.reset();
+  on_event_.Reset();
+  on_frame_.Reset();
 }
 
 }  // namespace owl

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // JS class Pipeline (NativePipeline in ts/native.ts), held privately by ts/pipeline.ts.
-//   new Pipeline(options, onEvent, onFrame); start(); setDetections(frameId, boxes); frameDone(); stats(); stop()
+//   new Pipeline(options, onEvent, onFrame); start(); setDetections(frameId, boxes); setOverlayStyle(style);
+//   snapshot(); frameDone(); stats(); stop()
 // Events and frames reach JS through thread-safe functions (bounded queues, NonBlockingCall only): state
 // events in order (queue 256), frames while the model is idle (queue 2). A frame's Float32Array owns its
 // native buffer (external ArrayBuffer whose finalizer frees it). A started pipeline keeps itself and the
@@ -41,6 +42,16 @@ class PipelineWrap : public Napi::ObjectWrap<PipelineWrap> {
   Napi::Value Start(const Napi::CallbackInfo& info);
   /** [sync] setDetections(frameId, [{x0, y0, x1, y1, text, color}]); ignored once stopped. */
   Napi::Value SetDetections(const Napi::CallbackInfo& info);
+  /**
+   * [sync] setOverlayStyle({lineWidth, fontSize}): the style of detections set from now on (setDetections renders
+   * labels once, so send the current ones again to restyle them). TypeError/RangeError naming the field.
+   */
+  Napi::Value SetOverlayStyle(const Napi::CallbackInfo& info);
+  /**
+   * [sync] The newest annotated frame as a JPEG Buffer (a copy), or null before the first, before start and after
+   * stop. Keeps the JPEG branch encoding for 3 s; see SnapshotTap::Request.
+   */
+  Napi::Value Snapshot(const Napi::CallbackInfo& info);
   Napi::Value FrameDone(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   /** [sync] Stops, joins, delivers the final `stopped` event; idempotent. */
@@ -48,10 +59,14 @@ class PipelineWrap : public Napi::ObjectWrap<PipelineWrap> {
 
   void PushEvent(Event* event);
   bool PushFrame(std::unique_ptr<FramePacket> packet);
-  /** Stops the pipeline and closes the queues; from stop() or the environment's cleanup. */
+  /**
+   * Stops the pipeline, closes the queues and frees the pipeline (its main context, elements and sockets) at
+   * once rather than at garbage collection; from stop() or the environment's cleanup.
+   */
   void Shutdown();
 
   std::unique_ptr<Pipeline> pipeline_;
+  PipelineStats final_stats_;  // stats() once the pipeline is freed
   OverlayStyle style_;
   Napi::FunctionReference on_event_;
   Napi::FunctionReference on_frame_;

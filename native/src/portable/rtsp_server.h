@@ -35,13 +35,15 @@ class RtspServer {
   std::string Describe() const;
 
   /**
-   * [sync] Claims `path` (e.g. "/out") for one pipeline before its format is known, so a clash fails at
-   * start. Throws CodedError "EMOUNTINUSE" if taken, "ESTATE" if not serving. Clients get 404 until Publish.
+   * [sync] Claims `path` (e.g. "/out") for one pipeline, so a clash fails at start. Throws CodedError
+   * "EMOUNTINUSE" if taken, "ESTATE" if not serving. Clients get 404 until Publish.
    */
   void Reserve(const std::string& path);
   /**
    * [sync] Serves `launch` (a gst-launch bin description with a payloader named pay0) at a reserved path,
-   * one shared media for all its clients. Throws CodedError "ESTATE" if not serving or not reserved.
+   * one shared media for all its clients. Publishing a path again serves the new launch to new clients; those
+   * of the previous one keep their media until they leave. Throws CodedError "ESTATE" if not serving or not
+   * reserved.
    */
   void Publish(const std::string& path, const std::string& launch);
   /** [sync] Removes the mount and disconnects the clients playing it; no-op if absent or stopped. */
