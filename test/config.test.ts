@@ -73,7 +73,7 @@ describe('config files', () => {
       'configs/x.yaml: redis.hots: unknown key; allowed keys: host, port, stream, maxlen, outputInterval, queueSize, idFormat');
     assert.equal(refusal('colour: red\n'),
       'configs/x.yaml: colour: unknown key; allowed keys: input, output, engine, model, prompts, redis, api, sensor, '
-      + 'overlay, log');
+      + 'overlay, log, streams');
     assert.equal(refusal('input:\n  rtsp:\n    latency: 50\n'),
       'configs/x.yaml: input.rtsp.latency: unknown key; allowed keys: transport, latencyMs');
   });

@@ -10,7 +10,7 @@ import { createApi } from '../ts/api/app';
 import { RateMeter } from '../ts/api/rates';
 import type { ApiServer } from '../ts/api/server';
 import type { MetricsSnapshot } from '../ts/api/service';
-import { MJPEG_MAX_FPS } from '../ts/api/video-routes';
+import { MJPEG_MAX_FPS, SNAPSHOT_WAIT_MS } from '../ts/api/video-routes';
 import { StandInControlService } from './helpers/control-service-standin';
 import { testJpegs } from './helpers/test-jpegs';
 import { waitFor } from './helpers/wait';
@@ -126,12 +126,17 @@ describe('web page routes and tokens', () => {
 });
 
 describe('GET /snapshot.jpg and GET /video.mjpeg', () => {
-  it('answers 503 with a JSON error before the first frame, then the newest frame', async () => {
+  it('answers 503 with a JSON error when no frame comes within SNAPSHOT_WAIT_MS, else the newest frame', async () => {
     service.frames = [];
     const none = await get(`${openBase}/snapshot.jpg`);
     assert.deepEqual([none.status, none.json], [503, { error: { code: 'no_frame',
       message: 'no annotated frame yet: the input has not delivered one; see GET /status' } }]);
-    service.frames = frames;
+
+    // A frame that comes while the request waits (the pipeline encodes JPEGs only once asked) is answered.
+    setTimeout(() => { service.frames = frames; }, SNAPSHOT_WAIT_MS / 4);
+    const late = await get(`${openBase}/snapshot.jpg`);
+    assert.deepEqual([late.status, isJpeg(late.bytes)], [200, true]);
+
     const first = await get(`${openBase}/snapshot.jpg`);
     const second = await get(`${openBase}/snapshot.jpg`);
     assert.equal(first.headers.get('cache-control'), 'no-store');

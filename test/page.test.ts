@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The web page in a real browser (Debian's Chromium, headless, driven by playwright-core) against the REST API
 // on loopback: it loads, the live view plays, the prompts in force are shown and changed from the page, the
-// API's error messages appear in it, and the token flow works. Screenshots go to test/artifacts/ for a person
-// to look at. The service under test comes from startService(): today the STAND-IN ControlService.
+// API's error messages appear in it, and the token flow works. The same checks run twice: against the STAND-IN
+// ControlService (scripted state, every detail known), and against the REAL service process on its test source
+// with the tiny model (pipeline, JPEG snapshots, model and prompts for real). Screenshots go to test/artifacts/
+// for a person to look at.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,26 +15,9 @@ import type { ApiServer } from '../ts/api/server';
 import type { ControlService, FrameDetections } from '../ts/api/service';
 import { DEFAULT_PROMPT_LIMITS, type PromptSet } from '../ts/model/prompts';
 import { StandInControlService } from './helpers/control-service-standin';
+import { freePort } from './helpers/ports';
+import { ServiceProcess, TINY_MODEL } from './helpers/service-process';
 import { testJpegs } from './helpers/test-jpegs';
-
-/** A running service for the page to show and steer. */
-interface ServiceUnderTest {
-  service: ControlService;
-  stop(): Promise<void>;
-}
-
-/**
- * The STAND-IN service: in-memory state, one detection per prompt, ffmpeg test-pattern JPEGs as its annotated
- * frames. The tests below use only ControlService and HTTP, so the supervisor on the test camera can replace it.
- */
-async function startStandIn(): Promise<ServiceUnderTest> {
-  const service = new StandInControlService();
-  service.frames = await testJpegs(10);
-  service.frameRate = 30;
-  return { service, stop: async () => undefined };
-}
-
-const startService: () => Promise<ServiceUnderTest> = startStandIn;
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -41,36 +26,32 @@ const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test', 'artifacts');
 const TOKEN = 'page-test-token';
 const START: PromptSet = { objects: ['a person'], thresholds: [0.1] };
 
-let underTest: ServiceUnderTest;
-let browser: Browser;
-let open: ApiServer;
-let guarded: ApiServer;
-let openBase: string;
-let guardedBase: string;
-
-async function listen(token: string): Promise<[ApiServer, string]> {
-  const options: ApiOptions = { token, maxBodyBytes: 16_384, promptLimits: { ...DEFAULT_PROMPT_LIMITS } };
-  const server = createApi(underTest.service, options);
-  const { port } = await server.listen('127.0.0.1', 0);
-  return [server, `http://127.0.0.1:${port}`];
+/** What the page checks need to know of the service they run against. */
+interface PageTarget {
+  /** Screenshot name prefix. */
+  name: string;
+  /** Base URL of its API, without a token. */
+  base: string;
+  /** Size of its annotated frames. */
+  liveSize: [number, number];
+  /** The RTSP URL the page shows. */
+  rtspUrl: string;
+  /**
+   * Resolves once GET /detections is labelled from `objects` only; the stand-in labels exactly one detection per
+   * prompt, the real model any number of patches.
+   */
+  detectionsFollow(objects: string[]): Promise<void>;
 }
+
+let browser: Browser;
 
 before(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  underTest = await startService();
-  [open, openBase] = await listen('');
-  [guarded, guardedBase] = await listen(TOKEN);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 });
 
 after(async () => {
   await browser?.close();
-  await Promise.all([open?.close(), guarded?.close()]);
-  await underTest?.stop();
-});
-
-beforeEach(async () => {
-  assert.deepEqual(await http(openBase, '/prompt', { method: 'POST', body: JSON.stringify(START) }), START);
 });
 
 async function http(base: string, route: string, init: RequestInit = {}): Promise<any> {
@@ -80,8 +61,8 @@ async function http(base: string, route: string, init: RequestInit = {}): Promis
   return body;
 }
 
-async function detectionLabels(): Promise<string[]> {
-  const frames = await http(openBase, '/detections') as FrameDetections[];
+async function detectionLabels(base: string): Promise<string[]> {
+  const frames = await http(base, '/detections') as FrameDetections[];
   return frames.flatMap((f) => f.objects.map((o) => o.label));
 }
 
@@ -127,13 +108,19 @@ async function values(page: Page, selector: string): Promise<string[]> {
 
 const storedToken = (page: Page) => page.evaluate(() => sessionStorage.getItem('owl-stream.token'));
 
-describe('web page (Chromium) against the STAND-IN ControlService', () => {
+/** The checks of the page that any service must pass. */
+function pageChecks(target: () => PageTarget): void {
+  beforeEach(async () => {
+    assert.deepEqual(await http(target().base, '/prompt', { method: 'POST', body: JSON.stringify(START) }), START);
+  });
+
   it('loads and shows the live view, the RTSP URL, the prompts, the detections and the state', async (t) => {
-    const page = await openPage(openBase, t);
+    const { base, name, liveSize, rtspUrl } = target();
+    const page = await openPage(base, t);
     await page.getByRole('heading', { name: 'Live view' }).waitFor();
     await waitForVideo(page);
     const size = await page.evaluate(() => [document.getElementById('live').naturalWidth, document.getElementById('live').naturalHeight]);
-    assert.deepEqual(size, [320, 240], 'the live view shows the service\'s frames');
+    assert.deepEqual(size, liveSize, 'the live view shows the service\'s frames');
 
     // The picture changes over time: screenshots of the <img> differ.
     const first = await page.locator('#live').screenshot();
@@ -144,21 +131,22 @@ describe('web page (Chromium) against the STAND-IN ControlService', () => {
     }
     assert.ok(changed, 'the live view did not change in 3 s');
 
-    assert.equal(await page.locator('#rtsp-url').inputValue(), 'rtsp://127.0.0.1:6000/out');
+    assert.equal(await page.locator('#rtsp-url').inputValue(), rtspUrl);
     assert.equal(await page.locator('#in-force').textContent(), 'a person (0.1)');
     assert.deepEqual([await values(page, '.prompt-text'), await values(page, '.prompt-threshold')], [['a person'], ['0.1']]);
-    await page.locator('#detections-body td', { hasText: 'a person' }).waitFor();
+    await page.locator('#detections-body td', { hasText: 'a person' }).first().waitFor();
     await page.locator('#service-state', { hasText: 'playing' }).waitFor();
     await page.locator('#service-state', { hasText: /\d+\.\d fps in/ }).waitFor();
     assert.equal(await page.locator('#summary').textContent(), 'Detecting');
-    await screenshot(page, 'page-live');
+    await screenshot(page, `${name}-live`);
     await page.setViewportSize({ width: 420, height: 900 });
     await page.emulateMedia({ colorScheme: 'dark' });
-    await screenshot(page, 'page-narrow-dark');
+    await screenshot(page, `${name}-narrow-dark`);
   });
 
   it('applies prompts changed in the page: GET /prompt and the detections follow', async (t) => {
-    const page = await openPage(openBase, t);
+    const { base, name, detectionsFollow } = target();
+    const page = await openPage(base, t);
     await page.getByLabel('Prompt 1', { exact: true }).fill('a cat');
     await page.getByRole('button', { name: 'Add prompt' }).click();
     await page.getByLabel('Prompt 2', { exact: true }).fill('a dog');
@@ -170,36 +158,71 @@ describe('web page (Chromium) against the STAND-IN ControlService', () => {
     await page.getByRole('button', { name: 'Apply' }).click();
 
     await page.locator('#prompt-message', { hasText: 'Applied: a cat, a dog.' }).waitFor();
-    assert.deepEqual(await http(openBase, '/prompt'), { objects: ['a cat', 'a dog'], thresholds: [0.1, 0.35] });
-    assert.deepEqual(await detectionLabels(), ['a cat', 'a dog']);
+    assert.deepEqual(await http(base, '/prompt'), { objects: ['a cat', 'a dog'], thresholds: [0.1, 0.35] });
+    await detectionsFollow(['a cat', 'a dog']);
     assert.equal(await page.locator('#in-force').textContent(), 'a cat (0.1), a dog (0.35)');
-    await page.locator('#detections-body td', { hasText: 'a dog' }).waitFor();
+    // Once a new label shows, the whole table is of one processed frame, labelled with the new prompts.
+    await page.locator('#detections-body td', { hasText: /^a (cat|dog)$/ }).first().waitFor();
     assert.equal(await page.locator('#detections-body td', { hasText: 'a person' }).count(), 0);
 
     // A change made elsewhere (curl) reaches the page while its editor is untouched.
-    await http(openBase, '/prompt?objects=a%20bike&thresholds=0.2');
+    await http(base, '/prompt?objects=a%20bike&thresholds=0.2');
     await page.locator('#in-force', { hasText: 'a bike (0.2)' }).waitFor();
     await page.waitForFunction(() => document.querySelector('.prompt-text').value === 'a bike');
-    await screenshot(page, 'page-prompts-applied');
+    await screenshot(page, `${name}-prompts-applied`);
   });
 
   it('shows the API\'s error message for a bad value and keeps the prompts in force', async (t) => {
-    const page = await openPage(openBase, t);
+    const { base, name } = target();
+    const page = await openPage(base, t);
     await page.getByLabel('Threshold of prompt 1, exact value').fill('1.5');
     await page.getByRole('button', { name: 'Apply' }).click();
     const message = page.locator('#prompt-message');
     await message.filter({ hasText: 'Not applied: threshold 1 must be a number from 0 to 1, received 1.5' }).waitFor();
     assert.equal(await page.getByLabel('Threshold of prompt 1, exact value').getAttribute('aria-invalid'), 'true');
-    await screenshot(page, 'page-bad-threshold');
+    await screenshot(page, `${name}-bad-threshold`);
 
     await page.getByLabel('Threshold of prompt 1, exact value').fill('0.2');
     await page.getByRole('button', { name: 'Add prompt' }).click();
     await page.getByRole('button', { name: 'Apply' }).click();
     await message.filter({ hasText: 'Not applied: prompt 2 is empty' }).waitFor();
     assert.equal(await page.getByLabel('Prompt 2', { exact: true }).getAttribute('aria-invalid'), 'true');
-    assert.deepEqual(await http(openBase, '/prompt'), START, 'a refused change leaves the prompts in force');
-    await screenshot(page, 'page-empty-prompt');
+    assert.deepEqual(await http(base, '/prompt'), START, 'a refused change leaves the prompts in force');
+    await screenshot(page, `${name}-empty-prompt`);
   });
+}
+
+/** An API for the stand-in, on loopback. */
+async function listen(service: ControlService, token: string): Promise<[ApiServer, string]> {
+  const options: ApiOptions = { token, maxBodyBytes: 16_384, promptLimits: { ...DEFAULT_PROMPT_LIMITS } };
+  const server = createApi(service, options);
+  const { port } = await server.listen('127.0.0.1', 0);
+  return [server, `http://127.0.0.1:${port}`];
+}
+
+describe('web page (Chromium) against the STAND-IN ControlService', () => {
+  // In-memory state, one detection per prompt, ffmpeg test-pattern JPEGs as its annotated frames.
+  const service = new StandInControlService();
+  let open: ApiServer;
+  let guarded: ApiServer;
+  let openBase: string;
+  let guardedBase: string;
+
+  before(async () => {
+    service.frames = await testJpegs(10);
+    service.frameRate = 30;
+    [open, openBase] = await listen(service, '');
+    [guarded, guardedBase] = await listen(service, TOKEN);
+  });
+
+  after(async () => {
+    await Promise.all([open?.close(), guarded?.close()]);
+  });
+
+  pageChecks(() => ({
+    name: 'page', base: openBase, liveSize: [320, 240], rtspUrl: 'rtsp://127.0.0.1:6000/out',
+    detectionsFollow: async (objects) => assert.deepEqual(await detectionLabels(openBase), objects),
+  }));
 
   it('asks for the token once, keeps it for the tab, and plays the video with it', async (t) => {
     const page = await openPage(guardedBase, t);
@@ -234,5 +257,33 @@ describe('web page (Chromium) against the STAND-IN ControlService', () => {
     await page.getByRole('button', { name: 'Forget token' }).click();
     await form.waitFor();
     assert.equal(await storedToken(page), null);
+  });
+});
+
+describe('web page (Chromium) against the REAL service on its test source with the tiny model', () => {
+  let service: ServiceProcess;
+
+  before(async () => {
+    // Redis on a port where nothing listens: the page does not need it, and no Redis of the machine is touched.
+    service = await ServiceProcess.start({
+      args: ['test:', '--model', TINY_MODEL, '--redis_host', '127.0.0.1', '--redis_port', String(await freePort())],
+      env: { OWL_INPUT_TEST_WIDTH: '640', OWL_INPUT_TEST_HEIGHT: '360' },
+    });
+    await service.waitFor(async () => (await service.get('/ready')).status === 200, 'ready');
+  });
+
+  after(async () => {
+    await service?.dispose();
+  });
+
+  pageChecks(() => {
+    const base = `http://127.0.0.1:${service.apiPort}`;
+    return {
+      name: 'page-real', base, liveSize: [640, 360], rtspUrl: service.outputUrl,
+      detectionsFollow: (objects) => service.waitFor(async () => {
+        const labels = await detectionLabels(base);
+        return labels.length > 0 && labels.every((label) => objects.includes(label));
+      }, `detections labelled only ${objects.join(', ')}`),
+    };
   });
 });

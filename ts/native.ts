@@ -184,6 +184,17 @@ export interface NativePipeline {
   start(): void;
   /** [sync] Replaces the boxes the video branch draws (empty array clears). */
   setDetections(frameId: number, boxes: NativeOverlayBox[]): void;
+  /**
+   * [sync] Box line width and label size for the boxes set from now on (labels are rendered by setDetections:
+   * send the current boxes again to restyle them). TypeError / RangeError naming the field.
+   */
+  setOverlayStyle(style: { lineWidth: number; fontSize: number }): void;
+  /**
+   * [sync] The newest annotated frame as JPEG (a copy; long side at most 1280 px), or null before the first,
+   * before start and after stop. JPEG encoding runs only while this is called (at most 10 frames a second, and
+   * for 3 s after the last call): the first call after such a pause drops the stale frame and returns null.
+   */
+  snapshot(): Buffer | null;
   /** [sync] The model finished the last frame: the next new frame goes to onFrame. */
   frameDone(): void;
   stats(): NativePipelineStats;

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // A STAND-IN ControlService for the REST API and web page tests: in-memory state instead of the supervisor,
 // pipeline and model (those are tested by their own suites). It checks that the API only ever hands it valid
-// prompts, reports one detection per prompt, and serves real JPEGs (test/helpers/test-jpegs.ts) as frames.
+// prompts and stream URLs, reports one detection per prompt, keeps added streams in a list, and serves real
+// JPEGs (test/helpers/test-jpegs.ts) as frames.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '../../ts/api/errors';
 import type {
-  ControlService, FrameDetections, MetricsSnapshot, ServiceStatus, StreamInfo,
+  ControlService, FrameDetections, MetricsSnapshot, NewStream, ServiceStatus, StreamInfo,
 } from '../../ts/api/service';
 import { LatencyHistogram } from '../../ts/api/histogram';
 import { defaultConfig, type OwlConfig } from '../../ts/config/schema';
@@ -31,6 +34,12 @@ export class StandInControlService implements ControlService {
   snapshotCalls = 0;
   /** Input frames per second the counters advance by (the model runs on every tenth); 0 keeps them fixed. */
   frameRate = 0;
+  /** Streams added through addStream(), after the configured one ('front'). */
+  added: StreamInfo[] = [];
+  /** Most streams in all, as input.maxStreams. */
+  maxStreams = 3;
+  /** Prompts given to one stream: id -> prompts. */
+  streamPrompts = new Map<string, PromptSet>();
   readonly #createdAt = performance.now();
 
   constructor() {
@@ -50,6 +59,35 @@ export class StandInControlService implements ControlService {
     this.prompts = { objects: [...objects], thresholds: [...thresholds] };
     this.promptChanges++;
     return this.getPrompts();
+  }
+
+  async setStreamPrompts(id: string, objects: string[], thresholds: number[]): Promise<PromptSet> {
+    assert.equal(objects.length, thresholds.length, 'API passed unchecked prompts');
+    assert.ok(thresholds.every((t) => typeof t === 'number' && t >= 0 && t <= 1), 'API passed a threshold outside [0,1]');
+    if (!this.streams().some((s) => s.id === id)) throw new ApiError(422, 'unknown_stream', `Stream ID "${id}" does not exist`);
+    if (this.failWith !== null) throw this.failWith;
+    this.streamPrompts.set(id, { objects: [...objects], thresholds: [...thresholds] });
+    return structuredClone(this.streamPrompts.get(id)!);
+  }
+
+  async addStream(stream: NewStream): Promise<StreamInfo> {
+    assert.match(stream.uri, /^rtsps?:\/\//, 'API passed a non-RTSP URL');
+    if (this.failWith !== null) throw this.failWith;
+    if (1 + this.added.length >= this.maxStreams) {
+      throw new ApiError(422, 'too_many_streams', `Stream maximum reached: ${this.maxStreams} streams are running`);
+    }
+    const id = randomUUID();
+    const info: StreamInfo = { id, name: id, sensorId: 'added', sensorType: 'camera', location: '',
+      description: stream.description, input: { kind: 'rtsp', uri: stream.uri, playingUrl: stream.uri, vst: null },
+      outputUrl: `rtsp://0.0.0.0:6000/out/${id}`, prompts: null };
+    this.added.push(info);
+    return structuredClone(info);
+  }
+
+  async removeStream(id: string): Promise<void> {
+    const at = this.added.findIndex((s) => s.id === id);
+    if (at < 0) throw new ApiError(422, 'unknown_stream', `Stream ID "${id}" does not exist`);
+    this.added.splice(at, 1);
   }
 
   status(): ServiceStatus {
@@ -81,9 +119,9 @@ export class StandInControlService implements ControlService {
   }
 
   streams(): StreamInfo[] {
-    return [{ id: 'front', name: 'front', sensorType: 'camera', location: '',
+    return [{ id: 'front', name: 'front', sensorId: 'front', sensorType: 'camera', location: '', description: '',
       input: { kind: 'rtsp', uri: this.config.input.uri, playingUrl: this.config.input.uri, vst: null },
-      outputUrl: 'rtsp://0.0.0.0:6000/out' }];
+      outputUrl: 'rtsp://0.0.0.0:6000/out', prompts: null }, ...structuredClone(this.added)];
   }
 
   snapshot(): Buffer | null {

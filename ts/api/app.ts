@@ -9,6 +9,7 @@ import type { OwlConfig } from '../config/schema';
 import { PromptError, type PromptLimits } from '../model/prompts';
 import { bearerAuth } from './auth';
 import { ApiError, errorBody } from './errors';
+import { addJpsRoutes, JPS_PREFIX, jpsErrorBody } from './jps-routes';
 import { addPageRoutes } from './page-routes';
 import { addPromptRoutes } from './prompt-routes';
 import { ApiServer } from './server';
@@ -20,7 +21,10 @@ const log = createDebug('owl-stream:api');
 
 /** How the API is set up. */
 export interface ApiOptions {
-  /** Bearer token required on every route but /health and the web page; '' turns authentication off. */
+  /**
+   * Bearer token required on every route but the health probes (/health, /api/v1/health/ready) and the web page;
+   * '' turns authentication off.
+   */
   token: string;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
@@ -48,6 +52,7 @@ export function createApi(service: ControlService, options: ApiOptions): ApiServ
   addStatusRoutes(router, service);
   addVideoRoutes(router, service);
   addPageRoutes(router);
+  addJpsRoutes(router, service, options.promptLimits, options.maxBodyBytes);
   const routes = router.stack.flatMap((layer) =>
     layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path}`));
 
@@ -77,7 +82,7 @@ function errorResponses(routes: readonly string[]) {
     const code = EMPTY_STATUS_CODES[ctx.status];
     if (code !== undefined && (ctx.body === undefined || ctx.body === null)) {
       const status = ctx.status;
-      ctx.body = errorBody(code, emptyStatusMessage(ctx, routes));
+      ctx.body = bodyFor(ctx, code, emptyStatusMessage(ctx, routes));
       ctx.status = status; // Koa turns an implicit 404 into 200 when a body is set.
     }
   };
@@ -87,9 +92,14 @@ function answerError(ctx: Context, err: unknown): void {
   const { status, code, message } = describeError(err);
   if (status >= 500) log('%s %s failed: %s', ctx.method, ctx.path.slice(0, 200), (err as Error)?.stack ?? err);
   ctx.status = status;
-  ctx.body = errorBody(code, message);
+  ctx.body = bodyFor(ctx, code, message);
   // A refused body may be partly unread: closing the connection stops the client from sending the rest.
   if (status === 413) ctx.set('Connection', 'close');
+}
+
+// The successor service's clients read FastAPI's `detail`; everyone else gets our shape alone.
+function bodyFor(ctx: Context, code: string, message: string) {
+  return ctx.path.startsWith(JPS_PREFIX) ? jpsErrorBody(code, message) : errorBody(code, message);
 }
 
 function describeError(err: unknown): { status: number; code: string; message: string } {

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// Bearer-token check for every route but /health (liveness probes carry no credentials) and the web page's
+// Bearer-token check for every route but the health probes (they carry no credentials) and the web page's
 // static files (they hold no data; the page asks for the token and sends it with each data request).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import { ApiError } from './errors';
 
-// Matched the way the router matches (case-insensitive, optional trailing slash): /health, the page at / and
-// its files under /page/.
-const PUBLIC_PATH = /^\/(?:health\/?|page\/[\w.-]+)?$/i;
+// Matched the way the router matches (case-insensitive, optional trailing slash): /health and the successor
+// service's /api/v1/health/ready, the page at / and its files under /page/.
+const PUBLIC_PATH = /^\/(?:health\/?|api\/v1\/health\/ready\/?|page\/[\w.-]+)?$/i;
 // An <img> cannot send headers: the two image routes also take the token as `?token=`.
 const IMAGE_PATH = /^\/(?:video\.mjpeg|snapshot\.jpg)\/?$/i;
 

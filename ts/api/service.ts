@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // What the REST API needs from the running service. The supervisor implements ControlService; the API only
-// reads snapshots and forwards prompt changes, so it can be tested against an in-memory stand-in.
+// reads snapshots and forwards prompt and stream changes, so it can be tested against an in-memory stand-in.
 import type { OwlConfig } from '../config/schema';
 import type { PromptSet } from '../model/prompts';
 
@@ -13,7 +13,7 @@ export type StreamState = 'discovering' | 'connecting' | 'playing' | 'lost' | 'r
 
 /** State of one stream, for /ready and /status. */
 export interface StreamStatus {
-  /** Sensor id (also the `stream` label of metrics). */
+  /** Stream id (also the `stream` label of metrics); the sensor id unless configured apart. */
   id: string;
   state: StreamState;
   /** Why it entered this state (the last transition's reason or error); '' when none. */
@@ -46,12 +46,19 @@ export interface ServiceStatus {
 
 /** Description of one stream, for /streams. */
 export interface StreamInfo {
-  /** Sensor id written into Redis messages. */
+  /**
+   * Stream id: names it in the API (DELETE /api/v1/live-stream/<id>), in metrics (`stream` label) and in logs.
+   * A uuid for a stream added through the API; otherwise the configured id, else derived from the input.
+   */
   id: string;
-  /** Human-readable name (the VST stream name, else the sensor id). */
+  /** Human-readable name (the configured name, the VST stream name, else the id). */
   name: string;
+  /** Sensor id written into its Redis messages (the id unless configured apart). */
+  sensorId: string;
   sensorType: string;
   location: string;
+  /** The API client's description ('' for configured streams). */
+  description: string;
   input: {
     kind: 'rtsp' | 'vst' | 'file' | 'test';
     /** The configured input (the API masks passwords in it). */
@@ -63,6 +70,16 @@ export interface StreamInfo {
   };
   /** RTSP URL of the annotated video, or null when output is off. */
   outputUrl: string | null;
+  /** Prompts of its own (empty lists: no detection), or null when it uses the service-wide prompts. */
+  prompts: PromptSet | null;
+}
+
+/** A stream to add while the service runs (POST /api/v1/live-stream). */
+export interface NewStream {
+  /** An rtsp:// URL, already checked by the API. */
+  uri: string;
+  /** Free text, kept and listed. */
+  description: string;
 }
 
 /** Counters of one stream's pipeline (monotonic since start). */
@@ -136,22 +153,42 @@ export interface ControlService {
   /** The prompts in force. */
   getPrompts(): PromptSet;
   /**
-   * Replaces the prompts (already validated by the API against the configured limits) and resolves with the
-   * prompts now in force once the new text embeddings are in use.
+   * Replaces the service-wide prompts (already validated by the API against the configured limits) for every
+   * stream, streams with prompts of their own included, and resolves with the prompts now in force once the new
+   * text embeddings are in use.
    * @throws {PromptError} (rejects) when the service refuses the list; the API answers 400 with its code.
    * @throws {ApiError} (rejects) for another answer, e.g. 503 while the text encoder is not loaded; any other
    *   rejection answers 500 and is logged.
    */
   setPrompts(objects: string[], thresholds: number[]): Promise<PromptSet>;
+  /**
+   * Gives one stream prompts of its own (validated by the API; both lists empty: detect nothing on that stream)
+   * and resolves with them once in use.
+   * @throws {ApiError} (rejects) 422 `unknown_stream`, 503 `model_not_loaded`; {PromptError} as setPrompts.
+   */
+  setStreamPrompts(id: string, objects: string[], thresholds: number[]): Promise<PromptSet>;
+  /**
+   * Starts one more stream and resolves once its first frame arrived (it is then listed by streams()).
+   * @throws {ApiError} (rejects) 422 `too_many_streams` (the configured maximum is running) or `stream_failed`
+   *   (its first connection failed or brought no video: it is removed again; the message says why).
+   */
+  addStream(stream: NewStream): Promise<StreamInfo>;
+  /**
+   * Stops one stream and releases what it held (pipeline threads, sockets, RTSP mount); the others run on.
+   * @throws {ApiError} (rejects) 422 `unknown_stream`.
+   */
+  removeStream(id: string): Promise<void>;
   status(): ServiceStatus;
   metrics(): MetricsSnapshot;
   /** The newest detections of each stream that has processed a frame. */
   latestDetections(): FrameDetections[];
+  /** Every running stream, in the order they were started. */
   streams(): StreamInfo[];
   /**
    * The newest annotated frame (boxes drawn) of the first stream as a complete JPEG, or null before the first
    * one. Called up to 10 times a second per viewer: return the frame the video branch already encoded, not a
-   * fresh encode. The API never modifies the buffer.
+   * fresh encode. The API never modifies the buffer. May return null for about one frame after a spell without
+   * calls (the pipeline encodes JPEGs only while they are asked for): GET /snapshot.jpg asks again meanwhile.
    */
   snapshot(): Buffer | null;
   /** The configuration in force, as is: the API masks the token and URL passwords before sending it. */

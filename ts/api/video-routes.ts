@@ -4,18 +4,25 @@
 // at a bounded rate that never waits for a slow viewer.
 import type Router from '@koa/router';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from './errors';
 import type { ControlService } from './service';
 
 /** Most frames per second sent to one MJPEG viewer. */
 export const MJPEG_MAX_FPS = 10;
 
+/**
+ * How long GET /snapshot.jpg waits for a frame: the service encodes JPEGs only while someone asks, so the
+ * first request after a pause may find none for about one frame.
+ */
+export const SNAPSHOT_WAIT_MS = 1000;
+
 const BOUNDARY = 'owl-stream-frame';
 
 /** Adds /snapshot.jpg and /video.mjpeg. */
 export function addVideoRoutes(router: Router, service: ControlService): void {
-  router.get('/snapshot.jpg', (ctx) => {
-    const frame = service.snapshot();
+  router.get('/snapshot.jpg', async (ctx) => {
+    const frame = await waitForSnapshot(service);
     if (frame === null) {
       throw new ApiError(503, 'no_frame', 'no annotated frame yet: the input has not delivered one; see GET /status');
     }
@@ -32,6 +39,17 @@ export function addVideoRoutes(router: Router, service: ControlService): void {
     if (ctx.method === 'HEAD') return;
     ctx.body = mjpegStream(service);
   });
+}
+
+/** The service's newest frame, asking again every 50 ms for up to SNAPSHOT_WAIT_MS; null if none came. */
+async function waitForSnapshot(service: ControlService): Promise<Buffer | null> {
+  const deadline = performance.now() + SNAPSHOT_WAIT_MS;
+  let frame = service.snapshot();
+  while (frame === null && performance.now() < deadline) {
+    await sleep(1000 / MJPEG_MAX_FPS / 2);
+    frame = service.snapshot();
+  }
+  return frame;
 }
 
 /**

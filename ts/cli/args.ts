@@ -79,7 +79,8 @@ export function resolveConfig(argv: readonly string[], env: NodeJS.ProcessEnv, r
   layers.push(envLayer(env), command.layer);
   const merged = mergeLayers(layers);
   const config = validateConfig(merged);
-  if (config.input.uri === '') {
+  // `streams:` or input.allowEmpty (streams come through the API later) stand in for stream_input.
+  if (config.input.uri === '' && config.streams.length === 0 && !config.input.allowEmpty) {
     throw new ConfigError([{ source: 'command line', path: joinPath(INPUT_PATH),
       message: `no video input: give ${POSITIONAL} (${INPUT_URI_ALLOWED}), or set input.uri or OWL_INPUT_URI` }]);
   }
@@ -155,7 +156,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 function showDefault(value: unknown): string {
-  if (Array.isArray(value)) return value.join(',');
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.join(',');
   return value === '' ? 'none' : String(value);
 }
 

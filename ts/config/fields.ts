@@ -42,6 +42,12 @@ export function checkedText(allowed: string, check: (value: string) => boolean, 
   return z.string({ error }).refine(check, { error }).default(fallback);
 }
 
+/** A string accepted by `check`, with no default: the key must be given. */
+export function requiredText(allowed: string, check: (value: string) => boolean) {
+  const error = expecting(allowed);
+  return z.string({ error }).refine(check, { error });
+}
+
 /** One of a fixed list of strings. */
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) {
   return z.enum(values, { error: expecting(`one of ${values.map((v) => JSON.stringify(v)).join(', ')}`) })

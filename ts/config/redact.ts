@@ -25,5 +25,6 @@ export function redactConfig(config: OwlConfig): OwlConfig {
   if (copy.api.token !== '') copy.api.token = REDACTED;
   copy.input.uri = redactUrl(copy.input.uri);
   copy.output.url = redactUrl(copy.output.url);
+  for (const stream of copy.streams) stream.uri = redactUrl(stream.uri);
   return copy;
 }

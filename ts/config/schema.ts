@@ -3,8 +3,11 @@
 // (after they are merged), supplies every default, and types the config (`OwlConfig`).
 // configs/default.yaml mirrors these defaults with comments; test/config.test.ts keeps the two equal.
 import { z } from 'zod';
-import { DEFAULT_PROMPT_LIMITS, parsePrompts, PromptError, type PromptErrorCode } from '../model/prompts';
-import { checkedText, decimal, flag, integer, nonEmptyText, oneOf, section, text } from './fields';
+import {
+  DEFAULT_PROMPT_LIMITS, parsePrompts, PromptError, type PromptErrorCode, type PromptLimits, type PromptSet,
+} from '../model/prompts';
+import { describeValue } from './describe';
+import { checkedText, decimal, flag, integer, nonEmptyText, oneOf, requiredText, section, text } from './fields';
 import { classifyInput, INPUT_URI_ALLOWED } from './input-uri';
 import { OUTPUT_URL_ALLOWED, parseOutputUrl } from './output-url';
 
@@ -36,6 +39,9 @@ const inputSchema = section({
   vst: section({
     stream: text(''),
     timeoutMs: integer(100, 600_000, 5000),
+    // Every VST stream becomes a stream of ours, added and removed as VST's list changes.
+    follow: flag(false),
+    pollMs: integer(500, 3_600_000, 10_000),
   }).prefault({}),
   test: section({
     width: integer(16, MAX_SIDE, 1280),
@@ -43,6 +49,8 @@ const inputSchema = section({
     fps: integer(1, 240, 30),
   }).prefault({}),
   reconnect: reconnectSchema.prefault({}),
+  maxStreams: integer(1, 256, 8),
+  allowEmpty: flag(false),
 });
 
 const outputSchema = section({
@@ -63,29 +71,66 @@ const modelSchema = section({
   nmsIou: decimal(0, 1, 0),
   maxDetections: integer(1, 10_000, 100),
   textCacheSize: integer(0, 100_000, 64),
+  maxBatch: integer(1, 256, 8),
+  batchWindowMs: integer(0, 10_000, 50),
 });
 
 // Which key a prompt rule belongs to, so the error names the key to fix.
 const THRESHOLD_CODES: ReadonlySet<PromptErrorCode> = new Set<PromptErrorCode>(
   ['missing_thresholds', 'threshold_not_number', 'threshold_out_of_range', 'count_mismatch']);
 
+const MAX_PROMPTS = 1000;
+const MAX_PROMPT_LENGTH = 10_000;
+
+/** parsePrompts as a zod transform step: a refused list becomes an issue on the key to fix. */
+function checkPrompts(value: { objects: unknown; thresholds: unknown }, limits: PromptLimits,
+  ctx: z.RefinementCtx, path: (string | number)[] = []): PromptSet | null {
+  try {
+    return parsePrompts(value.objects, value.thresholds, limits);
+  } catch (err) {
+    if (!(err instanceof PromptError)) throw err;
+    const key = THRESHOLD_CODES.has(err.code) ? 'thresholds' : 'objects';
+    ctx.addIssue({ code: 'custom', path: [...path, key], input: value[key], message: err.message });
+    return null;
+  }
+}
+
 const promptsSchema = section({
   // Lists, or comma-separated strings as the CLI and the seed take them; parsePrompts checks both.
   objects: z.unknown().default(['a person']),
   thresholds: z.unknown().default([0.1]),
-  maxPrompts: integer(1, 1000, DEFAULT_PROMPT_LIMITS.maxPrompts),
-  maxPromptLength: integer(1, 10_000, DEFAULT_PROMPT_LIMITS.maxPromptLength),
+  maxPrompts: integer(1, MAX_PROMPTS, DEFAULT_PROMPT_LIMITS.maxPrompts),
+  maxPromptLength: integer(1, MAX_PROMPT_LENGTH, DEFAULT_PROMPT_LIMITS.maxPromptLength),
 }).transform((value, ctx) => {
-  try {
-    const prompts = parsePrompts(value.objects, value.thresholds, value);
-    return { ...prompts, maxPrompts: value.maxPrompts, maxPromptLength: value.maxPromptLength };
-  } catch (err) {
-    if (!(err instanceof PromptError)) throw err;
-    const key = THRESHOLD_CODES.has(err.code) ? 'thresholds' : 'objects';
-    ctx.issues.push({ code: 'custom', path: [key], input: value[key], message: err.message });
-    return z.NEVER;
-  }
+  const prompts = checkPrompts(value, value, ctx);
+  return prompts === null ? z.NEVER : { ...prompts, maxPrompts: value.maxPrompts, maxPromptLength: value.maxPromptLength };
 });
+
+/** What a stream id may hold: it names the stream in the API, in metrics labels and in its output mount. */
+export const STREAM_ID = /^[A-Za-z0-9._~-]{1,100}$/;
+const MOUNT_PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
+
+// One entry of `streams:`. Its prompts are checked against the configured limits by the root schema.
+const streamSchema = section({
+  id: checkedText('letters, digits, ".", "_", "~" or "-" (at most 100)', (v) => v === '' || STREAM_ID.test(v), ''),
+  name: text(''),
+  uri: requiredText('an rtsp:// URL, a file path or test:[pattern] (a VST address belongs in input.uri, with '
+    + 'input.vst.follow: true)',
+    (v) => { const kind = classifyInput(v)?.kind; return kind !== undefined && kind !== 'vst'; }),
+  output: checkedText('a mount path such as /out/front', (v) => v === '' || MOUNT_PATH.test(v), ''),
+  prompts: section({ objects: z.unknown(), thresholds: z.unknown() })
+    .transform((value, ctx) => checkPrompts(value, { maxPrompts: MAX_PROMPTS, maxPromptLength: MAX_PROMPT_LENGTH }, ctx)
+      ?? z.NEVER)
+    .optional(),
+  sensor: section({ id: text(''), type: text(''), location: text('') }).prefault({}),
+});
+
+// A comma-separated string (OWL_STREAMS) or a list whose items may be bare URIs.
+const streamsSchema = z.preprocess((value) => {
+  const items = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : value;
+  return Array.isArray(items) ? items.map((item) => (typeof item === 'string' ? { uri: item } : item)) : items;
+}, z.array(streamSchema, { error: (issue) => `expected a list of streams, received ${describeValue(issue.input)}` }))
+  .default([]);
 
 const redisSchema = section({
   host: nonEmptyText('localhost'),
@@ -131,6 +176,31 @@ export const configSchema = section({
   sensor: sensorSchema.prefault({}),
   overlay: overlaySchema.prefault({}),
   log: section({ level: oneOf(LOG_LEVELS, 'info') }).prefault({}),
+  streams: streamsSchema,
+}).superRefine((config, ctx) => {
+  const { input, streams } = config;
+  const follow = input.vst.follow;
+  if (follow && classifyInput(input.uri)?.kind !== 'vst') {
+    ctx.addIssue({ code: 'custom', path: ['input', 'vst', 'follow'], input: follow,
+      message: `following VST needs a VST address (http://host:81) in input.uri, received ${describeValue(input.uri)}` });
+  }
+  const count = streams.length + (input.uri !== '' && !follow ? 1 : 0);
+  if (count > input.maxStreams) {
+    ctx.addIssue({ code: 'custom', path: ['streams'], input: streams,
+      message: `${count} streams configured, at most input.maxStreams (${input.maxStreams}) allowed` });
+  }
+  const seen = { id: new Set<string>(), output: new Set<string>() };
+  streams.forEach((stream, i) => {
+    for (const key of ['id', 'output'] as const) {
+      if (stream[key] === '') continue;
+      if (seen[key].has(stream[key])) {
+        ctx.addIssue({ code: 'custom', path: ['streams', i, key], input: stream[key],
+          message: `${JSON.stringify(stream[key])} is already used by an earlier stream; give each stream its own` });
+      }
+      seen[key].add(stream[key]);
+    }
+    if (stream.prompts !== undefined) checkPrompts(stream.prompts, config.prompts, ctx, ['streams', i, 'prompts']);
+  });
 });
 
 /** The validated configuration with every default filled in. */

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// The model runtime's public face: load a model folder, set prompts (re-encoded only when they change),
-// detect on preprocessed frames. The image encoder and the decode run in a worker; the text encoder runs
-// here, only when prompts change.
+// The model runtime's public face: load a model folder, set named prompt sets (re-encoded only when they
+// change; one text-embedding cache for all), detect on preprocessed frames, one at a time or in batches whose
+// frames each use their own prompt set. The image encoder and the decode run in a worker; the text encoder
+// runs here, only when prompts change.
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { native } from '../native';
 import { ImageEncoder, type FrameTransferStats } from './image-encoder';
+import { ModelError } from './model-error';
 import { loadModelFolder, type ModelFolder } from './model-folder';
 import { DEFAULT_PROMPT_LIMITS, parsePrompts, type PromptLimits } from './prompts';
 import { OwlTextEncoder, type TextEncoderStats } from './text-encoder';
@@ -38,15 +40,33 @@ export interface Detection {
   box: [number, number, number, number];
 }
 
+/** The prompt set detect() uses, and the one every frame uses unless it names another. */
+export const DEFAULT_PROMPT_SET = 'default';
+
+/** One frame of {@link OwlDetector.detectBatch}. */
+export interface BatchFrame {
+  /** [1,3,S,S] float32. */
+  tensor: Float32Array;
+  /** Source frame size: boxes are returned in source-frame pixels. */
+  width: number;
+  height: number;
+  /** Echoed in the result. */
+  frameId?: number;
+  /** The prompt set to decode it with. @default DEFAULT_PROMPT_SET */
+  promptSet?: string;
+}
+
 /** Detections of one frame. */
 export interface DetectResult {
   frameId?: number;
   /** Sorted by score, highest first. */
   detections: Detection[];
-  /** The prompt-set version the whole frame was decoded with (see {@link PromptState}). */
+  /** The version of its prompt set the whole frame was decoded with (see {@link PromptState}). */
   promptVersion: number;
+  /** Frames that went through the image encoder together with this one (itself included). */
+  batchSize: number;
   timings: {
-    /** Image encoder run, in the worker. */
+    /** Image encoder run of the whole batch, in the worker. */
     inferenceMs: number;
     /** Native decode, in the worker. */
     decodeMs: number;
@@ -55,9 +75,9 @@ export interface DetectResult {
   };
 }
 
-/** The prompt set in force. */
+/** A prompt set in force. */
 export interface PromptState {
-  /** Increases by one whenever prompts or thresholds change; 0 before the first setPrompts(). */
+  /** Increases by one whenever the set's prompts or thresholds change; 0 before its first setPrompts(). */
   version: number;
   objects: string[];
   thresholds: number[];
@@ -78,9 +98,8 @@ export interface OwlDetectorStats {
  * const { detections } = await detector.detect(tensor, 1280, 720);
  */
 export class OwlDetector {
-  #prompts: PromptState = { version: 0, objects: [], thresholds: [] };
-  #textEmbeds: Float32Array = new Float32Array(0);
-  // setPrompts() calls apply one after another, in call order.
+  readonly #sets = new Map<string, { state: PromptState; textEmbeds: Float32Array }>();
+  // setPrompts() and dropPrompts() calls apply one after another, in call order.
   #promptChain: Promise<unknown> = Promise.resolve();
 
   private constructor(readonly folder: ModelFolder, readonly text: OwlTextEncoder, readonly image: ImageEncoder,
@@ -119,9 +138,15 @@ export class OwlDetector {
     return { mean: this.folder.config.mean, std: this.folder.config.std };
   }
 
-  /** The prompt set in force (a copy). */
+  /** The default prompt set in force (a copy). */
   get prompts(): PromptState {
-    return { ...this.#prompts, objects: [...this.#prompts.objects], thresholds: [...this.#prompts.thresholds] };
+    return this.promptsOf(DEFAULT_PROMPT_SET) ?? { version: 0, objects: [], thresholds: [] };
+  }
+
+  /** A named prompt set in force (a copy), or null when it was never set or was dropped. */
+  promptsOf(set: string): PromptState | null {
+    const state = this.#sets.get(set)?.state;
+    return state === undefined ? null : { ...state, objects: [...state.objects], thresholds: [...state.thresholds] };
   }
 
   /** Counters: text-encoder cache use, frame transfers. */
@@ -134,15 +159,22 @@ export class OwlDetector {
    * do not re-encode; new prompt strings are encoded (cached ones are not).
    * @param objects comma-separated prompts ("a person, a hat") or a list.
    * @param thresholds comma-separated numbers in [0,1], or a list; exactly one applies to every prompt.
+   * @param set which prompt set to replace. @default DEFAULT_PROMPT_SET
    * @returns the prompt set now in force.
    * @throws {PromptError} when the list breaks a rule (nothing changes then).
    * @throws {ModelError} when the text encoder fails.
    */
-  async setPrompts(objects: unknown, thresholds: unknown): Promise<PromptState> {
+  async setPrompts(objects: unknown, thresholds: unknown, set = DEFAULT_PROMPT_SET): Promise<PromptState> {
     const parsed = parsePrompts(objects, thresholds, this.promptLimits);
-    const apply = this.#promptChain.then(() => this.#apply(parsed.objects, parsed.thresholds));
-    this.#promptChain = apply.catch(() => undefined);
-    return apply;
+    return this.#chain(() => this.#apply(set, parsed.objects, parsed.thresholds));
+  }
+
+  /** Forgets a named prompt set (after the calls before it); frames that still name it fail. */
+  async dropPrompts(set: string): Promise<void> {
+    await this.#chain(async () => {
+      this.#sets.delete(set);
+      this.image.dropPrompts(set);
+    });
   }
 
   /**
@@ -154,20 +186,53 @@ export class OwlDetector {
    * @throws {ModelError} `runtime` when no prompts are set, inference fails or the worker stopped.
    */
   async detect(tensor: Float32Array, frameWidth: number, frameHeight: number, frameId?: number): Promise<DetectResult> {
+    return this.detectBatch([{ tensor, width: frameWidth, height: frameHeight, frameId }])[0];
+  }
+
+  /**
+   * Detects objects on several frames with one image-encoder run ([B,3,S,S]), each decoded with its own prompt
+   * set. A lone frame's buffer moves to the worker as in detect(); the frames of a larger batch are copied.
+   * @returns one promise per frame, in order: a frame that fails (wrong size, unknown prompt set) rejects alone.
+   * @throws {ModelError} `runtime` (each promise rejects) when inference fails or the worker stopped.
+   */
+  detectBatch(frames: readonly BatchFrame[]): Promise<DetectResult>[] {
     const t0 = performance.now();
-    const r = await this.image.run(tensor, frameWidth, frameHeight);
-    const detections: Detection[] = [];
-    for (let i = 0; i < r.labelIndices.length; i++) {
-      const b = r.boxes.subarray(i * 4, i * 4 + 4);
-      detections.push({ label: r.labels[r.labelIndices[i]], labelIndex: r.labelIndices[i], score: r.scores[i],
-        box: [b[0], b[1], b[2], b[3]] });
-    }
-    return {
-      ...(frameId === undefined ? {} : { frameId }),
-      detections,
-      promptVersion: r.promptVersion,
-      timings: { inferenceMs: r.inferenceMs, decodeMs: r.decodeMs, totalMs: performance.now() - t0 },
-    };
+    const expected = 3 * this.inputSize * this.inputSize;
+    const results: Promise<DetectResult>[] = new Array(frames.length);
+    const accepted: number[] = [];
+    frames.forEach((frame, i) => {
+      if (frame.tensor.length === expected) {
+        accepted.push(i);
+        return;
+      }
+      const s = this.inputSize;
+      results[i] = Promise.reject(new ModelError('runtime', `Expected a [1,3,${s},${s}] tensor (${expected} floats) `
+        + `for the frame but received ${frame.tensor.length} floats`));
+    });
+    if (accepted.length === 0) return results;
+    const batch = this.image.run(accepted.map((i) => ({ tensor: frames[i].tensor, width: frames[i].width,
+      height: frames[i].height, set: frames[i].promptSet ?? DEFAULT_PROMPT_SET })));
+    accepted.forEach((i, b) => {
+      results[i] = batch.then((r) => {
+        const item = r.items[b];
+        if ('error' in item) throw new ModelError(item.error.code, item.error.message, item.error.file);
+        const detections: Detection[] = [];
+        for (let k = 0; k < item.labelIndices.length; k++) {
+          const box = item.boxes.subarray(k * 4, k * 4 + 4);
+          detections.push({ label: item.labels[item.labelIndices[k]], labelIndex: item.labelIndices[k],
+            score: item.scores[k], box: [box[0], box[1], box[2], box[3]] });
+        }
+        const { frameId } = frames[i];
+        return {
+          ...(frameId === undefined ? {} : { frameId }),
+          detections,
+          promptVersion: item.promptVersion,
+          batchSize: accepted.length,
+          timings: { inferenceMs: r.inferenceMs, decodeMs: item.decodeMs, totalMs: performance.now() - t0 },
+        };
+      });
+    });
+    return results;
   }
 
   /**
@@ -185,21 +250,28 @@ export class OwlDetector {
     await this.text.close();
   }
 
-  async #apply(objects: string[], thresholds: number[]): Promise<PromptState> {
-    const current = this.#prompts;
-    const sameObjects = sameList(objects, current.objects);
-    if (sameObjects && sameList(thresholds, current.thresholds)) return this.prompts;
-    const textEmbeds = sameObjects ? this.#textEmbeds : await this.text.encode(objects);
-    this.#textEmbeds = textEmbeds;
-    this.#prompts = { version: current.version + 1, objects, thresholds };
+  #chain<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.#promptChain.then(step);
+    this.#promptChain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #apply(set: string, objects: string[], thresholds: number[]): Promise<PromptState> {
+    const current = this.#sets.get(set);
+    const sameObjects = current !== undefined && sameList(objects, current.state.objects);
+    if (sameObjects && sameList(thresholds, current.state.thresholds)) return this.promptsOf(set)!;
+    const textEmbeds = sameObjects ? current.textEmbeds : await this.text.encode(objects);
+    const state = { version: (current?.state.version ?? 0) + 1, objects, thresholds };
+    this.#sets.set(set, { state, textEmbeds });
     this.image.setPrompts({
       type: 'prompts',
-      version: this.#prompts.version,
+      set,
+      version: state.version,
       labels: objects,
       textEmbeds,
       thresholds: Float32Array.from(thresholds),
     });
-    return this.prompts;
+    return this.promptsOf(set)!;
   }
 }
 

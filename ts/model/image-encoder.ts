@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// The main thread's handle on the image-encoder worker (image-worker.ts): sends frames and prompt sets,
-// matches results to frames, and starts a new worker if the old one dies, so the service recovers by itself.
+// The main thread's handle on the image-encoder worker (image-worker.ts): sends batches of frames and named
+// prompt sets, matches results to batches, and starts a new worker if the old one dies, so the service recovers
+// by itself.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { ModelError } from './model-error';
-import type { FrameResult, FromWorker, PromptsMessage, ToWorker, WorkerInit } from './worker-protocol';
+import type { BatchResult, FrameItem, FromWorker, PromptsMessage, ToWorker, WorkerInit } from './worker-protocol';
 
 /** How frames reached the worker: moved (zero-copy) or copied. */
 export interface FrameTransferStats {
@@ -18,15 +19,16 @@ export interface FrameTransferStats {
 }
 
 interface Pending {
-  resolve: (result: FrameResult) => void;
+  resolve: (result: BatchResult) => void;
   reject: (error: Error) => void;
 }
 
-/** One image-encoder worker at a time; results come back in the order frames were sent. */
+/** One image-encoder worker at a time; results come back in the order batches were sent. */
 export class ImageEncoder {
   #worker: Worker | null = null;
   #ready: Promise<void> | null = null;
-  #prompts: PromptsMessage | null = null;
+  // Every prompt set in force, by name: a new worker gets them all.
+  readonly #prompts = new Map<string, PromptsMessage>();
   #nextId = 1;
   #closed = false;
   readonly #pending = new Map<number, Pending>();
@@ -49,25 +51,38 @@ export class ImageEncoder {
     return { ...this.#transfer };
   }
 
-  /** Sends a prompt set; frames decoded after the worker receives it use it (and report its version). */
+  /**
+   * Sends a prompt set, replacing the set of the same name; frames decoded after the worker receives it use it
+   * (and report its version).
+   */
   setPrompts(prompts: PromptsMessage): void {
-    this.#prompts = prompts;
+    this.#prompts.set(prompts.set, prompts);
     this.#worker?.postMessage(prompts);
   }
 
+  /** Forgets a prompt set; frames still naming it fail. */
+  dropPrompts(set: string): void {
+    if (!this.#prompts.delete(set)) return;
+    const message: ToWorker = { type: 'dropPrompts', set };
+    this.#worker?.postMessage(message);
+  }
+
   /**
-   * Runs the image encoder and the decode on one frame.
-   * @param tensor [1,3,S,S]; its buffer is transferred to the worker (detached here) when possible.
-   * @throws {ModelError} `runtime` when inference fails or the worker stops (a new one starts on the next frame).
+   * Runs the image encoder on a batch of frames and decodes each with its prompt set.
+   * @param frames [1,3,S,S] tensors with their source size and prompt set. A lone frame's buffer is transferred
+   *   to the worker (detached here) when possible; the frames of a larger batch are copied into one [B,3,S,S].
+   * @throws {ModelError} `runtime` when inference fails or the worker stops (a new one starts on the next batch).
    */
-  async run(tensor: Float32Array, width: number, height: number): Promise<FrameResult> {
+  async run(frames: readonly (FrameItem & { tensor: Float32Array })[]): Promise<BatchResult> {
     if (this.#closed) throw new ModelError('runtime', 'the detector is closed');
     if (this.#worker === null) await this.#spawn();
     await this.#ready;
     const worker = this.#worker!;
     const id = this.#nextId++;
-    const result = new Promise<FrameResult>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
-    this.#post(worker, { type: 'frame', id, tensor, width, height });
+    const result = new Promise<BatchResult>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    const items = frames.map(({ width, height, set }) => ({ width, height, set }));
+    if (frames.length === 1) this.#post(worker, { type: 'frame', id, tensor: frames[0].tensor, items });
+    else this.#postBatch(worker, id, frames.map((f) => f.tensor), items);
     return result;
   }
 
@@ -106,6 +121,20 @@ export class ImageEncoder {
     this.#transfer.copyMs += performance.now() - t0;
   }
 
+  // Several frames: one copy each into a fresh buffer, which then moves to the worker.
+  #postBatch(worker: Worker, id: number, tensors: Float32Array[], items: FrameItem[]): void {
+    const t0 = performance.now();
+    const batch = new Float32Array(tensors.reduce((sum, t) => sum + t.length, 0));
+    let offset = 0;
+    for (const tensor of tensors) {
+      batch.set(tensor, offset);
+      offset += tensor.length;
+    }
+    worker.postMessage({ type: 'frame', id, tensor: batch, items } satisfies ToWorker, [batch.buffer]);
+    this.#transfer.copied += tensors.length;
+    this.#transfer.copyMs += performance.now() - t0;
+  }
+
   #spawn(): Promise<void> {
     const worker = new Worker(path.join(__dirname, 'image-worker.js'), { workerData: this.init });
     this.#worker = worker;
@@ -115,7 +144,7 @@ export class ImageEncoder {
         switch (message.type) {
           case 'ready':
             started = true;
-            if (this.#prompts) worker.postMessage(this.#prompts);
+            for (const prompts of this.#prompts.values()) worker.postMessage(prompts);
             resolve();
             break;
           case 'fatal':

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The image-encoder worker: owns the ONNX Runtime session (whose run() blocks the thread it is called on,
-// hence a worker), runs one frame at a time and decodes it with the native core, so that only detections
-// cross back to the main thread.
+// hence a worker), runs one batch of frames at a time (the encoder's batch axis is dynamic) and decodes each
+// frame with the native core and its own prompt set, so that only detections cross back to the main thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
@@ -9,7 +9,9 @@ import { native } from '../native';
 import { ModelError } from './model-error';
 import { ENCODER_NAMES } from './model-folder';
 import { imageEncoderSignature, openSession } from './onnx-session';
-import type { FrameMessage, FromWorker, PromptsMessage, ToWorker, WorkerError, WorkerInit } from './worker-protocol';
+import type {
+  BatchResult, FrameItem, FrameMessage, FromWorker, ItemResult, PromptsMessage, ToWorker, WorkerError, WorkerInit,
+} from './worker-protocol';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -18,8 +20,8 @@ const names = ENCODER_NAMES.image;
 const fetches = [names.classEmbeds, names.logitShift, names.logitScale, names.boxes];
 const tensorLength = 3 * config.imageSize * config.imageSize;
 
-let prompts: PromptsMessage | null = null;
-// Frames run one after another (a frame that arrives while one runs waits for it).
+const promptSets = new Map<string, PromptsMessage>();
+// Batches run one after another (a batch that arrives while one runs waits for it).
 let queue: Promise<void> = Promise.resolve();
 
 function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
@@ -31,53 +33,76 @@ function toWorkerError(err: unknown): WorkerError {
   return { code: 'runtime', message: err instanceof Error ? err.message : String(err) };
 }
 
-async function runFrame(session: ort.InferenceSession, frame: FrameMessage): Promise<void> {
-  if (frame.tensor.length !== tensorLength) {
-    throw new ModelError('runtime', `Expected a [1,3,${config.imageSize},${config.imageSize}] tensor `
-      + `(${tensorLength} floats) for the frame but received ${frame.tensor.length} floats`);
+async function runBatch(session: ort.InferenceSession, batch: FrameMessage): Promise<void> {
+  const count = batch.items.length;
+  const side = config.imageSize;
+  if (batch.tensor.length !== count * tensorLength) {
+    throw new ModelError('runtime', `Expected a [${count},3,${side},${side}] tensor (${count * tensorLength} floats) `
+      + `for the ${count === 1 ? 'frame' : `batch of ${count} frames`} but received ${batch.tensor.length} floats`);
   }
-  if (prompts === null) throw new ModelError('runtime', 'no prompts set: call setPrompts() before detect()');
+  if (batch.items.every((item) => !promptSets.has(item.set))) throw noPrompts();
   const t0 = performance.now();
   let out: ort.InferenceSession.OnnxValueMapType;
   try {
     out = await session.run({
-      [names.input]: new ort.Tensor('float32', frame.tensor, [1, 3, config.imageSize, config.imageSize]),
+      [names.input]: new ort.Tensor('float32', batch.tensor, [count, 3, side, side]),
     }, fetches);
   } catch (err) {
     throw new ModelError('runtime', `the image encoder failed: ${(err as Error).message}`, init.folder.paths.imageEncoder);
   }
-  const t1 = performance.now();
-  // One snapshot, taken after inference so the newest prompts apply: the whole decode sees one version.
-  const used = prompts;
+  const inferenceMs = performance.now() - t0;
+  const transfer: ArrayBuffer[] = [];
+  const items = batch.items.map((item, b) => {
+    try {
+      const result = decodeItem(out, b, item);
+      transfer.push(result.labelIndices.buffer as ArrayBuffer, result.scores.buffer as ArrayBuffer,
+        result.boxes.buffer as ArrayBuffer);
+      return result;
+    } catch (err) {
+      return { error: toWorkerError(err) };
+    }
+  });
+  const result: BatchResult = { type: 'result', id: batch.id, items, inferenceMs };
+  post(result, transfer);
+}
+
+// Frame b of the batch: views into the batch outputs, decoded with the newest version of its prompt set (one
+// snapshot, taken after inference, so the whole decode sees one version).
+function decodeItem(out: ort.InferenceSession.OnnxValueMapType, b: number, item: FrameItem): ItemResult {
+  const used = promptSets.get(item.set);
+  if (used === undefined) throw noPrompts();
+  const t0 = performance.now();
+  const { numPatches: p, embedDim: d } = config;
+  const slice = (name: string, width: number) => (out[name].data as Float32Array).subarray(b * p * width, (b + 1) * p * width);
   const decoded = native.decode({
-    classEmbeds: out[names.classEmbeds].data as Float32Array,
-    logitShift: out[names.logitShift].data as Float32Array,
-    logitScale: out[names.logitScale].data as Float32Array,
-    boxes: out[names.boxes].data as Float32Array,
-    numPatches: config.numPatches,
-    embedDim: config.embedDim,
+    classEmbeds: slice(names.classEmbeds, d),
+    logitShift: slice(names.logitShift, 1),
+    logitScale: slice(names.logitScale, 1),
+    boxes: slice(names.boxes, 4),
+    numPatches: p,
+    embedDim: d,
   }, {
     textEmbeds: used.textEmbeds,
     numQueries: used.labels.length,
     thresholds: used.thresholds,
   }, {
-    frameWidth: frame.width,
-    frameHeight: frame.height,
+    frameWidth: item.width,
+    frameHeight: item.height,
     nmsIou: init.nmsIou,
     maxDetections: init.maxDetections,
   });
-  const t2 = performance.now();
-  post({
-    type: 'result',
-    id: frame.id,
+  return {
     promptVersion: used.version,
     labels: used.labels,
     labelIndices: decoded.labels,
     scores: decoded.scores,
     boxes: decoded.boxes,
-    inferenceMs: t1 - t0,
-    decodeMs: t2 - t1,
-  }, [decoded.labels.buffer as ArrayBuffer, decoded.scores.buffer as ArrayBuffer, decoded.boxes.buffer as ArrayBuffer]);
+    decodeMs: performance.now() - t0,
+  };
+}
+
+function noPrompts(): ModelError {
+  return new ModelError('runtime', 'no prompts set: call setPrompts() before detect()');
 }
 
 async function main(): Promise<void> {
@@ -95,10 +120,14 @@ async function main(): Promise<void> {
   }
   port.on('message', (message: ToWorker) => {
     if (message.type === 'prompts') {
-      prompts = message;
+      promptSets.set(message.set, message);
       return;
     }
-    queue = queue.then(() => runFrame(session, message))
+    if (message.type === 'dropPrompts') {
+      promptSets.delete(message.set);
+      return;
+    }
+    queue = queue.then(() => runBatch(session, message))
       .catch((err: unknown) => post({ type: 'error', id: message.id, error: toWorkerError(err) }));
   });
   post({ type: 'ready' });

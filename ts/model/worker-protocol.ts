@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Messages between the main thread and the image-encoder worker (structured clone; typed arrays are
-// transferred where possible). Prompt sets travel as messages and are swapped whole, so a frame is decoded
-// with exactly one prompt-set version.
+// transferred where possible). Prompt sets travel as messages, are named (the service-wide set, one per stream
+// with prompts of its own) and are swapped whole, so a frame is decoded with exactly one version of its set.
 import type { ModelErrorCode } from './model-error';
 import type { ModelFolder } from './model-folder';
 
@@ -14,9 +14,11 @@ export interface WorkerInit {
   maxDetections: number;
 }
 
-/** A prompt set as the worker decodes with it. */
+/** A named prompt set as the worker decodes with it; replaces the set of that name. */
 export interface PromptsMessage {
   type: 'prompts';
+  /** The set's name (see DEFAULT_PROMPT_SET in detector.ts). */
+  set: string;
   version: number;
   labels: string[];
   /** [Q*D] */
@@ -25,17 +27,30 @@ export interface PromptsMessage {
   thresholds: Float32Array;
 }
 
-/** One preprocessed frame, [1,3,S,S]. */
+/** Forgets a named prompt set (its stream is gone). */
+export interface DropPromptsMessage {
+  type: 'dropPrompts';
+  set: string;
+}
+
+/** One frame of a batch: its source size (boxes come back in its pixels) and the prompt set it is decoded with. */
+export interface FrameItem {
+  width: number;
+  height: number;
+  set: string;
+}
+
+/** A batch of B preprocessed frames, [B,3,S,S], run through the image encoder at once. */
 export interface FrameMessage {
   type: 'frame';
   id: number;
   tensor: Float32Array;
-  width: number;
-  height: number;
+  /** One per frame, in tensor order. */
+  items: FrameItem[];
 }
 
 /** Main thread -> worker. */
-export type ToWorker = PromptsMessage | FrameMessage;
+export type ToWorker = PromptsMessage | DropPromptsMessage | FrameMessage;
 
 /** A ModelError across the thread boundary. */
 export interface WorkerError {
@@ -45,9 +60,7 @@ export interface WorkerError {
 }
 
 /** Detections of one frame: flat arrays as the native decode returns them. */
-export interface FrameResult {
-  type: 'result';
-  id: number;
+export interface ItemResult {
   promptVersion: number;
   /** The labels of that prompt version (labelIndices index into them). */
   labels: string[];
@@ -55,13 +68,21 @@ export interface FrameResult {
   scores: Float32Array;
   /** [N*4] x0, y0, x1, y1 in source-frame pixels. */
   boxes: Float32Array;
-  inferenceMs: number;
   decodeMs: number;
 }
 
-/** Worker -> main thread: `ready` or `fatal` once after start, then one `result` or `error` per frame. */
+/** Detections of every frame of a batch, in order; a frame whose decode failed carries its error instead. */
+export interface BatchResult {
+  type: 'result';
+  id: number;
+  items: (ItemResult | { error: WorkerError })[];
+  /** Image encoder run of the whole batch. */
+  inferenceMs: number;
+}
+
+/** Worker -> main thread: `ready` or `fatal` once after start, then one `result` or `error` per batch. */
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'fatal'; error: WorkerError }
   | { type: 'error'; id: number; error: WorkerError }
-  | FrameResult;
+  | BatchResult;

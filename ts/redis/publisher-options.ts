@@ -22,7 +22,7 @@ export interface RedisPublisherOptions {
   queueSize?: number;
   /** Most entries pipelined in one round trip. @default 100 */
   batchSize?: number;
-  /** Publish every Nth frame handed to `publish()`: 1 = every frame, 60 = the seed app. @default 1 */
+  /** Publish every Nth frame of each sensor handed to `publish()`: 1 = every frame, 60 = the seed app. @default 1 */
   outputInterval?: number;
   /** JSON type of the payload's `id` and `sensorId` (DeepStream: strings, mmj_utils: numbers). @default 'string' */
   idFormat?: IdFormat;

@@ -71,7 +71,8 @@ export class RedisPublisher extends EventEmitter {
   private lastError: string | null = null;
   private readonly counts = { published: 0, sent: 0, dropped: 0, skipped: 0, rejected: 0 };
   private readonly nextObjectId = createObjectIdCounter();
-  private frames = 0;
+  /** Frames offered so far, per sensor: with several cameras, each keeps its own `outputInterval` rhythm. */
+  private readonly frames = new Map<string, number>();
   /** Payloads not yet sent, oldest first; the only buffer, bounded by `queueSize`. */
   private waiting: string[] = [];
   /** Payloads whose batch lost its connection before the replies came: Redis may or may not hold them. */
@@ -106,7 +107,11 @@ export class RedisPublisher extends EventEmitter {
    */
   publish(frame: FrameMetadata): boolean {
     if (this.closing) return false;
-    if (this.frames++ % this.options.outputInterval !== 0) {
+    // Read defensively: a malformed frame is refused (and counted) below, never thrown here.
+    const sensor = String((frame as Partial<FrameMetadata> | null)?.sensorId);
+    const seen = this.frames.get(sensor) ?? 0;
+    this.frames.set(sensor, seen + 1);
+    if (seen % this.options.outputInterval !== 0) {
       this.counts.skipped++;
       return false;
     }

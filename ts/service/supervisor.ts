@@ -1,28 +1,37 @@
 // SPDX-License-Identifier: Apache-2.0
 // The one owner of the service's lifecycle. Start order: the API first (so /health answers while the model
-// loads), then the Redis publisher, the model, the RTSP server and the stream. Stop: intake first, then a
-// bounded Redis flush, then the rest. Reload (SIGHUP) applies what can change without dropping the output.
+// loads), then the Redis publisher, the model, the RTSP server and the streams. Streams come and go while it
+// runs (API, VST, SIGHUP) without touching the others; they share the model through the inference scheduler.
+// Stop: intake first, then a bounded Redis flush, then the rest. Reload (SIGHUP) applies what can change
+// without dropping the output.
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 
 import { apiOptionsFrom, createApi } from '../api/app';
 import { ApiError } from '../api/errors';
 import type { ApiServer } from '../api/server';
 import type {
-  ControlService, FrameDetections, MetricsSnapshot, ServiceStatus, StreamInfo,
+  ControlService, FrameDetections, MetricsSnapshot, NewStream, ServiceStatus, StreamInfo,
 } from '../api/service';
 import { classifyInput } from '../config/input-uri';
-import { resolveEngine } from '../deepstream/engine';
 import { parseOutputUrl } from '../config/output-url';
+import { redactUrl } from '../config/redact';
 import type { OwlConfig } from '../config/schema';
 import { deriveSensorId } from '../config/sensor-id';
+import { resolveEngine } from '../deepstream/engine';
 import { OwlDetector } from '../model/detector';
 import { native } from '../native';
 import type { PromptSet } from '../model/prompts';
 import { RtspServer } from '../pipeline';
 import { RedisPublisher } from '../redis/publisher';
+import type { VstStream } from '../vst/streams';
 import { InferenceMetrics } from './inference-metrics';
+import { InferenceScheduler } from './inference-scheduler';
 import type { Logger } from './logger';
 import { StreamRunner } from './stream-runner';
+import { StreamSet } from './stream-set';
+import { configuredStreams, sameSpec, type StreamSpec } from './stream-spec';
+import { VstFollower } from './vst-follower';
 
 /** Budget for flushing queued Redis entries at stop: the whole stop must end within 2 s. */
 const STOP_FLUSH_MS = 1000;
@@ -39,14 +48,29 @@ export class Supervisor implements ControlService {
   #detector: OwlDetector | null = null;
   #modelError: string | null = 'loading';
   #rtsp: RtspServer | null = null;
-  #stream: StreamRunner | null = null;
-  // Prompts in force; while the model is not loaded, requests still set what it will use once it is.
+  #scheduler: InferenceScheduler;
+  #streams: StreamSet;
+  #follower: VstFollower | null = null;
+  // VST streams removed through the API: not added back while VST keeps listing them.
+  readonly #vstDismissed = new Set<string>();
+  // The last warning about VST streams left out (logged again only when it changes).
+  #vstLeftOut = '';
+  // Service-wide prompts in force; while the model is not loaded, requests still set what it will use once it is.
   #prompts: PromptSet;
+  // Settles when start() has started the configured streams: stream requests that come earlier (the API answers
+  // while the model loads) wait for it, since a pipeline started before the model has no inference branch.
+  readonly #started: Promise<void>;
+  #startDone: () => void = () => undefined;
+  #stopping = false;
 
   constructor(config: OwlConfig, log: Logger) {
     this.#config = config;
     this.#log = log;
     this.#prompts = { objects: [...config.prompts.objects], thresholds: [...config.prompts.thresholds] };
+    this.#scheduler = new InferenceScheduler(() => this.#detector,
+      { maxBatch: config.model.maxBatch, gatherMs: config.model.batchWindowMs });
+    this.#streams = new StreamSet(null);
+    this.#started = new Promise((resolve) => { this.#startDone = resolve; });
   }
 
   /**
@@ -56,6 +80,14 @@ export class Supervisor implements ControlService {
    * @throws {ApiListenError | PipelineError | Error} for what the service cannot run without.
    */
   async start(): Promise<AddressInfo> {
+    try {
+      return await this.#start();
+    } finally {
+      this.#startDone();
+    }
+  }
+
+  async #start(): Promise<AddressInfo> {
     const config = this.#config;
     this.#engine = resolveEngine(config.engine, native);
     this.#api = createApi(this, apiOptionsFrom(config));
@@ -65,24 +97,19 @@ export class Supervisor implements ControlService {
     this.#publisher = new RedisPublisher({ ...config.redis, warn: (m) => this.#log.warn(m) });
     await this.#loadModel();
 
-    const input = classifyInput(config.input.uri);
-    if (input === null) throw new Error(`input.uri: cannot read "${config.input.uri}" as a video input`);
-    const output = this.#startOutput();
-    const sensorId = config.sensor.id !== '' ? config.sensor.id : deriveSensorId(input);
-    const mount = output === null ? null : { server: output.server, mount: output.mount };
-    this.#stream = new StreamRunner({
-      sensorId, input, inputUri: config.input.uri, config, output: mount, outputUrl: output?.url ?? null,
-      detector: () => this.#detector, publisher: this.#publisher, metrics: this.#metrics,
-      log: this.#log.child(sensorId === '' ? 'stream' : sensorId),
-    });
-    // VST discovery may wait for VST; the service is up meanwhile.
-    this.#stream.start().catch((err: Error) => this.#log.error(`stream failed: ${err.message}`));
+    this.#streams = new StreamSet(this.#startOutput());
+    for (const spec of configuredStreams(config)) this.#startStream(spec);
+    if (config.input.vst.follow) this.#followVst(config.input.uri);
+    else if (this.#streams.size === 0) this.#log.info('no stream yet: add one with POST /api/v1/live-stream');
     return address;
   }
 
   /** Stops intake, flushes Redis (bounded), stops the model, the RTSP server and the API. Idempotent. */
   async stop(): Promise<void> {
-    this.#stream?.stop();
+    this.#stopping = true;
+    await this.#follower?.stop();
+    for (const runner of this.#streams.list()) runner.stop();
+    this.#scheduler.close();
     await this.#publisher?.close({ flushMs: STOP_FLUSH_MS });
     await this.#detector?.close();
     this.#detector = null;
@@ -92,8 +119,9 @@ export class Supervisor implements ControlService {
   }
 
   /**
-   * Applies a new configuration where it can change live: prompts, thresholds, the Redis target and the
-   * log level. Other changes are named in the log as needing a restart.
+   * Applies a new configuration where it can change live: prompts, thresholds, the Redis target, the log
+   * level and the `streams:` list (streams added, removed or changed; unchanged ones run on). Other changes
+   * are named in the log as needing a restart.
    */
   async reload(next: OwlConfig): Promise<void> {
     const previous = this.#config;
@@ -104,9 +132,14 @@ export class Supervisor implements ControlService {
       this.#log.info(`Redis target now ${next.redis.host}:${next.redis.port} stream ${next.redis.stream}`);
     }
     const prompts = next.prompts;
+    if (JSON.stringify(next.streams) !== JSON.stringify(previous.streams)) this.#reloadStreams(next);
     if (JSON.stringify([prompts.objects, prompts.thresholds])
       !== JSON.stringify([previous.prompts.objects, previous.prompts.thresholds])) {
       await this.setPrompts(prompts.objects, prompts.thresholds);
+      // Unlike a prompt change through the API, the file still gives those streams prompts of their own.
+      for (const runner of this.#streams.list()) {
+        if (runner.spec.prompts !== null) await this.#applyOwnPrompts(runner, runner.spec.prompts);
+      }
     }
     const restartOnly = (['input', 'output', 'engine', 'model', 'api', 'sensor', 'overlay'] as const)
       .filter((key) => JSON.stringify(next[key]) !== JSON.stringify(previous[key]));
@@ -124,14 +157,56 @@ export class Supervisor implements ControlService {
       throw new ApiError(503, 'model_not_loaded', `the model is not loaded: ${this.#modelError ?? 'starting'}`);
     }
     const state = await this.#detector.setPrompts(objects, thresholds);
-    const changed = JSON.stringify([state.objects, state.thresholds])
+    const overridden = this.#streams.list().filter((runner) => runner.prompts !== null);
+    const changed = overridden.length > 0 || JSON.stringify([state.objects, state.thresholds])
       !== JSON.stringify([this.#prompts.objects, this.#prompts.thresholds]);
     this.#prompts = { objects: state.objects, thresholds: state.thresholds };
+    for (const runner of overridden) runner.prompts = null;
     if (changed) {
       this.#metrics.promptChanges++;
       this.#log.info(`prompts now ${describePrompts(this.#prompts)}`);
     }
     return this.getPrompts();
+  }
+
+  async setStreamPrompts(id: string, objects: string[], thresholds: number[]): Promise<PromptSet> {
+    await this.#started;
+    const runner = this.#stream(id);
+    if (objects.length > 0 && this.#detector === null) {
+      throw new ApiError(503, 'model_not_loaded', `the model is not loaded: ${this.#modelError ?? 'starting'}`);
+    }
+    await this.#applyOwnPrompts(runner, { objects, thresholds });
+    if (!this.#streams.has(runner)) throw unknownStream(id, this.#streams.list());
+    this.#metrics.promptChanges++;
+    this.#log.info(`prompts of stream ${runner.id} now `
+      + `${objects.length === 0 ? 'none (no detection)' : describePrompts(runner.prompts!)}`);
+    return { objects: [...runner.prompts!.objects], thresholds: [...runner.prompts!.thresholds] };
+  }
+
+  async addStream(stream: NewStream): Promise<StreamInfo> {
+    await this.#started;
+    const input = classifyInput(stream.uri);
+    if (input === null) throw new ApiError(400, 'invalid_url', `cannot read ${JSON.stringify(redactUrl(stream.uri))} as a video input`);
+    const runner = this.#startStream({
+      id: randomUUID(), name: '', description: stream.description, uri: stream.uri, input, mount: '', prompts: null,
+      sensor: { id: deriveSensorId(input), type: '', location: '' }, origin: 'api',
+    });
+    const { stallTimeoutMs } = this.#config.input.reconnect;
+    try {
+      // As long as the pipeline itself allows for a first frame (twice the stall time), and a little more.
+      await runner.firstFrame(2 * stallTimeoutMs + 1000);
+    } catch (err) {
+      this.#stopStream(runner, 'its first connection failed');
+      throw new ApiError(422, 'stream_failed', `Failed to add stream ${redactUrl(stream.uri)}: ${(err as Error).message}`);
+    }
+    return runner.info();
+  }
+
+  async removeStream(id: string): Promise<void> {
+    await this.#started;
+    const runner = this.#stream(id);
+    if (runner.spec.vstStreamId !== undefined) this.#vstDismissed.add(runner.spec.vstStreamId);
+    this.#stopStream(runner, 'removed through the API');
   }
 
   status(): ServiceStatus {
@@ -143,7 +218,7 @@ export class Supervisor implements ControlService {
         state: redis === undefined || redis.state === 'closed' ? 'down' : redis.state,
         error: redis?.lastError ?? null,
       },
-      streams: this.#stream === null ? [] : [this.#stream.status()],
+      streams: this.#streams.list().map((runner) => runner.status()),
       startedAt: this.#startedAt.toISOString(),
     };
   }
@@ -151,7 +226,7 @@ export class Supervisor implements ControlService {
   metrics(): MetricsSnapshot {
     const redis = this.#publisher?.status();
     return {
-      streams: this.#stream === null ? [] : [this.#stream.counters()],
+      streams: this.#streams.list().map((runner) => runner.counters()),
       inferences: this.#metrics.inferences,
       inferenceErrors: this.#metrics.inferenceErrors,
       inferenceLatency: this.#metrics.latency(),
@@ -166,12 +241,11 @@ export class Supervisor implements ControlService {
   }
 
   latestDetections(): FrameDetections[] {
-    const latest = this.#stream?.latest();
-    return latest === null || latest === undefined ? [] : [latest];
+    return this.#streams.list().map((runner) => runner.latest()).filter((latest) => latest !== null);
   }
 
   streams(): StreamInfo[] {
-    return this.#stream === null ? [] : [this.#stream.info()];
+    return this.#streams.list().map((runner) => runner.info());
   }
 
   effectiveConfig(): OwlConfig {
@@ -179,7 +253,122 @@ export class Supervisor implements ControlService {
   }
 
   snapshot(): Buffer | null {
-    return this.#stream?.snapshot() ?? null;
+    return this.#streams.list()[0]?.snapshot() ?? null;
+  }
+
+  // --- streams ----------------------------------------------------------------------------------------
+
+  /**
+   * Starts one stream (in the background: connecting, VST discovery) and returns it.
+   * @throws {ApiError} 422 `too_many_streams` when input.maxStreams are running, 503 `stopping`.
+   */
+  #startStream(spec: StreamSpec): StreamRunner {
+    const config = this.#config;
+    const streams = this.#streams;
+    if (this.#stopping) throw new ApiError(503, 'stopping', 'the service is stopping');
+    if (streams.size >= config.input.maxStreams) {
+      throw new ApiError(422, 'too_many_streams', `Stream maximum reached: ${streams.size} streams are running and `
+        + `input.maxStreams is ${config.input.maxStreams}; remove one first (DELETE /api/v1/live-stream/<id>)`);
+    }
+    const id = streams.uniqueId(spec.id !== '' ? spec.id : deriveSensorId(spec.input));
+    const mount = this.#rtsp === null ? null : streams.mountFor(spec, id);
+    const outputUrl = mount === null ? null : this.#rtsp!.url(mount);
+    const runner = new StreamRunner({
+      key: streams.newKey(), spec, id, config,
+      output: mount === null ? null : { server: this.#rtsp!, mount }, outputUrl,
+      detector: () => this.#detector, scheduler: this.#scheduler, publisher: this.#publisher!, metrics: this.#metrics,
+      log: this.#log.child(id === '' ? 'stream' : id),
+    });
+    streams.add(runner);
+    this.#scheduler.add(runner.key);
+    if (spec.origin !== 'input') this.#log.info(`stream ${id || spec.uri} added (${spec.origin}): ${redactUrl(spec.uri)}`);
+    if (outputUrl !== null) this.#log.info(`annotated video on ${outputUrl}`);
+    // Its own prompts first, so that no frame of it is decoded with the service-wide ones. VST discovery may
+    // then wait for VST; the service is up meanwhile.
+    const prompted = spec.prompts === null ? Promise.resolve() : this.#applyOwnPrompts(runner, spec.prompts)
+      .catch((err: Error) => this.#log.error(`prompts of stream ${runner.id || spec.uri}: ${err.message}`));
+    prompted.then(() => (this.#streams.has(runner) ? runner.start() : undefined))
+      .catch((err: Error) => this.#log.error(`stream failed: ${err.message}`));
+    return runner;
+  }
+
+  #stopStream(runner: StreamRunner, reason: string): void {
+    runner.stop(reason);
+    this.#streams.remove(runner);
+    void this.#detector?.dropPrompts(runner.ownPromptSet);
+    this.#log.info(`stream ${runner.id || runner.spec.uri} removed (${reason})`);
+  }
+
+  /** Gives a stream prompts of its own once the detector has them (empty lists: no detection on it). */
+  async #applyOwnPrompts(runner: StreamRunner, prompts: PromptSet): Promise<void> {
+    if (prompts.objects.length > 0 && this.#detector !== null) {
+      const state = await this.#detector.setPrompts(prompts.objects, prompts.thresholds, runner.ownPromptSet);
+      runner.prompts = { objects: state.objects, thresholds: state.thresholds };
+    } else {
+      runner.prompts = { objects: [...prompts.objects], thresholds: [...prompts.thresholds] };
+    }
+    if (!this.#streams.has(runner)) void this.#detector?.dropPrompts(runner.ownPromptSet);
+  }
+
+  #stream(id: string): StreamRunner {
+    const runner = this.#streams.find(id);
+    if (runner === undefined) throw unknownStream(id, this.#streams.list());
+    return runner;
+  }
+
+  // `streams:` changed: entries no longer wanted stop, new or changed ones start, the rest run on.
+  #reloadStreams(next: OwlConfig): void {
+    const wanted = configuredStreams(next).filter((spec) => spec.origin === 'config');
+    const running = this.#streams.list().filter((runner) => runner.spec.origin === 'config');
+    for (const runner of running) {
+      if (!wanted.some((spec) => sameSpec(spec, runner.spec))) this.#stopStream(runner, 'no longer configured');
+    }
+    for (const spec of wanted) {
+      if (running.some((runner) => sameSpec(spec, runner.spec))) continue;
+      try {
+        this.#startStream(spec);
+      } catch (err) {
+        this.#log.error(`stream ${spec.id || spec.uri} not started: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  #followVst(base: string): void {
+    const { pollMs, timeoutMs } = this.#config.input.vst;
+    this.#log.info(`following the streams of VST at ${redactUrl(base)} (every ${pollMs} ms)`);
+    this.#follower = new VstFollower({ base, pollMs, timeoutMs, log: this.#log.child('vst'),
+      onStreams: async (found) => this.#matchVst(found) });
+    this.#follower.start();
+  }
+
+  // Adds VST's new streams and removes the ones it no longer lists; those removed through the API stay away.
+  #matchVst(found: VstStream[]): void {
+    const listed = new Set(found.map((stream) => stream.streamId));
+    for (const id of this.#vstDismissed) if (!listed.has(id)) this.#vstDismissed.delete(id);
+    const following = this.#streams.list().filter((runner) => runner.spec.origin === 'vst');
+    for (const runner of following) {
+      if (!listed.has(runner.spec.vstStreamId!)) this.#stopStream(runner, 'no longer listed by VST');
+    }
+    const missing = found.filter((stream) => !this.#vstDismissed.has(stream.streamId)
+      && !following.some((runner) => runner.spec.vstStreamId === stream.streamId));
+    const leftOut: string[] = [];
+    let reason = '';
+    for (const stream of missing) {
+      try {
+        const input = classifyInput(stream.url);
+        if (input === null) throw new Error(`cannot read ${JSON.stringify(redactUrl(stream.url))} as an RTSP URL`);
+        this.#startStream({
+          id: stream.streamId, name: stream.name, description: '', uri: stream.url, input, mount: '', prompts: null,
+          sensor: { id: stream.sensorId, type: '', location: '' }, origin: 'vst', vstStreamId: stream.streamId,
+        });
+      } catch (err) {
+        leftOut.push(`"${stream.name}" (${stream.streamId})`);
+        reason = (err as Error).message;
+      }
+    }
+    const warning = leftOut.length === 0 ? '' : `VST streams not added: ${leftOut.join(', ')}: ${reason}`;
+    if (warning !== '' && warning !== this.#vstLeftOut) this.#log.warn(warning);
+    this.#vstLeftOut = warning;
   }
 
   // --- start-up steps -------------------------------------------------------------------------------
@@ -202,18 +391,23 @@ export class Supervisor implements ControlService {
     }
   }
 
-  #startOutput(): { server: RtspServer; mount: string; url: string } | null {
+  /** Starts the RTSP server all streams mount on; returns the base mount, or null when output is off. */
+  #startOutput(): string | null {
     const { output } = this.#config;
     if (!output.enabled) return null;
     const address = parseOutputUrl(output.url);
     if (address === null) throw new Error(`output.url: cannot read "${output.url}" as rtsp://host:port/mount`);
     this.#rtsp = RtspServer.start({ host: address.host, port: address.port });
-    const url = this.#rtsp.url(address.mount);
-    this.#log.info(`annotated video on ${url}`);
-    return { server: this.#rtsp, mount: address.mount, url };
+    return address.mount;
   }
 }
 
 function describePrompts(prompts: PromptSet): string {
   return prompts.objects.map((o, i) => `"${o}" > ${prompts.thresholds[i]}`).join(', ');
+}
+
+function unknownStream(id: string, running: StreamRunner[]): ApiError {
+  const ids = running.map((runner) => runner.id).filter((known) => known !== '');
+  return new ApiError(422, 'unknown_stream', `Stream ID ${JSON.stringify(id.slice(0, 100))} does not exist; `
+    + `${ids.length === 0 ? 'no stream is running' : `running: ${ids.join(', ')}`} (GET /api/v1/live-stream lists them)`);
 }
