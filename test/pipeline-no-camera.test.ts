@@ -9,18 +9,9 @@ import { Pipeline, type PipelineStateChange } from '../ts/pipeline';
 import { freePort } from './helpers/ports';
 import { grabFrame, measureRtsp, pixelAt, RtspWatcher } from './helpers/rtsp-reader';
 import { TestCamera } from './helpers/test-camera';
+import { waitFor } from './helpers/wait';
 
 const RECONNECT = { initialDelayMs: 200, maxDelayMs: 500, stallTimeoutMs: 1000 };
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('RTSP output while the camera never answers', () => {
   test('serves black H.264 at 1280x720 from start, then the camera once it answers', async () => {
@@ -45,7 +36,7 @@ describe('RTSP output while the camera never answers', () => {
       await early.ready;
 
       camera = await TestCamera.start({ port: cameraPort, width: 320, height: 240, fps: 30, pattern: 'smpte' });
-      await waitFor('state playing', () => pipeline.state === 'playing', 10_000);
+      await waitFor(() => pipeline.state === 'playing', 'state playing', 10_000);
       const later = await measureRtsp(pipeline.outputUrl!, 1);
       assert.deepEqual([later.width, later.height], [320, 240], 'new clients get the camera\'s size');
       const picture = await grabFrame(pipeline.outputUrl!, 320, 240);

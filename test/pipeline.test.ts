@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
   OVERLAY_PALETTE, Pipeline, PipelineError, RtspServer, type PipelineFrame, type PipelineStateChange,
@@ -15,6 +16,7 @@ import {
 import { freePort } from './helpers/ports';
 import { grabFrame, measureRtsp, pixelAt, RtspWatcher } from './helpers/rtsp-reader';
 import { TestCamera } from './helpers/test-camera';
+import { waitFor } from './helpers/wait';
 
 const WIDTH = 640;
 const HEIGHT = 360;
@@ -23,16 +25,6 @@ const INFERENCE = {
   inputSize: 224, mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711],
 } as const;
 const RECONNECT = { initialDelayMs: 250, maxDelayMs: 1000, stallTimeoutMs: 1500 };
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** Whether an output pixel shows palette colour 0 (red 230,25,75), allowing for H.264 and 4:2:0 losses. */
 function isBoxRed([r, g, b]: [number, number, number]): boolean {
@@ -55,7 +47,7 @@ describe('pipeline reading a test camera', () => {
     pipeline.start({ input: camera.url, latencyMs: 100, output: `rtsp://127.0.0.1:${port}/out`, inference: INFERENCE,
       reconnect: RECONNECT, overlay: { lineWidth: 8, fontSize: 16 } });
     outputUrl = pipeline.outputUrl!;
-    await waitFor('state playing', () => pipeline.state === 'playing', 15_000);
+    await waitFor(() => pipeline.state === 'playing', 'state playing', 15_000);
   });
 
   after(async () => {
@@ -100,7 +92,7 @@ describe('pipeline reading a test camera', () => {
   test('hands the newest frame to the model only while it is idle', async () => {
     frames.length = 0;
     pipeline.frameDone();
-    await waitFor('a frame', () => frames.length > 0, 5000);
+    await waitFor(() => frames.length > 0, 'a frame', 5000);
     const first = frames[0];
     const size = INFERENCE.inputSize;
     assert.equal(first.tensor.length, 3 * size * size);
@@ -118,7 +110,7 @@ describe('pipeline reading a test camera', () => {
     assert.ok(pipeline.stats().framesDropped >= dropped + 10, 'frames dropped while busy are counted');
 
     pipeline.frameDone();
-    await waitFor('the next frame', () => frames.length > 1, 5000);
+    await waitFor(() => frames.length > 1, 'the next frame', 5000);
     assert.ok(frames[1].frameId > first.frameId + 10,
       `the newest frame comes next (ids ${first.frameId} then ${frames[1].frameId})`);
   });
@@ -131,12 +123,12 @@ describe('pipeline reading a test camera', () => {
       const framesInBefore = pipeline.stats().framesIn;
       const killedAt = performance.now();
       await camera.kill();
-      await waitFor('state lost', () => states.slice(mark).some((s) => s.state === 'lost'), 10_000);
+      await waitFor(() => states.slice(mark).some((s) => s.state === 'lost'), 'state lost', 10_000);
       // A client joining during the outage still gets a picture.
       await grabFrame(outputUrl, WIDTH, HEIGHT);
       await sleep(1000);
       camera = await TestCamera.start(camera.options);
-      await waitFor('state reconnected', () => states.slice(mark).some((s) => s.state === 'reconnected'), 15_000);
+      await waitFor(() => states.slice(mark).some((s) => s.state === 'reconnected'), 'state reconnected', 15_000);
       const backAt = performance.now();
       await sleep(500);
 
@@ -168,7 +160,7 @@ describe('pipeline inputs and outputs', () => {
       pipeline.on('state', (s) => states.push(s.state));
       pipeline.start({ input: file, output: null, reconnect: RECONNECT });
       try {
-        await waitFor('two loops of a 1 s clip', () => pipeline.stats().framesIn >= 50, 10_000);
+        await waitFor(() => pipeline.stats().framesIn >= 50, 'two loops of a 1 s clip', 10_000);
         assert.deepEqual(states, ['connecting', 'playing']);
       } finally {
         pipeline.stop();
@@ -185,7 +177,7 @@ describe('pipeline inputs and outputs', () => {
       overlay: { lineWidth: 8, fontSize: 0 } });
     try {
       pipeline.setDetections(1, [{ label: 'a hat', labelIndex: 0, score: 0.9, box: [100, 80, 400, 300] }]);
-      await waitFor('state playing', () => pipeline.state === 'playing', 10_000);
+      await waitFor(() => pipeline.state === 'playing', 'state playing', 10_000);
       const frame = await grabFrame(pipeline.outputUrl!, 320, 180);
       // Source box (100,80)-(400,300) at half size: left edge band x 50..57, top band y 40..47.
       assert.ok(isBoxRed(pixelAt(frame, 320, 53, 100)), `left edge at x 53: ${pixelAt(frame, 320, 53, 100)}`);
@@ -229,7 +221,7 @@ describe('pipeline inputs and outputs', () => {
     server.stop();
     const camera = await TestCamera.start({ port, width: 160, height: 120 });
     try {
-      await waitFor("an 'error' event", () => errors.length > 0, 10_000);
+      await waitFor(() => errors.length > 0, "an 'error' event", 10_000);
       assert.equal(errors[0].code, 'ESTATE');
       assert.match(errors[0].message, /stopped before \/late could be served/);
       assert.ok(['playing', 'connecting'].includes(pipeline.state), 'the input side carries on');
@@ -274,13 +266,13 @@ describe('pipeline inputs and outputs', () => {
     pipeline.start({ input: url, output: null,
       reconnect: { initialDelayMs: 100, maxDelayMs: 200, stallTimeoutMs: 1000 } });
     try {
-      await waitFor('a second failed attempt', () => states.filter((s) => s.state === 'lost').length >= 2, 10_000);
+      await waitFor(() => states.filter((s) => s.state === 'lost').length >= 2, 'a second failed attempt', 10_000);
       assert.deepEqual(states.slice(0, 4).map((s) => s.state), ['connecting', 'lost', 'connecting', 'lost']);
       assert.ok(states[1].reason.includes(url), `the reason names the input: ${states[1].reason}`);
     } finally {
       pipeline.stop();
     }
-    await waitFor('state stopped', () => pipeline.state === 'stopped', 2000);
+    await waitFor(() => pipeline.state === 'stopped', 'state stopped', 2000);
   });
 
   test('stop() joins every thread it started and lets the process exit', async () => {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { RtspWatcher } from './helpers/rtsp-reader';
+import { grabFrame, RtspWatcher } from './helpers/rtsp-reader';
 import { ServiceProcess, TINY_MODEL } from './helpers/service-process';
 
 // Small frames keep these tests light; the rate checks live in service-e2e.
@@ -59,6 +59,41 @@ test('SIGHUP re-reads the config file and applies prompts live without dropping 
     assert.equal(service.exitCode, null);
   } finally {
     await watcher?.stop();
+    await service.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGHUP applies a changed overlay style to the running video, without a restart', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'owl-hup-overlay-'));
+  const configFile = path.join(dir, 'owl.yaml');
+  // A black picture gives every frame the same detections; threshold 0 keeps every patch's box, all in
+  // palette colour 0 (one prompt). Small labels, so that the red is mostly box lines.
+  const writeConfig = (lineWidth: number) => fs.writeFileSync(configFile,
+    `input:\n  uri: "test:black"\n  test: {width: 320, height: 240}\nmodel:\n  folder: ${TINY_MODEL}\n`
+    + `prompts:\n  objects: "a person"\n  thresholds: [0]\noverlay: {lineWidth: ${lineWidth}, fontSize: 6}\n`);
+  const redPixels = async (url: string) => {
+    const frame = await grabFrame(url, 320, 240);
+    let count = 0;
+    for (let i = 0; i < frame.length; i += 3) if (frame[i] > 160 && frame[i + 1] < 100 && frame[i + 2] < 140) count++;
+    return count;
+  };
+  writeConfig(1);
+  const service = await ServiceProcess.start({ args: ['--config', configFile] });
+  try {
+    await service.waitFor(async () => (await service.get('/detections')).body[0]?.objects.length > 0, 'boxes');
+    const before = (await service.get('/status')).body.streams[0];
+    const thin = await redPixels(service.outputUrl);
+    writeConfig(12);
+    service.child.kill('SIGHUP');
+    await service.waitFor(() => /overlay now line width 12, font size 6, scores hidden/.test(service.log), 'the reload');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const thick = await redPixels(service.outputUrl);
+    assert.ok(thin > 0 && thick > 2 * thin, `red pixels with 1-pixel lines ${thin}, with 12-pixel lines ${thick}`);
+    assert.doesNotMatch(service.log, /take effect after a restart/);
+    // The same stream, playing since before the signal: not restarted.
+    assert.deepEqual((await service.get('/status')).body.streams[0], before);
+  } finally {
     await service.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   }

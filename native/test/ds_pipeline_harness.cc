@@ -72,9 +72,9 @@ int Run(int argc, char** argv) {
   owl::EnsureGstInit();
   owl::ds::DsPipelineOptions options;
   options.description = argv[3];
-  options.initial_delay_ms = 200;
-  options.max_delay_ms = 800;
-  options.stall_timeout_ms = 1500;
+  options.reconnect.initial_delay_ms = 200;
+  options.reconnect.max_delay_ms = 800;
+  options.reconnect.stall_timeout_ms = 1500;
   std::shared_ptr<owl::RtspServer> server;
   if (argc == 7) {
     server = std::make_shared<owl::RtspServer>("127.0.0.1", std::stoi(argv[4]));

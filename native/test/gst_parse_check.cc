@@ -11,27 +11,7 @@
 #include <cstdio>
 #include <string>
 
-namespace {
-
-std::string Json(const char* s) {
-  std::string out = "\"";
-  for (const char* p = s; *p; ++p) {
-    const unsigned char ch = static_cast<unsigned char>(*p);
-    if (ch == '"' || ch == '\\') {
-      out += '\\';
-      out += static_cast<char>(ch);
-    } else if (ch < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-      out += buf;
-    } else {
-      out += static_cast<char>(ch);
-    }
-  }
-  return out + "\"";
-}
-
-}  // namespace
+#include "json_string.h"
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -43,9 +23,9 @@ int main(int argc, char** argv) {
   GError* error = nullptr;
   GstElement* element = gst_parse_launch_full(argv[1], context, GST_PARSE_FLAG_NONE, &error);
   std::string out = "{\"code\":" + std::to_string(error ? error->code : -1) +
-                    ",\"error\":" + Json(error ? error->message : "") + ",\"missing\":[";
+                    ",\"error\":" + JsonString(error ? error->message : "") + ",\"missing\":[";
   gchar** missing = gst_parse_context_get_missing_elements(context);
-  for (gchar** m = missing; m != nullptr && *m != nullptr; ++m) out += (m == missing ? "" : ",") + Json(*m);
+  for (gchar** m = missing; m != nullptr && *m != nullptr; ++m) out += (m == missing ? "" : ",") + JsonString(*m);
   std::printf("%s]}\n", out.c_str());
   g_strfreev(missing);
   g_clear_error(&error);

@@ -9,27 +9,7 @@
 #include <cstdio>
 #include <string>
 
-namespace {
-
-std::string Json(const char* s) {
-  std::string out = "\"";
-  for (const char* p = s; *p; ++p) {
-    const unsigned char ch = static_cast<unsigned char>(*p);
-    if (ch == '"' || ch == '\\') {
-      out += '\\';
-      out += static_cast<char>(ch);
-    } else if (ch < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-      out += buf;
-    } else {
-      out += static_cast<char>(ch);
-    }
-  }
-  return out + "\"";
-}
-
-}  // namespace
+#include "json_string.h"
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -47,7 +27,7 @@ int main(int argc, char** argv) {
   std::string out = "{\"groups\":[";
   gchar** groups = g_key_file_get_groups(file, nullptr);
   for (gchar** g = groups; *g; ++g) {
-    out += (g == groups ? "" : ",") + std::string("{\"name\":") + Json(*g) + ",\"keys\":[";
+    out += (g == groups ? "" : ",") + std::string("{\"name\":") + JsonString(*g) + ",\"keys\":[";
     gchar** keys = g_key_file_get_keys(file, *g, nullptr, nullptr);
     for (gchar** k = keys; *k; ++k) {
       gchar* value = g_key_file_get_string(file, *g, *k, &error);
@@ -55,7 +35,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "owl_keyfile_dump: [%s] %s: %s\n", *g, *k, error->message);
         return 1;
       }
-      out += (k == keys ? "" : ",") + std::string("[") + Json(*k) + "," + Json(value) + "]";
+      out += (k == keys ? "" : ",") + std::string("[") + JsonString(*k) + "," + JsonString(value) + "]";
       g_free(value);
     }
     g_strfreev(keys);

@@ -14,7 +14,8 @@ const STAND_IN: Record<(typeof DEEPSTREAM_ELEMENTS)[number], string> = {
   nvinfer: 'identity',
   nvvideoconvert: 'videoconvert',
   nvdsosd: 'identity',
-  nvv4l2h264enc: 'x264enc tune=zerolatency speed-preset=ultrafast',
+  // A key frame every 30 frames, as the description's iframeinterval=30 asks of NVENC.
+  nvv4l2h264enc: 'x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30',
   nvmsgconv: 'identity',
   nvmsgbroker: 'fakesink sync=false',
 };

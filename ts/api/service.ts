@@ -38,6 +38,12 @@ export interface ServiceStatus {
     state: RedisState;
     /** The last connection error, or null. */
     error: string | null;
+    /**
+     * Who writes the stream: `service` (this process's own connection; the default when absent) or `nvmsgbroker`
+     * (engine deepstream: the pipeline's broker holds the connection, and `state`/`error` are what the pipeline
+     * reports of it, see ts/service/broker-status.ts).
+     */
+    writer?: 'service' | 'nvmsgbroker';
   };
   streams: StreamStatus[];
   /** Process start, ISO 8601 UTC. */

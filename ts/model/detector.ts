@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// The model runtime's public face: load a model folder, set named prompt sets (re-encoded only when they
-// change; one text-embedding cache for all), detect on preprocessed frames, one at a time or in batches whose
-// frames each use their own prompt set. The image encoder and the decode run in a worker; the text encoder
-// runs here, only when prompts change.
+// The model runtime's public face: load a model folder, set named prompt sets (ts/model/prompt-sets.ts:
+// re-encoded only when they change; one text-embedding cache for all), detect on preprocessed frames, one at a
+// time or in batches whose frames each use their own prompt set. The image encoder and the decode run in a
+// worker; the text encoder runs here, only when prompts change.
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { native } from '../native';
 import { ImageEncoder, type FrameTransferStats } from './image-encoder';
 import { ModelError } from './model-error';
 import { loadModelFolder, type ModelFolder } from './model-folder';
-import { DEFAULT_PROMPT_LIMITS, parsePrompts, type PromptLimits } from './prompts';
+import { DEFAULT_PROMPT_SET, PromptSets, type PromptState } from './prompt-sets';
+import { DEFAULT_PROMPT_LIMITS, type PromptLimits } from './prompts';
 import { OwlTextEncoder, type TextEncoderStats } from './text-encoder';
+
+export { DEFAULT_PROMPT_SET, type PromptState } from './prompt-sets';
 
 /** Options of {@link OwlDetector.load}. */
 export interface OwlDetectorOptions {
@@ -39,9 +42,6 @@ export interface Detection {
   /** x0, y0, x1, y1 (may fall outside the frame, as NanoOWL's do). */
   box: [number, number, number, number];
 }
-
-/** The prompt set detect() uses, and the one every frame uses unless it names another. */
-export const DEFAULT_PROMPT_SET = 'default';
 
 /** One frame of {@link OwlDetector.detectBatch}. */
 export interface BatchFrame {
@@ -75,14 +75,6 @@ export interface DetectResult {
   };
 }
 
-/** A prompt set in force. */
-export interface PromptState {
-  /** Increases by one whenever the set's prompts or thresholds change; 0 before its first setPrompts(). */
-  version: number;
-  objects: string[];
-  thresholds: number[];
-}
-
 /** Counters for logs, tests and benchmarks. */
 export interface OwlDetectorStats {
   text: TextEncoderStats;
@@ -98,12 +90,21 @@ export interface OwlDetectorStats {
  * const { detections } = await detector.detect(tensor, 1280, 720);
  */
 export class OwlDetector {
-  readonly #sets = new Map<string, { state: PromptState; textEmbeds: Float32Array }>();
-  // setPrompts() and dropPrompts() calls apply one after another, in call order.
-  #promptChain: Promise<unknown> = Promise.resolve();
+  /** The named prompt sets; each change is forwarded to the image-encoder worker. */
+  readonly promptSets: PromptSets;
 
   private constructor(readonly folder: ModelFolder, readonly text: OwlTextEncoder, readonly image: ImageEncoder,
-    readonly promptLimits: PromptLimits) {}
+    readonly promptLimits: PromptLimits) {
+    this.promptSets = new PromptSets((prompts) => text.encode(prompts), promptLimits);
+    this.promptSets.on('change', (set, entry) => {
+      if (entry === null) {
+        image.dropPrompts(set);
+        return;
+      }
+      image.setPrompts({ type: 'prompts', set, version: entry.state.version, labels: entry.state.objects,
+        textEmbeds: entry.textEmbeds, thresholds: Float32Array.from(entry.state.thresholds) });
+    });
+  }
 
   /**
    * Loads a model folder: owl.json, the tokenizer, the text encoder (here) and the image encoder (in a worker).
@@ -145,8 +146,7 @@ export class OwlDetector {
 
   /** A named prompt set in force (a copy), or null when it was never set or was dropped. */
   promptsOf(set: string): PromptState | null {
-    const state = this.#sets.get(set)?.state;
-    return state === undefined ? null : { ...state, objects: [...state.objects], thresholds: [...state.thresholds] };
+    return this.promptSets.get(set)?.state ?? null;
   }
 
   /** Counters: text-encoder cache use, frame transfers. */
@@ -165,16 +165,12 @@ export class OwlDetector {
    * @throws {ModelError} when the text encoder fails.
    */
   async setPrompts(objects: unknown, thresholds: unknown, set = DEFAULT_PROMPT_SET): Promise<PromptState> {
-    const parsed = parsePrompts(objects, thresholds, this.promptLimits);
-    return this.#chain(() => this.#apply(set, parsed.objects, parsed.thresholds));
+    return this.promptSets.set(objects, thresholds, set);
   }
 
   /** Forgets a named prompt set (after the calls before it); frames that still name it fail. */
   async dropPrompts(set: string): Promise<void> {
-    await this.#chain(async () => {
-      this.#sets.delete(set);
-      this.image.dropPrompts(set);
-    });
+    await this.promptSets.drop(set);
   }
 
   /**
@@ -249,32 +245,4 @@ export class OwlDetector {
     await this.image.close();
     await this.text.close();
   }
-
-  #chain<T>(step: () => Promise<T>): Promise<T> {
-    const next = this.#promptChain.then(step);
-    this.#promptChain = next.catch(() => undefined);
-    return next;
-  }
-
-  async #apply(set: string, objects: string[], thresholds: number[]): Promise<PromptState> {
-    const current = this.#sets.get(set);
-    const sameObjects = current !== undefined && sameList(objects, current.state.objects);
-    if (sameObjects && sameList(thresholds, current.state.thresholds)) return this.promptsOf(set)!;
-    const textEmbeds = sameObjects ? current.textEmbeds : await this.text.encode(objects);
-    const state = { version: (current?.state.version ?? 0) + 1, objects, thresholds };
-    this.#sets.set(set, { state, textEmbeds });
-    this.image.setPrompts({
-      type: 'prompts',
-      set,
-      version: state.version,
-      labels: objects,
-      textEmbeds,
-      thresholds: Float32Array.from(thresholds),
-    });
-    return this.promptsOf(set)!;
-  }
-}
-
-function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }

@@ -17,6 +17,11 @@ export class InferenceMetrics {
     this.#latency.observe(totalMs / 1000);
   }
 
+  /** Records one successful frame whose model time is not known here (DeepStream: inference inline in nvinfer). */
+  countInference(): void {
+    this.inferences++;
+  }
+
   latency(): HistogramSnapshot {
     return this.#latency.snapshot();
   }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The running streams: unique ids, internal keys, and their mounts on the one RTSP server. The first stream
 // gets output.url's mount (/out, where the seed served its only stream); the others /out/<id>.
-import type { StreamRunner } from './stream-runner';
+import type { ServiceStream } from './service-stream';
 import type { StreamSpec } from './stream-spec';
 
 // Mount paths keep to characters that need no escaping in an RTSP URL.
@@ -9,7 +9,7 @@ const UNSAFE_IN_MOUNT = /[^A-Za-z0-9._~-]+/g;
 
 /** The running streams, in start order. */
 export class StreamSet {
-  readonly #runners: StreamRunner[] = [];
+  readonly #runners: ServiceStream[] = [];
   #nextKey = 1;
 
   /** @param baseMount output.url's mount (e.g. "/out"), or null when the video output is off. */
@@ -21,17 +21,17 @@ export class StreamSet {
   }
 
   /** The running streams, in start order (a copy). */
-  list(): StreamRunner[] {
+  list(): ServiceStream[] {
     return [...this.#runners];
   }
 
   /** The stream with this id, if running. */
-  find(id: string): StreamRunner | undefined {
+  find(id: string): ServiceStream | undefined {
     return this.#runners.find((runner) => runner.id === id);
   }
 
   /** Whether the stream is still running (not removed meanwhile). */
-  has(runner: StreamRunner): boolean {
+  has(runner: ServiceStream): boolean {
     return this.#runners.includes(runner);
   }
 
@@ -65,12 +65,12 @@ export class StreamSet {
   }
 
   /** Adds a started stream at the end. */
-  add(runner: StreamRunner): void {
+  add(runner: ServiceStream): void {
     this.#runners.push(runner);
   }
 
   /** Forgets a stopped stream (its id and mount become free). */
-  remove(runner: StreamRunner): void {
+  remove(runner: ServiceStream): void {
     const at = this.#runners.indexOf(runner);
     if (at >= 0) this.#runners.splice(at, 1);
   }

@@ -13,10 +13,11 @@
 // obj_label and display_text (nvinfer read its label file once; prompts change live) before nvdsosd
 // and nvmsgconv read them, and (2) copies the detections into a POD DsFrame for JS.
 //
-// Threads and recovery mirror the portable Pipeline: a MainLoopThread owns the GStreamer pipeline, its
-// bus watch, a stall watchdog and the retry timer. Any error or stall tears the pipeline down and
-// rebuilds it from the description with exponential backoff. Errors of the model, the encoder or the
-// broker (named elements: usually a config or model problem) are also reported as error events.
+// Threads and recovery are the portable Pipeline's (common/reconnect_loop.h): on a MainLoopThread, the
+// ReconnectLoop owns the GStreamer pipeline, its bus watch, a stall watchdog and the retry timer. Any error
+// or stall tears the pipeline down and rebuilds it from the description with exponential backoff. Errors of
+// the model, the encoder or the broker (named elements: usually a config or model problem) are also reported
+// as error events.
 #pragma once
 
 #include <gst/gst.h>
@@ -25,11 +26,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "common/coded_error.h"
+#include "common/reconnect_loop.h"
 #include "portable/main_loop_thread.h"
 #include "portable/pipeline_state.h"
 #include "portable/rtsp_server.h"
@@ -43,9 +44,7 @@ struct DsPipelineOptions {
   bool output_enabled = false;
   std::string mount;
   std::string mount_launch;
-  int initial_delay_ms = 1000;
-  int max_delay_ms = 30000;
-  int stall_timeout_ms = 5000;
+  ReconnectOptions reconnect;
 };
 
 /** Detections of one frame, in source-frame pixels (flat, as NativeDeepStreamFrame in ts/native.ts). */
@@ -58,7 +57,7 @@ struct DsFrame {
   std::vector<float> boxes;  // [N*4] x0, y0, x1, y1
 };
 
-class DsPipeline {
+class DsPipeline : private ReconnectLoop::Engine {
  public:
   struct Callbacks {
     std::function<void(const StateEvent&)> on_state;  // loop thread, in order
@@ -87,17 +86,13 @@ class DsPipeline {
   PipelineStats stats() const;
 
  private:
-  enum class Phase { kConnecting, kPlaying, kRetryWait, kStopped };
-
-  // Loop thread.
-  void Connect(GstElement* parsed);
-  void Fail(const std::string& reason);
-  void Teardown();
-  void Emit(PipelineState state, const std::string& reason);
-  bool Watchdog();
-  void OnBusMessage(GstMessage* message);
-  void OnFirstFrame(uint64_t generation);
-  static gboolean BusCallback(GstBus* bus, GstMessage* message, gpointer self);
+  // ReconnectLoop::Engine (loop thread).
+  GstElement* BuildPipeline() override;
+  void OnBusMessage(GstMessage* message) override;
+  std::string BuildFailedReason(const std::string& error) const override;
+  std::string StartFailedReason() const override;
+  std::string ConnectTimeoutReason(int timeout_ms) const override;
+  std::string RetryReason(int64_t delay_ms, int attempt) const override;
 
   // Streaming threads.
   static GstPadProbeReturn OnInferBuffer(GstPad* pad, GstPadProbeInfo* info, gpointer self);
@@ -108,25 +103,11 @@ class DsPipeline {
   const std::shared_ptr<RtspServer> server_;
   const Callbacks callbacks_;
   MainLoopThread loop_;
-
-  std::mutex lifecycle_mutex_;
-  enum class Lifecycle { kNew, kStarted, kStopped } lifecycle_ = Lifecycle::kNew;
-
-  // Loop-thread state.
-  Phase phase_ = Phase::kConnecting;
-  GstElement* pipeline_ = nullptr;
-  ScopedSource bus_watch_;
-  ScopedSource retry_timer_;
-  ScopedSource watchdog_;
-  bool ever_played_ = false;
-  int failures_ = 0;  // consecutive, for the backoff
-  int64_t attempt_started_us_ = 0;
+  ReconnectLoop runner_;
+  GstElement* parsed_ = nullptr;  // parsed by Start() to check it, then the first attempt's pipeline
 
   // Shared with streaming threads.
   std::shared_ptr<const std::vector<std::string>> labels_;  // std::atomic_load / atomic_store only
-  std::atomic<uint64_t> generation_{0};                     // bumped by every teardown
-  std::atomic<bool> got_frame_{false};
-  std::atomic<int64_t> last_frame_us_{0};
   std::atomic<int> mux_width_{0};  // nvstreammux output size (object meta coordinates)
   std::atomic<int> mux_height_{0};
   std::atomic<uint64_t> next_frame_id_{0};
@@ -134,7 +115,6 @@ class DsPipeline {
   std::atomic<uint64_t> frames_out_{0};
   std::atomic<uint64_t> frames_to_js_{0};
   std::atomic<uint64_t> frames_dropped_{0};
-  std::atomic<uint64_t> reconnects_{0};
 };
 
 }  // namespace owl::ds

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Compiled only with the DeepStream SDK (see ds_pipeline_wrap.h); mirrors portable/pipeline_wrap.cc.
+// Compiled only with the DeepStream SDK (see ds_pipeline_wrap.h).
 #include "deepstream/ds_pipeline_wrap.h"
 
 #include <cstring>
@@ -10,14 +10,14 @@
 #include "common/attr.h"
 #include "common/js_error.h"
 #include "deepstream/owl_ds_parser.h"
+#include "portable/pipeline_options.h"
 #include "portable/rtsp_server_wrap.h"
 
 namespace owl::ds {
 namespace {
 
-constexpr size_t kEventQueueSize = 256;
 // Detections of every frame go to JS (30-60 a second); a few slots absorb a busy event loop.
-constexpr size_t kFrameQueueSize = 8;
+constexpr PipelineLinkSpec kLinkSpec = {"DeepStreamPipeline", "owl:deepstream-events", "owl:deepstream-frames", 8};
 
 Napi::Float32Array Float32At(const Napi::Object& object, const char* name, const std::string& path) {
   Napi::Value value = object.Get(name);
@@ -36,10 +36,7 @@ DsPipelineOptions ReadOptions(const Napi::Object& object) {
     options.mount = AttrAsString(output, "mount", "output");
     options.mount_launch = AttrAsString(output, "launch", "output");
   }
-  Napi::Object reconnect = AttrAsObject(object, "reconnect", "");
-  options.initial_delay_ms = AttrAsInt32(reconnect, "initialDelayMs", "reconnect");
-  options.max_delay_ms = AttrAsInt32(reconnect, "maxDelayMs", "reconnect");
-  options.stall_timeout_ms = AttrAsInt32(reconnect, "stallTimeoutMs", "reconnect");
+  options.reconnect = ReadReconnectOptions(object);
   return options;
 }
 
@@ -59,13 +56,10 @@ void DsPipelineWrap::Init(Napi::Env env, Napi::Object exports) {
                                                  InstanceMethod<&DsPipelineWrap::Stop>("stop")}));
 }
 
-DsPipelineWrap::DsPipelineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DsPipelineWrap>(info) {
+DsPipelineWrap::DsPipelineWrap(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<DsPipelineWrap>(info), link_(kLinkSpec) {
   Guarded(info.Env(), [&] {
-    if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "Expected an options object for the pipeline");
-    if (!info[1].IsFunction() || !info[2].IsFunction()) {
-      throw Napi::TypeError::New(info.Env(), "Expected functions onEvent and onFrame after the options");
-    }
-    Napi::Object object = info[0].As<Napi::Object>();
+    Napi::Object object = link_.Bind(info);
     DsPipelineOptions options = ReadOptions(object);
     std::shared_ptr<RtspServer> server;
     if (options.output_enabled) {
@@ -74,46 +68,12 @@ DsPipelineWrap::DsPipelineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWra
     Napi::Object decode = AttrAsObject(object, "decode", "");
     nms_iou_ = static_cast<float>(AttrAsDouble(decode, "nmsIou", "decode"));
     max_detections_ = AttrAsInt32(decode, "maxDetections", "decode");
-    on_event_ = Napi::Persistent(info[1].As<Napi::Function>());
-    on_frame_ = Napi::Persistent(info[2].As<Napi::Function>());
-    DsPipeline::Callbacks callbacks;
-    callbacks.on_state = [this](const StateEvent& state) { PushEvent(new Event{false, state, {}}); };
-    callbacks.on_error = [this](const ErrorInfo& error) { PushEvent(new Event{true, {}, error}); };
-    callbacks.on_frame = [this](std::unique_ptr<DsFrame> frame) { return PushFrame(std::move(frame)); };
-    pipeline_ = std::make_unique<DsPipeline>(std::move(options), std::move(server), std::move(callbacks));
+    link_.SetEngine(std::make_unique<DsPipeline>(std::move(options), std::move(server), link_.EngineCallbacks()));
   });
 }
 
-void DsPipelineWrap::PushEvent(Event* event) {
-  if (events_.NonBlockingCall(event) != napi_ok) delete event;
-}
-
-bool DsPipelineWrap::PushFrame(std::unique_ptr<DsFrame> frame) {
-  DsFrame* raw = frame.release();
-  if (frames_.NonBlockingCall(raw) == napi_ok) return true;
-  delete raw;
-  return false;
-}
-
-void DsPipelineWrap::CallOnEvent(Napi::Env env, Napi::Function callback, std::nullptr_t*, Event* event) {
-  std::unique_ptr<Event> owned(event);
-  if (env == nullptr || callback.IsEmpty()) return;
-  Napi::Object object;
-  if (owned->is_error) {
-    object = ToJsErrorObject(env, owned->error);
-    object.Set("type", "error");
-  } else {
-    object = Napi::Object::New(env);
-    object.Set("type", "state");
-    object.Set("state", StateName(owned->state.state));
-    object.Set("reason", owned->state.reason);
-  }
-  callback.Call({object});
-}
-
-void DsPipelineWrap::CallOnFrame(Napi::Env env, Napi::Function callback, std::nullptr_t*, DsFrame* frame) {
+void DsPipelineWrap::FrameToJs(Napi::Env env, Napi::Function on_frame, DsFrame* frame) {
   std::unique_ptr<DsFrame> owned(frame);
-  if (env == nullptr || callback.IsEmpty()) return;
   Napi::Object object = Napi::Object::New(env);
   object.Set("frameId", Napi::Number::New(env, static_cast<double>(owned->frame_id)));
   object.Set("width", owned->width);
@@ -123,28 +83,15 @@ void DsPipelineWrap::CallOnFrame(Napi::Env env, Napi::Function callback, std::nu
   object.Set("labels", labels);
   object.Set("scores", ToFloat32Array(env, owned->scores));
   object.Set("boxes", ToFloat32Array(env, owned->boxes));
-  callback.Call({object});
+  on_frame.Call({object});
 }
 
 Napi::Value DsPipelineWrap::Start(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&] {
-    if (stopped_) throw CodedError("DeepStreamPipeline was stopped: create a new one to start again", "ESTATE");
-    if (started_) throw CodedError("DeepStreamPipeline was already started", "ESTATE");
-    if (!OwlDsSetDecodeOptions(nms_iou_, max_detections_)) throw Napi::RangeError::New(info.Env(), OwlDsLastError());
-    Napi::Env env = info.Env();
-    events_ = EventQueue::New(env, on_event_.Value(), "owl:deepstream-events", kEventQueueSize, 1);
-    frames_ = FrameQueue::New(env, on_frame_.Value(), "owl:deepstream-frames", kFrameQueueSize, 1);
-    try {
-      pipeline_->Start();
-    } catch (...) {
-      events_.Release();
-      frames_.Release();
-      throw;
-    }
-    started_ = true;
-    Ref();
-    cleanup_ = std::make_unique<EnvCleanup>(env, [this] { Shutdown(); });
-    return env.Undefined();
+    link_.Start(info.Env(), *this, [&] {
+      if (!OwlDsSetDecodeOptions(nms_iou_, max_detections_)) throw Napi::RangeError::New(info.Env(), OwlDsLastError());
+    });
+    return info.Env().Undefined();
   });
 }
 
@@ -180,40 +127,18 @@ Napi::Value DsPipelineWrap::SetPrompts(const Napi::CallbackInfo& info) {
     if (!OwlDsSetPrompts(embeds.Data(), queries, dim, thresholds.Data())) {
       throw Napi::RangeError::New(env, OwlDsLastError());
     }
-    pipeline_->SetLabels(std::move(labels));
+    if (DsPipeline* pipeline = link_.engine()) pipeline->SetLabels(std::move(labels));
     return env.Undefined();
   });
 }
 
-Napi::Value DsPipelineWrap::Stats(const Napi::CallbackInfo& info) {
-  const PipelineStats stats = pipeline_->stats();
-  Napi::Object object = Napi::Object::New(info.Env());
-  object.Set("framesIn", static_cast<double>(stats.frames_in));
-  object.Set("framesOut", static_cast<double>(stats.frames_out));
-  object.Set("framesToModel", static_cast<double>(stats.frames_to_model));
-  object.Set("framesDropped", static_cast<double>(stats.frames_dropped));
-  object.Set("reconnects", static_cast<double>(stats.reconnects));
-  return object;
-}
+Napi::Value DsPipelineWrap::Stats(const Napi::CallbackInfo& info) { return link_.Stats(info.Env()); }
 
 Napi::Value DsPipelineWrap::Stop(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&] {
-    const bool was_running = started_ && !stopped_;
-    Shutdown();
-    cleanup_.reset();
-    if (was_running) Unref();
+    link_.Stop(*this);
     return info.Env().Undefined();
   });
-}
-
-void DsPipelineWrap::Shutdown() {
-  if (stopped_) return;
-  stopped_ = true;
-  pipeline_->Stop();
-  if (started_) {
-    events_.Release();
-    frames_.Release();
-  }
 }
 
 }  // namespace owl::ds

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // JS class DeepStreamPipeline (NativeDeepStreamPipeline in ts/native.ts). Compiled ONLY with the
-// DeepStream SDK (OWL_HAVE_DEEPSTREAM), like ds_pipeline.h; the same shape as the portable PipelineWrap:
+// DeepStream SDK (OWL_HAVE_DEEPSTREAM), like ds_pipeline.h; shares common/pipeline_link.h with PipelineWrap:
 //   new DeepStreamPipeline(options, onEvent, onFrame); start(); setPrompts(prompts, labels); stats(); stop()
 // Events (queue 256) and frames (queue 8, dropped and counted when full) reach JS through thread-safe
 // functions with NonBlockingCall only. Prompts go to the parser library's store (OwlDsSetPrompts), labels
@@ -11,8 +11,7 @@
 
 #include <memory>
 
-#include "common/coded_error.h"
-#include "common/env_cleanup.h"
+#include "common/pipeline_link.h"
 #include "deepstream/ds_pipeline.h"
 
 namespace owl::ds {
@@ -24,15 +23,8 @@ class DsPipelineWrap : public Napi::ObjectWrap<DsPipelineWrap> {
   explicit DsPipelineWrap(const Napi::CallbackInfo& info);
 
  private:
-  struct Event {
-    bool is_error;
-    StateEvent state;
-    ErrorInfo error;
-  };
-  static void CallOnEvent(Napi::Env env, Napi::Function callback, std::nullptr_t*, Event* event);
-  static void CallOnFrame(Napi::Env env, Napi::Function callback, std::nullptr_t*, DsFrame* frame);
-  using EventQueue = Napi::TypedThreadSafeFunction<std::nullptr_t, Event, CallOnEvent>;
-  using FrameQueue = Napi::TypedThreadSafeFunction<std::nullptr_t, DsFrame, CallOnFrame>;
+  /** onFrame({frameId, width, height, labels, scores, boxes}) with copies of the detections. */
+  static void FrameToJs(Napi::Env env, Napi::Function on_frame, DsFrame* frame);
 
   /** [sync] Sets the parser's decode options, then DsPipeline::Start (codes ENOPLUGIN / EMOUNTINUSE / ESTATE). */
   Napi::Value Start(const Napi::CallbackInfo& info);
@@ -42,20 +34,9 @@ class DsPipelineWrap : public Napi::ObjectWrap<DsPipelineWrap> {
   /** [sync] Stops, joins, delivers the final `stopped` event; idempotent. */
   Napi::Value Stop(const Napi::CallbackInfo& info);
 
-  void PushEvent(Event* event);
-  bool PushFrame(std::unique_ptr<DsFrame> frame);
-  void Shutdown();
-
-  std::unique_ptr<DsPipeline> pipeline_;
+  PipelineLink<DsPipeline, DsFrame, &DsPipelineWrap::FrameToJs> link_;
   float nms_iou_ = 0.f;
   int max_detections_ = 100;
-  Napi::FunctionReference on_event_;
-  Napi::FunctionReference on_frame_;
-  EventQueue events_;
-  FrameQueue frames_;
-  bool started_ = false;
-  bool stopped_ = false;
-  std::unique_ptr<EnvCleanup> cleanup_;
 };
 
 }  // namespace owl::ds

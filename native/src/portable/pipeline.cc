@@ -11,7 +11,6 @@
 namespace owl {
 namespace {
 
-constexpr unsigned kWatchdogIntervalMs = 100;
 // The output's size while no source frame has said otherwise (and nothing is configured).
 constexpr int kDefaultWidth = 1280;
 constexpr int kDefaultHeight = 720;
@@ -66,8 +65,6 @@ bool AddChain(GstElement* bin, GstElement* from, std::initializer_list<GstElemen
   return linked;
 }
 
-int64_t NowUs() { return g_get_monotonic_time(); }
-
 constexpr GstPadProbeType kBuffersAndEvents =
     static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM);
 
@@ -79,6 +76,9 @@ Pipeline::Pipeline(PipelineOptions options, std::shared_ptr<RtspServer> server, 
       callbacks_(std::move(callbacks)),
       channel_(NextChannelName()),
       loop_("owl-pipeline"),
+      // Connecting includes the RTSP handshake and the wait for the first keyframe: two stall timeouts.
+      runner_(loop_, *this, {options_.reconnect, /*connect_timeout_stalls=*/2, /*slow_start=*/false},
+              callbacks_.on_state),
       tap_(options_.inference, callbacks_.on_frame) {
   gst_video_info_init(&video_info_);
 }
@@ -87,55 +87,32 @@ Pipeline::~Pipeline() { Stop(); }
 
 void Pipeline::Start() {
   EnsureGstInit();
-  std::lock_guard<std::mutex> lock(lifecycle_mutex_);
-  if (lifecycle_ != Lifecycle::kNew) {
-    throw CodedError("Pipeline was already started (a stopped pipeline cannot restart): create a new one", "ESTATE");
-  }
-  CheckInput(options_.input);
-  RequireElements({"tee", "queue", "videoscale", "videoconvert", "capsfilter", "appsink", "jpegenc"});
-  const OutputFormat initial = InitialFormat();
-  {
-    std::lock_guard<std::mutex> format_lock(format_mutex_);
-    output_format_ = initial;
-  }
-  if (options_.output.enabled) {
-    RequireElements({"intervideosink", "intervideosrc", "x264enc", "rtph264pay"});
-    CheckEncoderOptions(options_.output);
-    // Last, so the mount is never left claimed; served now, so clients get black rather than 404 until a
-    // camera answers.
-    server_->Reserve(options_.output.mount);
-    try {
-      server_->Publish(options_.output.mount, OutputLaunch(channel_, initial, options_.output));
-    } catch (...) {
-      server_->Unmount(options_.output.mount);
-      throw;
+  runner_.Start("Pipeline was already started (a stopped pipeline cannot restart): create a new one", [this] {
+    CheckInput(options_.input);
+    RequireElements({"tee", "queue", "videoscale", "videoconvert", "capsfilter", "appsink", "jpegenc"});
+    const OutputFormat initial = InitialFormat();
+    {
+      std::lock_guard<std::mutex> format_lock(format_mutex_);
+      output_format_ = initial;
     }
-  }
-  lifecycle_ = Lifecycle::kStarted;
-  loop_.Start();
-  loop_.Invoke([this] {
-    watchdog_ = loop_.AddTimeout(kWatchdogIntervalMs, [this] { return Watchdog(); });
-    Emit(PipelineState::kConnecting, "connecting to " + DescribeInput(options_.input));
-    Connect();
-  });
+    if (options_.output.enabled) {
+      RequireElements({"intervideosink", "intervideosrc", "x264enc", "rtph264pay"});
+      CheckEncoderOptions(options_.output);
+      // Last, so the mount is never left claimed; served now, so clients get black rather than 404 until a
+      // camera answers.
+      server_->Reserve(options_.output.mount);
+      try {
+        server_->Publish(options_.output.mount, OutputLaunch(channel_, initial, options_.output));
+      } catch (...) {
+        server_->Unmount(options_.output.mount);
+        throw;
+      }
+    }
+  }, "connecting to " + DescribeInput(options_.input));
 }
 
 void Pipeline::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
-    const bool started = lifecycle_ == Lifecycle::kStarted;
-    lifecycle_ = Lifecycle::kStopped;
-    if (!started) return;
-  }
-  loop_.Invoke([this] {
-    retry_timer_.Reset();
-    watchdog_.Reset();
-    Teardown();
-    phase_ = Phase::kStopped;
-    Emit(PipelineState::kStopped, "stopped");
-  });
-  loop_.Stop();
-  if (options_.output.enabled) server_->Unmount(options_.output.mount);
+  if (runner_.Stop() && options_.output.enabled) server_->Unmount(options_.output.mount);
 }
 
 void Pipeline::SetOverlay(std::shared_ptr<const OverlaySnapshot> overlay) {
@@ -150,43 +127,13 @@ PipelineStats Pipeline::stats() const {
   stats.frames_out = frames_out_.load();
   stats.frames_to_model = tap_.to_model();
   stats.frames_dropped = tap_.dropped();
-  stats.reconnects = reconnects_.load();
+  stats.reconnects = runner_.reconnects();
   return stats;
 }
 
 // --- loop thread -------------------------------------------------------------------------------
 
-void Pipeline::Emit(PipelineState state, const std::string& reason) { callbacks_.on_state({state, reason}); }
-
-void Pipeline::Connect() {
-  phase_ = Phase::kConnecting;
-  attempt_started_us_ = NowUs();
-  got_frame_.store(false);
-  try {
-    input_ = BuildInput();
-  } catch (const std::exception& e) {
-    Fail(std::string("could not build the input pipeline: ") + e.what());
-    return;
-  }
-  GstBus* bus = gst_element_get_bus(input_);
-  GSource* watch = gst_bus_create_watch(bus);
-  g_source_set_callback(watch, reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(&Pipeline::BusCallback)),
-                        this, nullptr);
-  bus_watch_ = loop_.Attach(watch);
-  if (gst_element_set_state(input_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-    std::string reason = DescribeInput(options_.input) + ": the input pipeline could not start";
-    if (GstMessage* error = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR)) {
-      reason = DescribeInput(options_.input) + ": " + ErrorFromMessage(error).message;
-      gst_message_unref(error);
-    }
-    gst_object_unref(bus);
-    Fail(reason);
-    return;
-  }
-  gst_object_unref(bus);
-}
-
-GstElement* Pipeline::BuildInput() {
+GstElement* Pipeline::BuildPipeline() {
   GstElement* pipeline = gst_pipeline_new("owl-input");
   try {
     GstElement* source = MakeSourceBin(options_.input, options_.reconnect.stall_timeout_ms);
@@ -263,22 +210,17 @@ GstElement* Pipeline::BuildInput() {
   return pipeline;
 }
 
-gboolean Pipeline::BusCallback(GstBus*, GstMessage* message, gpointer self) {
-  static_cast<Pipeline*>(self)->OnBusMessage(message);
-  return G_SOURCE_CONTINUE;
-}
-
 void Pipeline::OnBusMessage(GstMessage* message) {
   switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ERROR:
-      Fail(DescribeInput(options_.input) + ": " + ErrorFromMessage(message).message);
+      runner_.Fail(DescribeInput(options_.input) + ": " + ErrorFromMessage(message).message);
       break;
     case GST_MESSAGE_EOS:
       if (options_.input.kind != InputOptions::Kind::kFile) {
-        Fail(DescribeInput(options_.input) + ": the input ended (end of stream)");
-      } else if (!gst_element_seek_simple(input_, GST_FORMAT_TIME,
+        runner_.Fail(DescribeInput(options_.input) + ": the input ended (end of stream)");
+      } else if (!gst_element_seek_simple(runner_.pipeline(), GST_FORMAT_TIME,
                                           static_cast<GstSeekFlags>(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT), 0)) {
-        Fail("could not seek back to the start of " + options_.input.uri + " to loop it");
+        runner_.Fail("could not seek back to the start of " + options_.input.uri + " to loop it");
       }
       break;
     default:
@@ -286,62 +228,23 @@ void Pipeline::OnBusMessage(GstMessage* message) {
   }
 }
 
-void Pipeline::OnFirstFrame(uint64_t generation) {
-  if (generation != generation_.load() || phase_ != Phase::kConnecting) return;
-  phase_ = Phase::kPlaying;
-  failures_ = 0;
-  const std::string reason =
-      "first frame after " + std::to_string((NowUs() - attempt_started_us_) / 1000) + " ms";
-  if (ever_played_) {
-    reconnects_.fetch_add(1);
-    Emit(PipelineState::kReconnected, reason);
-  } else {
-    Emit(PipelineState::kPlaying, reason);
-  }
-  ever_played_ = true;
+void Pipeline::OnTeardown() { infer_caps_ = video_caps_ = jpeg_caps_ = nullptr; }
+
+std::string Pipeline::BuildFailedReason(const std::string& error) const {
+  return "could not build the input pipeline: " + error;
 }
 
-bool Pipeline::Watchdog() {
-  const int64_t now = NowUs();
-  const int64_t stall_us = static_cast<int64_t>(options_.reconnect.stall_timeout_ms) * 1000;
-  // Connecting includes the RTSP handshake and the wait for the first keyframe: allow twice as long.
-  if (phase_ == Phase::kConnecting && now - attempt_started_us_ > 2 * stall_us) {
-    Fail("no video from " + DescribeInput(options_.input) + " within " +
-         std::to_string(2 * options_.reconnect.stall_timeout_ms) + " ms");
-  } else if (phase_ == Phase::kPlaying && now - last_frame_us_.load() > stall_us) {
-    Fail("no frame for " + std::to_string(options_.reconnect.stall_timeout_ms) + " ms (stalled)");
-  }
-  return true;
+std::string Pipeline::StartFailedReason() const {
+  return DescribeInput(options_.input) + ": the input pipeline could not start";
 }
 
-void Pipeline::Fail(const std::string& reason) {
-  if (phase_ == Phase::kRetryWait || phase_ == Phase::kStopped) return;
-  Teardown();
-  phase_ = Phase::kRetryWait;
-  // Exponential backoff: initial, 2x, 4x ... capped at max; reset by the next frame.
-  int64_t delay = std::max(1, options_.reconnect.initial_delay_ms);
-  for (int i = 0; i < failures_ && delay < options_.reconnect.max_delay_ms; ++i) delay *= 2;
-  delay = std::min<int64_t>(delay, std::max(1, options_.reconnect.max_delay_ms));
-  ++failures_;
-  Emit(PipelineState::kLost, reason);
-  retry_timer_ = loop_.AddTimeout(static_cast<unsigned>(delay), [this, delay] {
-    Emit(PipelineState::kConnecting, "retrying " + DescribeInput(options_.input) + " after " + std::to_string(delay) +
-                                         " ms (attempt " + std::to_string(failures_ + 1) + ")");
-    Connect();
-    return false;
-  });
+std::string Pipeline::ConnectTimeoutReason(int timeout_ms) const {
+  return "no video from " + DescribeInput(options_.input) + " within " + std::to_string(timeout_ms) + " ms";
 }
 
-void Pipeline::Teardown() {
-  bus_watch_.Reset();
-  if (input_ != nullptr) {
-    // Joins the input's streaming threads: no probe or appsink callback of this input runs after this.
-    gst_element_set_state(input_, GST_STATE_NULL);
-    gst_object_unref(input_);
-    input_ = nullptr;
-  }
-  infer_caps_ = video_caps_ = jpeg_caps_ = nullptr;
-  generation_.fetch_add(1);
+std::string Pipeline::RetryReason(int64_t delay_ms, int attempt) const {
+  return "retrying " + DescribeInput(options_.input) + " after " + std::to_string(delay_ms) + " ms (attempt " +
+         std::to_string(attempt) + ")";
 }
 
 OutputFormat Pipeline::InitialFormat() const {
@@ -365,7 +268,7 @@ OutputFormat Pipeline::InitialFormat() const {
 }
 
 void Pipeline::Republish(const OutputFormat& format) {
-  if (phase_ == Phase::kStopped) return;
+  if (runner_.phase() == ReconnectLoop::Phase::kStopped) return;
   // A new factory for new clients; the earlier one's shared media lives on for its clients, scaling the frames
   // to its own size, until they leave.
   try {
@@ -381,16 +284,12 @@ GstPadProbeReturn Pipeline::OnSourcePad(GstPad*, GstPadProbeInfo* info, gpointer
   auto* pipeline = static_cast<Pipeline*>(self);
   if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) {
     const int64_t id = static_cast<int64_t>(pipeline->frames_in_.fetch_add(1));
-    pipeline->last_frame_us_.store(NowUs());
     if (pipeline->options_.inference.input_size > 0) {
       std::lock_guard<std::mutex> lock(pipeline->format_mutex_);
       pipeline->tap_.NoteSourceFrame(GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info)), id, pipeline->source_width_,
                                      pipeline->source_height_);
     }
-    if (!pipeline->got_frame_.exchange(true)) {
-      const uint64_t generation = pipeline->generation_.load();
-      pipeline->loop_.Post([pipeline, generation] { pipeline->OnFirstFrame(generation); });
-    }
+    pipeline->runner_.NoteFrame();
   } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
     GstCaps* caps = nullptr;
     gst_event_parse_caps(GST_PAD_PROBE_INFO_EVENT(info), &caps);

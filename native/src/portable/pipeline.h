@@ -20,9 +20,9 @@
 // camera never connects. The first source frame may change it once: the mount is then served anew
 // (Republish), and clients that joined earlier keep their stream, scaled.
 //
-// Threads: a MainLoopThread owns the input pipeline, its bus watch, the stall watchdog and the
-// reconnect timer; every state change happens there, so state events come out in order. Streaming
-// threads only count, draw and convert, and talk to the loop thread through Post().
+// Threads: a MainLoopThread runs the ReconnectLoop (common/reconnect_loop.h) that owns the input pipeline, its
+// bus watch, the stall watchdog and the reconnect timer; every state change happens there, so state events
+// come out in order. Streaming threads only count, draw and convert, and talk to the loop thread through Post().
 #pragma once
 
 #include <gst/gst.h>
@@ -36,6 +36,7 @@
 #include <string>
 
 #include "common/coded_error.h"
+#include "common/reconnect_loop.h"
 #include "portable/frame_tap.h"
 #include "portable/main_loop_thread.h"
 #include "portable/output_launch.h"
@@ -48,7 +49,7 @@
 
 namespace owl {
 
-class Pipeline {
+class Pipeline : private ReconnectLoop::Engine {
  public:
   struct Callbacks {
     std::function<void(const StateEvent&)> on_state;  // loop thread, in order
@@ -82,20 +83,18 @@ class Pipeline {
   PipelineStats stats() const;
 
  private:
-  enum class Phase { kConnecting, kPlaying, kRetryWait, kStopped };
+  // ReconnectLoop::Engine (loop thread).
+  GstElement* BuildPipeline() override;
+  void OnBusMessage(GstMessage* message) override;
+  void OnTeardown() override;
+  std::string BuildFailedReason(const std::string& error) const override;
+  std::string StartFailedReason() const override;
+  std::string ConnectTimeoutReason(int timeout_ms) const override;
+  std::string RetryReason(int64_t delay_ms, int attempt) const override;
 
   // Loop thread.
-  void Connect();
-  GstElement* BuildInput();
-  void Fail(const std::string& reason);
-  void Teardown();
-  void Emit(PipelineState state, const std::string& reason);
-  bool Watchdog();
-  void OnBusMessage(GstMessage* message);
-  void OnFirstFrame(uint64_t generation);
   void Republish(const OutputFormat& format);
   OutputFormat InitialFormat() const;
-  static gboolean BusCallback(GstBus* bus, GstMessage* message, gpointer self);
 
   // Streaming threads.
   static GstPadProbeReturn OnSourcePad(GstPad* pad, GstPadProbeInfo* info, gpointer self);
@@ -108,30 +107,14 @@ class Pipeline {
   const Callbacks callbacks_;
   const std::string channel_;  // intervideo channel, unique per pipeline
   MainLoopThread loop_;
+  ReconnectLoop runner_;
   FrameTap tap_;
   SnapshotTap snapshots_;
 
-  std::mutex lifecycle_mutex_;  // guards lifecycle_: Start and Stop come from JS (or the env cleanup hook)
-  enum class Lifecycle { kNew, kStarted, kStopped } lifecycle_ = Lifecycle::kNew;
-
-  // Loop-thread state.
-  Phase phase_ = Phase::kConnecting;
-  GstElement* input_ = nullptr;
-  ScopedSource bus_watch_;
-  ScopedSource retry_timer_;
-  ScopedSource watchdog_;
-  bool ever_played_ = false;
-  int failures_ = 0;  // consecutive, for the backoff
-  int64_t attempt_started_us_ = 0;
-
   // Shared with streaming threads.
-  std::atomic<uint64_t> generation_{0};  // bumped by every teardown: stale Post()s are ignored
-  std::atomic<bool> got_frame_{false};
-  std::atomic<int64_t> last_frame_us_{0};
   std::atomic<uint64_t> frames_in_{0};
   std::atomic<uint64_t> frames_out_{0};
-  std::atomic<uint64_t> reconnects_{0};
-  GstElement* infer_caps_ = nullptr;  // capsfilters of the current input (owned by input_)
+  GstElement* infer_caps_ = nullptr;  // capsfilters of the current input pipeline (owned by it)
   GstElement* video_caps_ = nullptr;
   GstElement* jpeg_caps_ = nullptr;
   std::mutex format_mutex_;  // source size and the output format (final once the first source caps came)

@@ -40,6 +40,15 @@ std::vector<Rgb> ReadPalette(const Napi::Object& overlay) {
 
 }  // namespace
 
+ReconnectOptions ReadReconnectOptions(const Napi::Object& object) {
+  const Napi::Object reconnect = AttrAsObject(object, "reconnect", "");
+  ReconnectOptions options;
+  options.initial_delay_ms = AttrAsInt32(reconnect, "initialDelayMs", "reconnect");
+  options.max_delay_ms = AttrAsInt32(reconnect, "maxDelayMs", "reconnect");
+  options.stall_timeout_ms = AttrAsInt32(reconnect, "stallTimeoutMs", "reconnect");
+  return options;
+}
+
 PipelineOptions ReadPipelineOptions(const Napi::Object& object) {
   PipelineOptions options;
   Napi::Object input = AttrAsObject(object, "input", "");
@@ -64,10 +73,7 @@ PipelineOptions ReadPipelineOptions(const Napi::Object& object) {
   options.inference.mean = AttrAsFloat3(inference, "mean", "inference");
   options.inference.std = AttrAsFloat3(inference, "std", "inference");
 
-  Napi::Object reconnect = AttrAsObject(object, "reconnect", "");
-  options.reconnect.initial_delay_ms = AttrAsInt32(reconnect, "initialDelayMs", "reconnect");
-  options.reconnect.max_delay_ms = AttrAsInt32(reconnect, "maxDelayMs", "reconnect");
-  options.reconnect.stall_timeout_ms = AttrAsInt32(reconnect, "stallTimeoutMs", "reconnect");
+  options.reconnect = ReadReconnectOptions(object);
 
   Napi::Object overlay = AttrAsObject(object, "overlay", "");
   options.overlay.line_width = AttrAsInt32(overlay, "lineWidth", "overlay");

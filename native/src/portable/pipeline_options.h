@@ -8,6 +8,7 @@
 #include <array>
 #include <string>
 
+#include "common/reconnect_loop.h"
 #include "portable/overlay.h"
 
 namespace owl {
@@ -35,12 +36,6 @@ struct InferenceOptions {
   std::array<float, 3> std{};
 };
 
-struct ReconnectOptions {
-  int initial_delay_ms = 500;
-  int max_delay_ms = 10000;
-  int stall_timeout_ms = 5000;
-};
-
 struct PipelineOptions {
   InputOptions input;
   OutputOptions output;
@@ -54,5 +49,8 @@ struct PipelineOptions {
  * Napi::TypeError naming the field ("Expected a 32-bit integer for input.width but received string").
  */
 PipelineOptions ReadPipelineOptions(const Napi::Object& object);
+
+/** [sync] Reads `reconnect` of NativePipelineOptions, the same in NativeDeepStreamOptions; TypeError as above. */
+ReconnectOptions ReadReconnectOptions(const Napi::Object& object);
 
 }  // namespace owl

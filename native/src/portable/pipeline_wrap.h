@@ -5,15 +5,14 @@
 // Events and frames reach JS through thread-safe functions (bounded queues, NonBlockingCall only): state
 // events in order (queue 256), frames while the model is idle (queue 2). A frame's Float32Array owns its
 // native buffer (external ArrayBuffer whose finalizer frees it). A started pipeline keeps itself and the
-// process alive until stop(); it also stops with the JS environment.
+// process alive until stop(); it also stops with the JS environment (common/pipeline_link.h).
 #pragma once
 
 #include <napi.h>
 
 #include <memory>
 
-#include "common/coded_error.h"
-#include "common/env_cleanup.h"
+#include "common/pipeline_link.h"
 #include "portable/frame_tap.h"
 #include "portable/overlay.h"
 #include "portable/pipeline.h"
@@ -27,16 +26,8 @@ class PipelineWrap : public Napi::ObjectWrap<PipelineWrap> {
   explicit PipelineWrap(const Napi::CallbackInfo& info);
 
  private:
-  /** A state change or an error, as it waits in the event queue. */
-  struct Event {
-    bool is_error;
-    StateEvent state;
-    ErrorInfo error;
-  };
-  static void CallOnEvent(Napi::Env env, Napi::Function callback, std::nullptr_t*, Event* event);
-  static void CallOnFrame(Napi::Env env, Napi::Function callback, std::nullptr_t*, FramePacket* packet);
-  using EventQueue = Napi::TypedThreadSafeFunction<std::nullptr_t, Event, CallOnEvent>;
-  using FrameQueue = Napi::TypedThreadSafeFunction<std::nullptr_t, FramePacket, CallOnFrame>;
+  /** onFrame({frameId, width, height, tensor}): the Float32Array's external buffer owns the packet. */
+  static void FrameToJs(Napi::Env env, Napi::Function on_frame, FramePacket* packet);
 
   /** [sync] Throws with code ENOENT / EINVAL / ENOPLUGIN / EMOUNTINUSE / ESTATE (see Pipeline::Start). */
   Napi::Value Start(const Napi::CallbackInfo& info);
@@ -57,24 +48,8 @@ class PipelineWrap : public Napi::ObjectWrap<PipelineWrap> {
   /** [sync] Stops, joins, delivers the final `stopped` event; idempotent. */
   Napi::Value Stop(const Napi::CallbackInfo& info);
 
-  void PushEvent(Event* event);
-  bool PushFrame(std::unique_ptr<FramePacket> packet);
-  /**
-   * Stops the pipeline, closes the queues and frees the pipeline (its main context, elements and sockets) at
-   * once rather than at garbage collection; from stop() or the environment's cleanup.
-   */
-  void Shutdown();
-
-  std::unique_ptr<Pipeline> pipeline_;
-  PipelineStats final_stats_;  // stats() once the pipeline is freed
+  PipelineLink<Pipeline, FramePacket, &PipelineWrap::FrameToJs> link_;
   OverlayStyle style_;
-  Napi::FunctionReference on_event_;
-  Napi::FunctionReference on_frame_;
-  EventQueue events_;
-  FrameQueue frames_;
-  bool started_ = false;
-  bool stopped_ = false;
-  std::unique_ptr<EnvCleanup> cleanup_;
 };
 
 }  // namespace owl

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: Apache-2.0
+// What the portable and DeepStream pipeline wraps share between an engine and its JS object:
+//   - onEvent and onFrame, reached from pipeline threads through thread-safe functions (bounded queues,
+//     NonBlockingCall only: a full queue drops the item, never blocks a GStreamer thread);
+//   - the guards of start() and stop(), and the reference that keeps a started JS object alive;
+//   - the stop with the JS environment, and freeing the engine at stop rather than at garbage collection.
+// Engine: the native pipeline class (Start, Stop, stats, Callbacks {on_state, on_error, on_frame}).
+// FrameToJs: calls onFrame with one Frame as JS and owns it from then on (a throw still frees it).
+#pragma once
+
+#include <napi.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "common/coded_error.h"
+#include "common/env_cleanup.h"
+#include "portable/pipeline_state.h"
+
+namespace owl {
+
+/** A state change or an error, as it waits in the event queue. */
+struct PipelineEvent {
+  bool is_error;
+  StateEvent state;
+  ErrorInfo error;
+};
+
+/** Calls onEvent with {type: "state", state, reason} or {type: "error", message, code, domain}; frees event. */
+void DeliverEvent(Napi::Env env, Napi::Function on_event, std::nullptr_t*, PipelineEvent* event);
+
+/** stats() as JS: {framesIn, framesOut, framesToModel, framesDropped, reconnects}. */
+Napi::Object StatsToJs(Napi::Env env, const PipelineStats& stats);
+
+/** How one kind of pipeline appears in JS. */
+struct PipelineLinkSpec {
+  const char* js_class;      // names the class in ESTATE errors
+  const char* events_queue;  // resource names of the thread-safe functions
+  const char* frames_queue;
+  size_t frame_queue_size;
+};
+
+template <typename Engine, typename Frame, void (*FrameToJs)(Napi::Env, Napi::Function, Frame*)>
+class PipelineLink {
+ public:
+  explicit PipelineLink(const PipelineLinkSpec& spec) : spec_(spec) {}
+
+  /** [sync] Checks the constructor's (options, onEvent, onFrame) and keeps the callbacks; returns options. */
+  Napi::Object Bind(const Napi::CallbackInfo& info) {
+    if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "Expected an options object for the pipeline");
+    if (!info[1].IsFunction() || !info[2].IsFunction()) {
+      throw Napi::TypeError::New(info.Env(), "Expected functions onEvent and onFrame after the options");
+    }
+    on_event_ = Napi::Persistent(info[1].As<Napi::Function>());
+    on_frame_ = Napi::Persistent(info[2].As<Napi::Function>());
+    return info[0].As<Napi::Object>();
+  }
+
+  /** The engine's callbacks: into the queues, from any thread, never blocking. */
+  typename Engine::Callbacks EngineCallbacks() {
+    typename Engine::Callbacks callbacks;
+    callbacks.on_state = [this](const StateEvent& state) {
+      HandOver(events_, std::unique_ptr<PipelineEvent>(new PipelineEvent{false, state, {}}));
+    };
+    callbacks.on_error = [this](const ErrorInfo& error) {
+      HandOver(events_, std::unique_ptr<PipelineEvent>(new PipelineEvent{true, {}, error}));
+    };
+    callbacks.on_frame = [this](std::unique_ptr<Frame> frame) { return HandOver(frames_, std::move(frame)); };
+    return callbacks;
+  }
+  void SetEngine(std::unique_ptr<Engine> engine) { engine_ = std::move(engine); }
+  /** The engine until stop() or the environment's shutdown, then null (freed). */
+  Engine* engine() const { return engine_.get(); }
+  bool running() const { return started_ && !stopped_; }
+
+  /**
+   * [sync] start(): throws ESTATE once started or stopped; then `prepare` (the wrap's own step), opens the
+   * queues and starts the engine. From then on `self` stays referenced and stops with the environment.
+   */
+  void Start(Napi::Env env, Napi::Reference<Napi::Object>& self, const std::function<void()>& prepare = nullptr) {
+    const std::string name = spec_.js_class;
+    if (stopped_) throw CodedError(name + " was stopped: create a new one to start again", "ESTATE");
+    if (started_) throw CodedError(name + " was already started", "ESTATE");
+    if (prepare) prepare();
+    events_ = EventQueue::New(env, on_event_.Value(), spec_.events_queue, kEventQueueSize, 1);
+    frames_ = FrameQueue::New(env, on_frame_.Value(), spec_.frames_queue, spec_.frame_queue_size, 1);
+    try {
+      engine_->Start();
+    } catch (...) {
+      events_.Release();
+      frames_.Release();
+      throw;
+    }
+    started_ = true;
+    self.Ref();
+    // After the queues: hooks run in reverse order, so they are still open when this one stops the engine.
+    cleanup_ = std::make_unique<EnvCleanup>(env, [this] { Shutdown(); });
+  }
+
+  /** [sync] stop(): stops and joins the engine (its last event is `stopped`), releases `self`; idempotent. */
+  void Stop(Napi::Reference<Napi::Object>& self) {
+    const bool was_running = running();
+    Shutdown();
+    cleanup_.reset();
+    if (was_running) self.Unref();
+  }
+
+  Napi::Object Stats(Napi::Env env) const { return StatsToJs(env, engine_ ? engine_->stats() : final_stats_); }
+
+ private:
+  static constexpr size_t kEventQueueSize = 256;
+
+  static void DeliverFrame(Napi::Env env, Napi::Function on_frame, std::nullptr_t*, Frame* frame) {
+    if (env == nullptr || on_frame.IsEmpty()) {  // the environment is shutting down
+      delete frame;
+      return;
+    }
+    FrameToJs(env, on_frame, frame);
+  }
+  using EventQueue = Napi::TypedThreadSafeFunction<std::nullptr_t, PipelineEvent, DeliverEvent>;
+  using FrameQueue = Napi::TypedThreadSafeFunction<std::nullptr_t, Frame, DeliverFrame>;
+
+  /** Queues item for the JS thread; a full queue (JS busy) frees it: dropping beats blocking the pipeline. */
+  template <typename Queue, typename Item>
+  static bool HandOver(Queue& queue, std::unique_ptr<Item> item) {
+    Item* raw = item.release();
+    if (queue.NonBlockingCall(raw) == napi_ok) return true;
+    delete raw;
+    return false;
+  }
+
+  /** From stop() or the environment's cleanup: stops the engine, closes the queues and frees the engine. */
+  void Shutdown() {
+    if (stopped_) return;
+    stopped_ = true;
+    engine_->Stop();  // joins: no callback runs after this, and `stopped` is queued
+    if (started_) {
+      events_.Release();
+      frames_.Release();
+    }
+    // A service that removes streams while it runs must not keep each one's main context (an eventfd) and
+    // elements until a garbage collection that may never come: the callbacks reference the JS object that
+    // holds this wrap, a cycle through persistent handles.
+    final_stats_ = engine_->stats();
+    engine_.reset();
+    on_event_.Reset();
+    on_frame_.Reset();
+  }
+
+  const PipelineLinkSpec spec_;
+  std::unique_ptr<Engine> engine_;
+  PipelineStats final_stats_;  // stats() once the engine is freed
+  Napi::FunctionReference on_event_;
+  Napi::FunctionReference on_frame_;
+  EventQueue events_;
+  FrameQueue frames_;
+  bool started_ = false;
+  bool stopped_ = false;
+  std::unique_ptr<EnvCleanup> cleanup_;
+};
+
+}  // namespace owl

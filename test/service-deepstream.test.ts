@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: Apache-2.0
+// The real service process with `--engine deepstream`, where DeepStream cannot be installed: the addon variant
+// built with its DeepStream engine against the STAND-IN headers and metadata (owl_stream_ds_standin.node, from
+// the normal native build; every frame carries three made-up objects of classes 0, 1 and 5, at 640x480) and a
+// preload that puts ordinary GStreamer elements in place of DeepStream's in the generated description
+// (test/helpers/deepstream-standin-preload.ts). Real here: the supervisor's engine choice, the DeepStream
+// stream runner, the text encoder and its prompt sets, prepareDeepStream's run folder, the N-API
+// DeepStreamPipeline with its relabel probe and RTSP mount, the REST API, redis-server, signals.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import Redis from 'ioredis';
+
+import { defaultConfig } from '../ts/config/schema';
+import { addonPath } from '../ts/native';
+import { BrokerStatus } from '../ts/service/broker-status';
+import { deepStreamSource } from '../ts/service/deepstream-stream';
+import { RedisServer } from './helpers/redis-server';
+import { RtspWatcher } from './helpers/rtsp-reader';
+import { ServiceProcess, TINY_MODEL } from './helpers/service-process';
+
+const standInAddon = path.join(path.dirname(addonPath), 'owl_stream_ds_standin.node');
+const preload = path.join(__dirname, 'helpers', 'deepstream-standin-preload.js');
+// Only builds without the SDK have the stand-in variant (native/CMakeLists.txt).
+const skip = fs.existsSync(standInAddon) ? false : `no ${standInAddon} (an addon built with the DeepStream SDK?)`;
+
+interface SetPromptsLine {
+  labels: string[];
+  numQueries: number;
+  embedValues: number;
+}
+
+/** The stand-in preload's record of each DeepStreamPipeline.setPrompts call, in order. */
+function setPromptsCalls(log: string): SetPromptsLine[] {
+  return [...log.matchAll(/^\[deepstream stand-in\] setPrompts (.*)$/gm)].map((m) => JSON.parse(m[1]) as SetPromptsLine);
+}
+
+describe('engine deepstream in the service process, on stand-ins for DeepStream', { skip }, () => {
+  let redis: RedisServer;
+  let service: ServiceProcess;
+  const embedDim = (JSON.parse(fs.readFileSync(path.join(TINY_MODEL, 'owl.json'), 'utf8')) as { embedDim: number }).embedDim;
+
+  const labels = async () => ((await service.get('/detections')).body[0]?.objects ?? [])
+    .map((o: { label: string }) => o.label) as string[];
+  const postJson = (route: string, body: unknown) => service.get(route, { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+  before(async () => {
+    redis = await RedisServer.start();
+    service = await ServiceProcess.start({
+      args: ['test:', '--engine', 'deepstream', '--model', TINY_MODEL, '--objects', 'a person, a hat',
+        '--thresholds', '0.2', '--redis_host', redis.host, '--redis_port', String(redis.port)],
+      env: { OWL_NATIVE_ADDON: standInAddon, NODE_OPTIONS: `--require ${preload}`, OWL_INPUT_TEST_WIDTH: '320',
+        OWL_INPUT_TEST_HEIGHT: '240' },
+    });
+    await service.waitFor(async () => (await service.get('/ready')).status === 200, 'ready');
+  });
+
+  after(async () => {
+    await service?.dispose();
+    await redis?.dispose();
+  });
+
+  test('/status: engine deepstream, the stream playing, Redis reported as nvmsgbroker\'s', async () => {
+    const { body } = await service.get('/status');
+    assert.equal(body.engine, 'deepstream');
+    assert.deepEqual(body.model, { loaded: true, error: null });
+    assert.deepEqual(body.redis, { state: 'ready', error: null, writer: 'nvmsgbroker' });
+    assert.deepEqual(body.streams.map((s: { id: string; state: string }) => [s.id, s.state]), [['test', 'playing']]);
+    assert.match(service.log, /engine deepstream .*Redis is written by nvmsgbroker/);
+    const runDir = /DeepStream pipeline for test:; generated files in (\S+)$/m.exec(service.log)?.[1];
+    assert.ok(runDir !== undefined, service.log);
+    assert.deepEqual(fs.readdirSync(runDir).sort(), ['labels.txt', 'msgconv.txt', 'nvinfer.txt', 'redis.txt']);
+    assert.equal(fs.readFileSync(path.join(runDir, 'labels.txt'), 'utf8'), 'a person\na hat\n');
+  });
+
+  test('/detections: the prompts as labels (a class without a prompt left out), boxes in source pixels', async () => {
+    await service.waitFor(async () => (await labels()).length > 0, 'detections');
+    const [frame] = (await service.get('/detections')).body;
+    assert.equal(frame.streamId, 'test');
+    assert.deepEqual([frame.width, frame.height], [640, 480]);
+    assert.deepEqual(frame.objects.map((o: Record<string, number>) => [o.label, Math.fround(o.score), o.left, o.top,
+      o.right, o.bottom]), [['a person', Math.fround(0.9), 10, 20, 110, 70], ['a hat', Math.fround(0.6), 200, 100, 250, 160]]);
+    // Sent once before the pipeline started: two prompts, their text embeddings from the text encoder.
+    assert.deepEqual(setPromptsCalls(service.log)[0], { labels: ['a person', 'a hat'], numQueries: 2, embedValues: 2 * embedDim });
+    const metrics = (await service.get('/metrics')).body as string;
+    assert.match(metrics, /^owl_inferences_total [1-9]\d*$/m);
+    assert.match(metrics, /^owl_frames_in_total\{stream="test"\} [1-9]\d*$/m);
+  });
+
+  test('the annotated video is served on the output mount', async () => {
+    const watcher = new RtspWatcher(service.outputUrl);
+    try {
+      const info = await watcher.ready;
+      assert.deepEqual([info.codec, info.width, info.height], ['h264', 320, 240]);
+    } finally {
+      await watcher.stop();
+    }
+  });
+
+  test('a prompt change is sent to the pipeline and relabels the detections', async () => {
+    const changed = await service.get('/prompt?objects=a%20dog,a%20cat,a%20bike&thresholds=0.3');
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    await service.waitFor(async () => (await labels()).includes('a dog'), 'the new labels');
+    assert.deepEqual(await labels(), ['a dog', 'a cat']);
+    assert.deepEqual(setPromptsCalls(service.log).at(-1),
+      { labels: ['a dog', 'a cat', 'a bike'], numQueries: 3, embedValues: 3 * embedDim });
+  });
+
+  test('prompts of the stream\'s own, then none (no detection), then the service-wide ones again', async () => {
+    const own = await postJson('/api/v1/detection/classes', { objects: ['a lamp', 'a chair'], thresholds: [0.2], id: 'test' });
+    assert.equal(own.status, 200, JSON.stringify(own.body));
+    await service.waitFor(async () => (await labels()).includes('a lamp'), 'the stream\'s own labels');
+    assert.deepEqual(setPromptsCalls(service.log).at(-1), { labels: ['a lamp', 'a chair'], numQueries: 2, embedValues: 2 * embedDim });
+
+    const none = await postJson('/api/v1/detection/classes', { objects: [], thresholds: [], id: 'test' });
+    assert.equal(none.status, 200, JSON.stringify(none.body));
+    await service.waitFor(async () => (await labels()).length === 0, 'no detections');
+    assert.deepEqual(setPromptsCalls(service.log).at(-1), { labels: [], numQueries: 0, embedValues: 0 });
+
+    const shared = await service.get('/prompt?objects=a%20person&thresholds=0.1');
+    assert.equal(shared.status, 200);
+    await service.waitFor(async () => (await labels()).includes('a person'), 'the service-wide labels');
+    assert.deepEqual(setPromptsCalls(service.log).at(-1), { labels: ['a person'], numQueries: 1, embedValues: embedDim });
+  });
+
+  test('a second stream is refused with 422 naming the engine; the first runs on', async () => {
+    const added = await postJson('/api/v1/live-stream', { liveStreamUrl: 'rtsp://127.0.0.1:1/cam', description: '' });
+    assert.equal(added.status, 422);
+    assert.equal(added.body.error.code, 'too_many_streams');
+    assert.match(added.body.detail, /engine deepstream runs one stream per service .* test is running/);
+    assert.deepEqual((await service.get('/streams')).body.map((s: { id: string }) => s.id), ['test']);
+  });
+
+  test('this process writes nothing to Redis (nvmsgbroker does), and SIGTERM stops it with exit 0', async () => {
+    const client = new Redis(redis.port, redis.host);
+    try {
+      assert.equal(await client.exists('owl'), 0);
+    } finally {
+      client.disconnect();
+    }
+    const { code } = await service.signal('SIGTERM');
+    assert.equal(code, 0, service.log);
+    const runDir = /generated files in (\S+)$/m.exec(service.log)![1];
+    assert.equal(fs.existsSync(runDir), false, 'the run folder is removed with its stream');
+  });
+});
+
+test('deepStreamSource: a stream\'s input as the DeepStream source, with the configured RTSP and test settings', () => {
+  const config = defaultConfig();
+  config.input.rtsp = { transport: 'udp', latencyMs: 120 };
+  config.input.test = { width: 640, height: 360, fps: 15 };
+  assert.deepEqual(deepStreamSource('rtsp://cam.local/live', config),
+    { kind: 'rtsp', url: 'rtsp://cam.local/live', transport: 'udp', latencyMs: 120 });
+  assert.deepEqual(deepStreamSource('clips/a.mp4', config), { kind: 'file', path: path.resolve('clips/a.mp4') });
+  assert.deepEqual(deepStreamSource('test:ball', config), { kind: 'test', pattern: 'ball', width: 640, height: 360, fps: 15 });
+  assert.throws(() => deepStreamSource('http://vst:81', config), /engine deepstream cannot play "http:\/\/vst:81"/);
+});
+
+test('BrokerStatus: Redis as the pipeline reports nvmsgbroker', () => {
+  const broker = new BrokerStatus();
+  const seen = (state: Parameters<BrokerStatus['pipelineState']>[0]) => {
+    broker.pipelineState(state);
+    return broker.status();
+  };
+  assert.deepEqual(seen('connecting'), { state: 'connecting', error: null });
+  assert.deepEqual(seen('playing'), { state: 'ready', error: null });
+  assert.deepEqual(seen('lost'), { state: 'reconnecting', error: null });
+  assert.deepEqual(seen('reconnected'), { state: 'ready', error: null });
+  broker.brokerError('broker: failed to send the message. err(1)');
+  assert.deepEqual(seen('lost'), { state: 'down', error: 'broker: failed to send the message. err(1)' });
+  assert.deepEqual(seen('connecting'), { state: 'down', error: 'broker: failed to send the message. err(1)' });
+  assert.deepEqual(seen('reconnected'), { state: 'ready', error: 'broker: failed to send the message. err(1)' });
+  assert.deepEqual(seen('stopped'), { state: 'down', error: 'broker: failed to send the message. err(1)' });
+});

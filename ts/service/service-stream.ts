@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// What the supervisor and the stream set need of one running stream, whichever engine runs it: the portable
+// StreamRunner (stream-runner.ts) or the DeepStream one (deepstream-stream.ts). The supervisor only chooses
+// which to construct; everything after that goes through this interface.
+import type { FrameDetections, StreamCounters, StreamInfo, StreamStatus } from '../api/service';
+import type { OwlConfig } from '../config/schema';
+import type { PromptSet } from '../model/prompts';
+import type { StreamSpec } from './stream-spec';
+
+/** One running stream. */
+export interface ServiceStream {
+  /** The stream id ('' for a VST input until discovery names it). */
+  readonly id: string;
+  /** Internal key, unique for the service's life (scheduler turns, prompt set name). */
+  readonly key: string;
+  /** The stream as requested (before its id was made unique). */
+  readonly spec: StreamSpec;
+  /** The RTSP mount its video is served at, or null (headless). */
+  readonly mount: string | null;
+  /** The name of this stream's own prompt set (used while {@link prompts} is non-empty). */
+  readonly ownPromptSet: string;
+  /**
+   * Prompts of this stream's own, or null for the service-wide ones. Set by the supervisor once the model's prompt
+   * sets hold them under {@link ownPromptSet}; empty lists mean no detection on this stream.
+   */
+  prompts: PromptSet | null;
+  /**
+   * Starts the stream (a VST input is discovered first, retrying while VST is unreachable).
+   * @throws {Error} for what reconnecting cannot fix (missing file, output mount taken, a missing element).
+   */
+  start(): Promise<void>;
+  /** Resolves at the first frame; rejects when the first connection fails or no frame comes within `timeoutMs`. */
+  firstFrame(timeoutMs: number): Promise<void>;
+  /** Stops discovery and the pipeline (joins its threads, frees its mount). Idempotent. */
+  stop(reason?: string): void;
+  /** State for /status and /ready. */
+  status(): StreamStatus;
+  /** Description for /streams and GET /api/v1/live-stream. */
+  info(): StreamInfo;
+  /** Frame counters for /metrics. */
+  counters(): StreamCounters;
+  /** The newest annotated frame as JPEG, or null (before the first, or where the engine has none). */
+  snapshot(): Buffer | null;
+  /** The newest processed frame, or null before the first. */
+  latest(): FrameDetections | null;
+  /** Applies a changed overlay style while running (SIGHUP), where the engine draws the boxes itself. */
+  setOverlay(style: OwlConfig['overlay']): void;
+}
