@@ -8,19 +8,15 @@ import { RtspWatcher } from '../../test/helpers/rtsp-reader';
 import { loadModelFolder } from '../../ts/model/model-folder';
 import { processCpuSeconds } from './proc';
 
-/** Frames per second of a loop, and the CPU it took per frame. */
+/** Frames per second of a loop, and the time per frame. */
 export interface LoopRate {
   fps: number;
   msPerFrame: number;
-  /** CPU seconds of this process per frame (ONNX Runtime's threads included). */
-  cpuSecondsPerFrame: number;
-  frames: number;
 }
 
 /** Runs `step` for `seconds` after `warmup` untimed calls. */
 export async function timeLoop(step: () => Promise<unknown>, seconds: number, warmup = 2): Promise<LoopRate> {
   for (let i = 0; i < warmup; i++) await step();
-  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let frames = 0;
   do {
@@ -28,8 +24,7 @@ export async function timeLoop(step: () => Promise<unknown>, seconds: number, wa
     frames++;
   } while (performance.now() - t0 < seconds * 1000);
   const elapsed = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  return { fps: (frames * 1000) / elapsed, msPerFrame: elapsed / frames, cpuSecondsPerFrame: (cpu.user + cpu.system) / 1e6 / frames, frames };
+  return { fps: (frames * 1000) / elapsed, msPerFrame: elapsed / frames };
 }
 
 /**

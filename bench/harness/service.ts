@@ -39,9 +39,8 @@ export interface ServiceWindow {
   inputFps: number;
   /** Frames an RTSP client of the output received per second (NaN without a watcher). */
   outputFps: number;
-  /** CPU of the whole process, of its "node" threads (JavaScript, worker, ONNX Runtime) and of the rest (GStreamer). */
+  /** CPU of the whole process, and of its threads not named "node" (GStreamer's; "node" ones run JavaScript and ONNX Runtime). */
   cores: number;
-  nodeCores: number;
   gstCores: number;
 }
 
@@ -108,11 +107,6 @@ export class ServiceProcess {
     return this.#child.pid!;
   }
 
-  /** What the service logged so far. */
-  get log(): string {
-    return this.#log;
-  }
-
   /** GET a JSON route. */
   async json<T>(route: string): Promise<T> {
     const response = await fetch(`${this.apiUrl}${route}`);
@@ -163,7 +157,6 @@ export class ServiceProcess {
       inputFps: delta('owl_frames_in_total') / dt,
       outputFps: watcher === undefined ? NaN : watcher.countBetween(t0, t1) / dt,
       cores: (c1 - c0) / dt,
-      nodeCores: (s1.node - s0.node) / dt,
       gstCores: (s1.other - s0.other) / dt,
     };
   }

@@ -23,10 +23,3 @@ export function summarize(runs: readonly number[]): Summary {
 export function median(values: readonly number[]): number {
   return summarize(values).median;
 }
-
-/** The p-th percentile (0-100) by nearest rank. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) throw new Error('percentile: no values');
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}

@@ -10,6 +10,7 @@ import type { BenchContext, Scenario } from '../harness/context';
 import { splitCpu } from '../harness/proc';
 import type { MetricSpec, Recorder } from '../harness/report';
 import { ServiceProcess, total, type Samples } from '../harness/service';
+import { median } from '../harness/stats';
 
 const COUNTS = [1, 2, 4, 8] as const;
 const SMOKE_COUNTS = [1, 2] as const;
@@ -38,11 +39,6 @@ function perStream(m0: Samples, m1: Samples, name: string): Map<string, number> 
     if (stream !== undefined) deltas.set(stream, value - (m0.get(key) ?? 0));
   }
   return deltas;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
 }
 
 export const multistreamScenario: Scenario = {
