@@ -43,6 +43,11 @@ export class BenchContext {
     return this.options.smoke ? TINY_MODEL : BASE_MODEL;
   }
 
+  /** The size of the scenarios' main camera: 720p, or 320x180 in a smoke run. */
+  get cameraSize(): [number, number] {
+    return this.options.smoke ? [320, 180] : [1280, 720];
+  }
+
   /** A test camera (H.264 over RTSP on 127.0.0.1, 30 fps, moving ball), one per size, shared. */
   camera(width = 1280, height = 720): Promise<TestCamera> {
     const key = `${width}x${height}`;

@@ -38,7 +38,7 @@ export const encoderScenario: Scenario = {
   specs: SPECS,
   async run(ctx: BenchContext, rec: Recorder): Promise<void> {
     const { seconds, runs, threads, smoke } = ctx.options;
-    const [width, height] = smoke ? [320, 180] : [1280, 720];
+    const [width, height] = ctx.cameraSize;
     const camera = await ctx.camera(width, height);
     const redis = await ctx.redis();
     const cameraPid = findProcess([TEST_CAMERA_BINARY, String(camera.port)]);

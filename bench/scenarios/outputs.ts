@@ -80,8 +80,8 @@ export const outputsScenario: Scenario = {
   title: 'Outputs: Redis publisher throughput, REST API latency under load with video running',
   specs: SPECS,
   async run(ctx: BenchContext, rec: Recorder): Promise<void> {
-    const { seconds, runs, threads, smoke } = ctx.options;
-    const [width, height] = smoke ? [320, 180] : [1280, 720];
+    const { seconds, runs, threads } = ctx.options;
+    const [width, height] = ctx.cameraSize;
     const camera = await ctx.camera(width, height);
     const redis = await ctx.redis();
     Object.assign(rec.settings, { model: ctx.model, threads, runs, windowS: seconds,

@@ -57,7 +57,7 @@ export const promptsScenario: Scenario = {
   async run(ctx: BenchContext, rec: Recorder): Promise<void> {
     const { seconds, runs, threads, smoke } = ctx.options;
     const samples = smoke ? 1 : 4;
-    const [width, height] = smoke ? [320, 180] : [1280, 720];
+    const [width, height] = ctx.cameraSize;
     const camera = await ctx.camera(width, height);
     const redis = await ctx.redis();
     Object.assign(rec.settings, { model: ctx.model, threads, runs, windowS: seconds, changesPerRun: samples * 2,

@@ -36,7 +36,7 @@ export const soakScenario: Scenario = {
   specs: SPECS,
   async run(ctx: BenchContext, rec: Recorder): Promise<void> {
     const { durationS, threads, smoke } = ctx.options;
-    const [width, height] = smoke ? [320, 180] : [1280, 720];
+    const [width, height] = ctx.cameraSize;
     const warmupS = smoke ? 0.5 : 30;
     const sampleS = smoke ? 0.5 : 10;
     const camera = await ctx.camera(width, height);
