@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The service as a process: configuration from argv/env/file, the supervisor, and the signals.
 // SIGINT/SIGTERM stop cleanly (exit 0 within 2 s); SIGHUP re-reads the configuration and applies it live.
+import { exposureWarning } from '../api/exposure';
 import { resolveConfig } from '../cli/args';
 import { ConfigError } from '../config/errors';
 import { createLogger } from '../service/logger';
@@ -28,6 +29,8 @@ export async function runService(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   const { config, configFile } = resolution;
   const log = createLogger(config.log.level);
+  const exposure = exposureWarning(config);
+  if (exposure !== null) log.warn(exposure);
   const supervisor = new Supervisor(config, log);
 
   const stopped = new Promise<number>((resolve) => {
@@ -56,7 +59,10 @@ export async function runService(argv: readonly string[], env: NodeJS.ProcessEnv
       log.info(`SIGHUP: re-reading ${configFile ?? 'the environment and flags'}`);
       supervisor.reload(next.config).catch((err: Error) => log.error(`reload: ${err.message}`));
     } catch (err) {
-      log.error(`SIGHUP: configuration kept, the new one is invalid:\n${(err as Error).message}`);
+      // One line per refused setting: the logger keeps every message on one line.
+      const issues = err instanceof ConfigError ? err.message.split('\n') : [(err as Error).message];
+      log.error(`SIGHUP: configuration kept, the new one is invalid (${issues.length} problem(s)):`);
+      for (const issue of issues) log.error(`  ${issue}`);
     }
   });
 
