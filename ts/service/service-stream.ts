@@ -45,4 +45,6 @@ export interface ServiceStream {
   latest(): FrameDetections | null;
   /** Applies a changed overlay style while running (SIGHUP), where the engine draws the boxes itself. */
   setOverlay(style: OwlConfig['overlay']): void;
+  /** Another model is now in use (loaded after start, or reloaded on SIGHUP): adapt the pipeline to it if needed. */
+  modelChanged(): void;
 }

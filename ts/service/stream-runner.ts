@@ -25,6 +25,9 @@ export interface StreamRunnerOptions extends StreamBaseOptions {
 /** Runs one stream on the portable engine until stop(). */
 export class StreamRunner extends StreamBase {
   #pipeline: Pipeline | null = null;
+  // What the running pipeline was built for: its input URL and the model input it scales frames to.
+  #url = '';
+  #inference: PipelineOptions['inference'] = null;
   #failedFrames = 0;
   #overlayCleared = false;
   // The style in force: the config's at first, then each setOverlay() (also for a pipeline started later).
@@ -35,6 +38,15 @@ export class StreamRunner extends StreamBase {
     super(options);
     this.#options = options;
     this.#overlay = options.config.overlay;
+    // Served from now on, whatever the input does (VST still asked, unreachable, answering garbage): black
+    // until the pipeline takes the mount over.
+    if (options.output !== null) {
+      try {
+        options.output.server.hold(options.output.mount, options.config.output.encoder);
+      } catch (err) {
+        options.log.warn(`output ${options.output.mount} not served before the input is known: ${(err as Error).message}`);
+      }
+    }
   }
 
   /** Frame counters for /metrics (label stream = its id). */
@@ -55,22 +67,49 @@ export class StreamRunner extends StreamBase {
 
   protected stopPipeline(): void {
     this.#pipeline?.stop();
+    // The hold, when no pipeline took it over (stopped while discovering, or the pipeline never started).
+    if (this.#options.output !== null) this.#options.output.server.release(this.#options.output.mount);
     this.#options.scheduler.remove(this.key);
   }
 
+  /**
+   * A pipeline built for another model input (or none: the model loaded after the stream started) is rebuilt for
+   * the model now in use; its viewers reconnect.
+   */
+  override modelChanged(): void {
+    if (this.#pipeline === null || this.stopped) return;
+    if (JSON.stringify(this.#inferenceOptions()) === JSON.stringify(this.#inference)) return;
+    this.#options.log.info('the model changed: rebuilding the pipeline for its input size');
+    this.#pipeline.stop();
+    try {
+      this.startPipeline(this.#url);
+    } catch (err) {
+      this.onPipelineFailure(err as Error);
+    }
+  }
+
   protected startPipeline(url: string): void {
-    const { config, output, detector, scheduler } = this.#options;
-    const model = detector();
+    const { config, output, scheduler } = this.#options;
+    const inference = this.#inferenceOptions();
     const pipeline = new Pipeline();
+    // Events of a pipeline replaced since (modelChanged) are its last words, not this stream's state.
+    const current = () => this.#pipeline === null || this.#pipeline === pipeline;
     pipeline.on('state', ({ state, reason }) => {
+      if (!current()) return;
       this.onPipelineState(state, reason);
       scheduler.setFlowing(this.key, FLOWING_STATES.has(state));
     });
-    pipeline.on('error', (err) => this.onPipelineFailure(err));
+    pipeline.on('error', (err) => current() && this.onPipelineFailure(err));
     pipeline.on('frame', (frame) => this.#onFrame(pipeline, frame));
-    pipeline.start(pipelineOptions({ ...config, overlay: this.#overlay }, url, output,
-      model === null ? null : { inputSize: model.inputSize, ...model.normalisation }));
+    pipeline.start(pipelineOptions({ ...config, overlay: this.#overlay }, url, output, inference));
     this.#pipeline = pipeline;
+    this.#url = url;
+    this.#inference = inference;
+  }
+
+  #inferenceOptions(): PipelineOptions['inference'] {
+    const model = this.#options.detector();
+    return model === null ? null : { inputSize: model.inputSize, ...model.normalisation };
   }
 
   #onFrame(pipeline: Pipeline, frame: PipelineFrame): void {

@@ -9,10 +9,24 @@
 namespace owl {
 namespace {
 
+constexpr int kDefaultWidth = 1280;
+constexpr int kDefaultHeight = 720;
+constexpr int kDefaultFps = 30;
+
 constexpr std::array<const char*, 10> kPresets = {"ultrafast", "superfast", "veryfast", "faster", "fast",
                                                   "medium",    "slow",      "slower",   "veryslow", "placebo"};
 
 }  // namespace
+
+OutputFormat DefaultOutputFormat(const OutputOptions& output) {
+  OutputFormat format;
+  const bool configured = output.width > 0 && output.height > 0;
+  format.width = (configured ? output.width : kDefaultWidth) & ~1;
+  format.height = (configured ? output.height : kDefaultHeight) & ~1;
+  format.fps_n = kDefaultFps;
+  format.fps_d = 1;
+  return format;
+}
 
 void CheckEncoderOptions(const OutputOptions& output) {
   if (std::none_of(kPresets.begin(), kPresets.end(), [&](const char* p) { return output.preset == p; })) {
