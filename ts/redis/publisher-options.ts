@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Options of the Redis metadata output: one interface, its defaults, and the one place that checks them.
+import type { RedisAccess } from './connection';
 import type { IdFormat } from './minimal-schema';
 
-/** Options of {@link RedisPublisher}; every field is optional. */
-export interface RedisPublisherOptions {
+/** Options of {@link RedisPublisher}; every field is optional (password and TLS: see RedisAccess). */
+export interface RedisPublisherOptions extends RedisAccess {
   /** Redis host. @default 'localhost' */
   host?: string;
   /** Redis port. @default 6379 */
@@ -16,8 +17,8 @@ export interface RedisPublisherOptions {
    */
   maxlen?: number;
   /**
-   * Entries kept in memory while Redis is slow or down (not counting one batch in flight). Past it the
-   * oldest entries are dropped and counted in `status().dropped`. @default 1000
+   * Entries kept in memory while Redis is slow or down (a batch in flight included). Past it the oldest
+   * entries are dropped and counted in `status().dropped`. @default 1000
    */
   queueSize?: number;
   /** Most entries pipelined in one round trip. @default 100 */
@@ -41,6 +42,9 @@ export const DEFAULT_REDIS_PUBLISHER_OPTIONS: Readonly<Required<RedisPublisherOp
   outputInterval: 1,
   idFormat: 'string',
   warn: (message: string) => console.warn(message),
+  password: '',
+  tls: false,
+  tlsCaFile: '',
 });
 
 /**
@@ -50,7 +54,8 @@ export const DEFAULT_REDIS_PUBLISHER_OPTIONS: Readonly<Required<RedisPublisherOp
 export function parsePublisherOptions(options: RedisPublisherOptions = {}): Required<RedisPublisherOptions> {
   const merged = { ...DEFAULT_REDIS_PUBLISHER_OPTIONS };
   for (const [key, value] of Object.entries(options)) {
-    if (value !== undefined) Object.assign(merged, { [key]: value });
+    // Known keys only: a config section passed whole (redis.passwordFile, ...) adds nothing.
+    if (value !== undefined && Object.hasOwn(DEFAULT_REDIS_PUBLISHER_OPTIONS, key)) Object.assign(merged, { [key]: value });
   }
   expectNonEmptyString(merged.host, 'host');
   expectInteger(merged.port, 'port', 1, 65535);
@@ -61,6 +66,9 @@ export function parsePublisherOptions(options: RedisPublisherOptions = {}): Requ
   expectInteger(merged.outputInterval, 'outputInterval', 1);
   if (merged.idFormat !== 'string' && merged.idFormat !== 'number') {
     throw new TypeError(`Expected 'string' or 'number' for idFormat but received ${JSON.stringify(merged.idFormat)}`);
+  }
+  if (typeof merged.password !== 'string' || typeof merged.tlsCaFile !== 'string' || typeof merged.tls !== 'boolean') {
+    throw new TypeError('Expected a string password, a boolean tls and a string tlsCaFile');
   }
   if (typeof merged.warn !== 'function') {
     throw new TypeError(`Expected a function for warn but received ${typeof merged.warn}`);

@@ -24,6 +24,7 @@ import { parseOutputUrl } from '../config/output-url';
 import { redactUrl } from '../config/redact';
 import type { OwlConfig } from '../config/schema';
 import { deriveSensorId } from '../config/sensor-id';
+import { exportBrokerAccess } from '../deepstream/broker-access';
 import { readDeviceModel, resolveEngine } from '../deepstream/engine';
 import type { OwlDetector } from '../model/detector';
 import type { PromptSet } from '../model/prompts';
@@ -37,6 +38,7 @@ import { InferenceMetrics } from './inference-metrics';
 import { InferenceScheduler } from './inference-scheduler';
 import type { Logger } from './logger';
 import type { ServiceStream } from './service-stream';
+import { ModelWatch } from './model-watch';
 import { loadServiceModel, type ServiceModel } from './service-model';
 import type { StreamBaseOptions } from './stream-base';
 import { StreamRunner } from './stream-runner';
@@ -63,6 +65,7 @@ export class Supervisor implements ControlService {
   #broker: BrokerStatus | null = null;
   #model: ServiceModel | null = null;
   #modelError: string | null = 'loading';
+  readonly #modelWatch = new ModelWatch();
   #deviceModel: string | null = null;
   #rtsp: RtspServer | null = null;
   #scheduler: InferenceScheduler;
@@ -112,6 +115,7 @@ export class Supervisor implements ControlService {
     this.#log.info(`REST API on http://${config.api.host}:${address.port} (try GET /prompt, /health, /metrics)`);
 
     if (this.#engine === 'deepstream') {
+      exportBrokerAccess(config.redis);
       this.#broker = new BrokerStatus();
       this.#deviceModel = await readDeviceModel();
       this.#log.info(`engine deepstream (DeepStream at ${native.deepstreamDir}); Redis is written by nvmsgbroker`);
@@ -161,11 +165,14 @@ export class Supervisor implements ControlService {
       if (this.#publisher === null) {
         restartOnly.push('redis');  // nvmsgbroker's target is part of the running DeepStream pipeline
       } else {
-        this.#publisher.retarget(next.redis.host, next.redis.port, next.redis.stream);
+        this.#publisher.retarget(next.redis.host, next.redis.port, next.redis.stream, next.redis);
         this.#log.info(`Redis target now ${next.redis.host}:${next.redis.port} stream ${next.redis.stream}`);
       }
     }
     restartOnly.push(...this.#reloadOverlay(next.overlay, previous.overlay));
+    // Portable: a model whose settings or files changed is loaded again (the old one runs until the new one is in).
+    const reloadModel = this.#engine === 'portable' && await this.#modelWatch.changed(next.model);
+    if (reloadModel) await this.#loadModel();
     const prompts = next.prompts;
     if (JSON.stringify(next.streams) !== JSON.stringify(previous.streams)) this.#reloadStreams(next);
     if (JSON.stringify([prompts.objects, prompts.thresholds])
@@ -177,7 +184,8 @@ export class Supervisor implements ControlService {
       }
     }
     restartOnly.push(...(['input', 'output', 'engine', 'model', 'api', 'sensor'] as const)
-      .filter((key) => JSON.stringify(next[key]) !== JSON.stringify(previous[key])));
+      .filter((key) => JSON.stringify(next[key]) !== JSON.stringify(previous[key]))
+      .filter((key) => key !== 'model' || this.#engine !== 'portable'));
     if (restartOnly.length > 0) this.#log.warn(`changes to ${restartOnly.join(', ')} take effect after a restart`);
   }
 
@@ -233,8 +241,10 @@ export class Supervisor implements ControlService {
     try {
       await runner.firstFrame(firstFrameMs);
     } catch (err) {
-      this.#stopStream(runner, 'its first connection failed');
-      throw new ApiError(422, 'stream_failed', `Failed to add stream ${redactUrl(stream.uri)}: ${(err as Error).message}`);
+      this.#stopStream(runner, `its first connection failed: ${(err as Error).message}`);
+      // The same answer whatever went wrong (a closed port, an open port that is not RTSP, a timeout): the API
+      // must not serve as a port scanner. The log above keeps the detail.
+      throw new ApiError(422, 'stream_failed', `Failed to add stream: no RTSP video at ${redactUrl(stream.uri)}`);
     }
     return runner.info();
   }
@@ -267,7 +277,8 @@ export class Supervisor implements ControlService {
         written: redis?.sent ?? 0,
         queueDepth: redis?.queued ?? 0,
         dropped: redis?.dropped ?? 0,
-        errors: redis?.rejected ?? 0,
+        errors: redis?.errors ?? 0,
+        rejected: redis?.rejected ?? 0,
       },
       promptChanges: this.#metrics.promptChanges,
     };
@@ -427,17 +438,32 @@ export class Supervisor implements ControlService {
 
   // --- start-up steps -------------------------------------------------------------------------------
 
+  /** Loads the model (at start, and on SIGHUP when it changed: then it replaces the one in use, if it loads). */
   async #loadModel(): Promise<void> {
     const { model } = this.#config;
+    await this.#modelWatch.remember(model);
+    let loaded: ServiceModel | null = null;
     try {
-      const loaded = await loadServiceModel(this.#engine, this.#config);
+      loaded = await loadServiceModel(this.#engine, this.#config);
       await loaded.promptSets.set(this.#prompts.objects, this.#prompts.thresholds);
+      for (const runner of this.#streams.list()) {
+        const own = runner.prompts;
+        if (own !== null && own.objects.length > 0) await loaded.promptSets.set(own.objects, own.thresholds, runner.ownPromptSet);
+      }
+      const previous = this.#model;
       this.#model = loaded;
       this.#modelError = null;
+      for (const runner of this.#streams.list()) runner.modelChanged();
+      await previous?.close();
       this.#log.info(`model ${model.folder} loaded (input ${loaded.inputSize}px`
         + `${loaded.engine === 'deepstream' ? `, TensorRT engine ${loaded.deepstream.engineFile}` : ''}); `
         + `prompts ${describePrompts(this.#prompts)}`);
     } catch (err) {
+      if (loaded !== null && loaded !== this.#model) await loaded.close();
+      if (this.#model !== null) {
+        this.#log.error(`model not reloaded, the one loaded before runs on: ${(err as Error).message}`);
+        return;
+      }
       this.#modelError = (err as Error).message;
       this.#log.error(`model not loaded, ${this.#engine === 'deepstream' ? 'no stream can start (nvinfer needs it)'
         : 'video runs without detection'}: ${this.#modelError}`);
@@ -484,7 +510,8 @@ export class Supervisor implements ControlService {
     if (!output.enabled) return null;
     const address = parseOutputUrl(output.url);
     if (address === null) throw new Error(`output.url: cannot read "${output.url}" as rtsp://host:port/mount`);
-    this.#rtsp = RtspServer.start({ host: address.host, port: address.port });
+    this.#rtsp = RtspServer.start({ host: address.host, port: address.port,
+      auth: output.auth.user !== '' ? output.auth : null });
     return address.mount;
   }
 }

@@ -2,6 +2,7 @@
 #include "common/reconnect_loop.h"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "common/coded_error.h"
@@ -10,8 +11,17 @@ namespace owl {
 namespace {
 
 constexpr unsigned kWatchdogIntervalMs = 100;
+// How often a waiting loop checks whether its camera answers again, and how long one connect may take.
+constexpr unsigned kProbeIntervalMs = 1000;
+constexpr unsigned kProbeTimeoutS = 1;
 
 int64_t NowUs() { return g_get_monotonic_time(); }
+
+// One probe connect in flight; owned by its callback.
+struct ProbeCall {
+  ReconnectLoop* loop;
+  uint64_t round;
+};
 
 }  // namespace
 
@@ -24,6 +34,11 @@ int64_t BackoffDelayMs(const ReconnectOptions& options, int failures) {
 ReconnectLoop::ReconnectLoop(MainLoopThread& loop, Engine& engine, Settings settings,
                              std::function<void(const StateEvent&)> on_state)
     : loop_(loop), engine_(engine), settings_(std::move(settings)), on_state_(std::move(on_state)) {}
+
+ReconnectLoop::~ReconnectLoop() {
+  if (probe_cancellable_ != nullptr) g_object_unref(probe_cancellable_);
+  if (probe_client_ != nullptr) g_object_unref(probe_client_);
+}
 
 void ReconnectLoop::Start(const std::string& already_started, const std::function<void()>& prepare,
                           const std::string& connecting_reason) {
@@ -49,6 +64,7 @@ bool ReconnectLoop::Stop() {
   }
   loop_.Invoke([this] {
     retry_timer_.Reset();
+    StopProbing();
     watchdog_.Reset();
     Teardown();
     phase_ = Phase::kStopped;
@@ -76,6 +92,7 @@ void ReconnectLoop::Begin(const std::string& connecting_reason) {
 }
 
 void ReconnectLoop::Connect() {
+  StopProbing();
   phase_ = Phase::kConnecting;
   attempt_started_us_ = NowUs();
   got_frame_.store(false);
@@ -146,6 +163,70 @@ void ReconnectLoop::Fail(const std::string& reason) {
     Connect();
     return false;
   });
+  if (delay > kProbeIntervalMs) StartProbing();
+}
+
+// --- return probe (loop thread) ------------------------------------------------------------------
+
+void ReconnectLoop::StartProbing() {
+  if (settings_.reconnect.probe_address.empty()) return;
+  probe_saw_down_ = false;
+  probe_timer_ = loop_.AddTimeout(kProbeIntervalMs, [this] {
+    Probe();
+    return true;
+  });
+}
+
+void ReconnectLoop::StopProbing() {
+  probe_timer_.Reset();
+  ++probe_round_;
+  if (probe_cancellable_ != nullptr) {
+    g_cancellable_cancel(probe_cancellable_);
+    g_object_unref(probe_cancellable_);
+    probe_cancellable_ = nullptr;
+  }
+}
+
+void ReconnectLoop::Probe() {
+  if (probe_cancellable_ != nullptr) return;  // the previous connect has not finished
+  if (probe_client_ == nullptr) {
+    probe_client_ = g_socket_client_new();
+    g_socket_client_set_timeout(probe_client_, kProbeTimeoutS);
+  }
+  probe_cancellable_ = g_cancellable_new();
+  g_socket_client_connect_to_host_async(probe_client_, settings_.reconnect.probe_address.c_str(), 0,
+                                        probe_cancellable_, &ReconnectLoop::ProbeDone,
+                                        new ProbeCall{this, probe_round_});
+}
+
+void ReconnectLoop::ProbeDone(GObject* client, GAsyncResult* result, gpointer data) {
+  std::unique_ptr<ProbeCall> call(static_cast<ProbeCall*>(data));
+  GError* error = nullptr;
+  GSocketConnection* connection =
+      g_socket_client_connect_to_host_finish(G_SOCKET_CLIENT(client), result, &error);
+  // Cancelled: StopProbing ran (the loop may be stopping); touch nothing of it.
+  const bool cancelled = error != nullptr && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  if (connection != nullptr) {
+    g_io_stream_close(G_IO_STREAM(connection), nullptr, nullptr);
+    g_object_unref(connection);
+  }
+  g_clear_error(&error);
+  if (cancelled || call->round != call->loop->probe_round_) return;
+  g_clear_object(&call->loop->probe_cancellable_);
+  call->loop->OnProbeResult(connection != nullptr);
+}
+
+void ReconnectLoop::OnProbeResult(bool reachable) {
+  if (phase_ != Phase::kRetryWait) return;
+  if (!reachable) {
+    probe_saw_down_ = true;
+    return;
+  }
+  if (!probe_saw_down_) return;  // it answered all along: the failure was not about reaching it
+  retry_timer_.Reset();
+  Emit(PipelineState::kConnecting, settings_.reconnect.probe_address + " answers again: retrying now (attempt " +
+                                       std::to_string(failures_ + 1) + ")");
+  Connect();
 }
 
 void ReconnectLoop::Teardown() {

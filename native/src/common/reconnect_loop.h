@@ -4,10 +4,16 @@
 // stall tear it down and build it anew with exponential backoff. State events: connecting, then playing;
 // per recovery lost, connecting, reconnected; stopped last. No N-API here (the DeepStream harness uses it).
 //
+// A camera that comes back is noticed within about a second whatever the backoff: while waiting, a TCP connect
+// to its address (`probe_address`) is tried every second; once one is refused and a later one succeeds, the wait
+// ends and the next attempt starts. A camera that never answers keeps the long delays (one cheap connect a
+// second), and one whose port answers while its stream fails does too (no refusal seen, no shortcut).
+//
 // Threads: Start and Stop from JS (or the environment's cleanup hook), serialised by the lifecycle lock;
 // NoteFrame from streaming threads; everything else, and every Engine call, on the loop thread.
 #pragma once
 
+#include <gio/gio.h>
 #include <gst/gst.h>
 
 #include <atomic>
@@ -26,6 +32,8 @@ struct ReconnectOptions {
   int initial_delay_ms = 500;
   int max_delay_ms = 10000;
   int stall_timeout_ms = 5000;
+  /** "host:port" probed while waiting to retry (the camera's address); empty: no probe. Never has credentials. */
+  std::string probe_address;
 };
 
 /** The wait before the next attempt after `failures` consecutive ones: initial, 2x, 4x ... capped at max. */
@@ -69,6 +77,7 @@ class ReconnectLoop {
                 std::function<void(const StateEvent&)> on_state);
   ReconnectLoop(const ReconnectLoop&) = delete;
   ReconnectLoop& operator=(const ReconnectLoop&) = delete;
+  ~ReconnectLoop();
 
   /**
    * [sync] Under the lifecycle lock: throws CodedError(already_started, "ESTATE") unless new, runs `prepare`
@@ -100,6 +109,11 @@ class ReconnectLoop {
   void Teardown();
   bool Watchdog();
   void OnFirstFrame(uint64_t generation);
+  void StartProbing();
+  void StopProbing();
+  void Probe();
+  void OnProbeResult(bool reachable);
+  static void ProbeDone(GObject* client, GAsyncResult* result, gpointer call);
   void Emit(PipelineState state, const std::string& reason) { on_state_({state, reason}); }
   static gboolean BusCallback(GstBus* bus, GstMessage* message, gpointer self);
 
@@ -120,6 +134,12 @@ class ReconnectLoop {
   bool ever_played_ = false;
   int failures_ = 0;  // consecutive, for the backoff
   int64_t attempt_started_us_ = 0;
+  // The return probe (loop thread): one connect at a time, results of an earlier wait ignored.
+  ScopedSource probe_timer_;
+  GSocketClient* probe_client_ = nullptr;
+  GCancellable* probe_cancellable_ = nullptr;
+  uint64_t probe_round_ = 0;
+  bool probe_saw_down_ = false;
 
   // Shared with streaming threads.
   std::atomic<uint64_t> generation_{0};  // bumped by every teardown: stale first-frame notes are ignored
