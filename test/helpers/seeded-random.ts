@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+// A small seedable random source for fuzz tests, so that OWL_FUZZ_SEED=<n> replays a run exactly.
+
+/** mulberry32: small, seedable, good enough to pick test inputs; returns numbers in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
