@@ -16,11 +16,11 @@ import { DeepStreamLabelError, labelFile, nvinferConfig } from '../ts/deepstream
 import { msgconvConfig } from '../ts/deepstream/msgconv-config';
 import { DEEPSTREAM_FILES, deepStreamFiles, writeDeepStreamFiles } from '../ts/deepstream/run-folder';
 import { addonPath } from '../ts/native';
+import { parserBuild } from './helpers/ds-parser-build';
 
 const root = path.resolve(__dirname, '..', '..');
 const goldenRoot = path.join(root, 'test', 'golden', 'deepstream');
 const keyfileDump = path.join(path.dirname(addonPath), 'owl_keyfile_dump');
-const parserLib = path.join(path.dirname(addonPath), 'libowl_ds_parser.so');
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'owl-ds-config-'));
 after(() => fs.rmSync(workDir, { recursive: true, force: true }));
 
@@ -185,10 +185,12 @@ test('writeDeepStreamFiles writes every file into the run folder and returns abs
   }
 });
 
-test('the parser library exports the function the nvinfer config names', () => {
-  const symbols = execFileSync('nm', ['-D', '--defined-only', parserLib], { encoding: 'utf8' });
+test('the parser library exports the function the nvinfer config names, and only its C entry points', () => {
+  const symbols = execFileSync('nm', ['-D', '--defined-only', parserBuild().lib], { encoding: 'utf8' });
   const kf = readKeyFile(path.join(workDir, 'default', DEEPSTREAM_FILES.nvinfer));
-  assert.match(symbols, new RegExp(`\\sT ${get(kf, 'property', 'parse-bbox-func-name')}$`, 'm'));
+  const functions = [...symbols.matchAll(/\sT (\S+)$/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(functions, [get(kf, 'property', 'parse-bbox-func-name'), 'OwlDsLastError', 'OwlDsSetDecodeOptions',
+    'OwlDsSetPrompts'].sort());
 });
 
 describe('refused input', () => {

@@ -18,6 +18,7 @@
 #include "decode/owl_decode.h"
 #include "deepstream/owl_ds_parser.h"
 #include "deepstream/prompt_store.h"
+#include "deepstream/sdk_abi_checks.h"
 
 namespace {
 
@@ -158,7 +159,7 @@ void Parse(const std::vector<NvDsInferLayerInfo>& layers, const NvDsInferNetwork
   geometry.frame_height = static_cast<int>(network.height);
 
   for (const owl::Detection& d : owl::Decode(image, state->prompts, geometry, state->options)) {
-    NvDsInferObjectDetectionInfo object{};  // value-init: DS 8+ add rotation_angle (0 = axis-aligned)
+    NvDsInferObjectDetectionInfo object{};  // value-init: DS 8+ have rotation_angle (0 = axis-aligned)
     object.classId = static_cast<unsigned>(d.label);
     object.left = d.x0;
     object.top = d.y0;
