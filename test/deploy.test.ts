@@ -226,10 +226,10 @@ test('Dockerfile.deepstream: DeepStream 7.1 multi-arch by default, the engine bu
 
 // --- shell scripts ------------------------------------------------------------------------------
 
-test('shellcheck passes on every shell script under deploy/ and test/', () => {
-  const scripts = ['deploy', 'test'].flatMap((dir) => fs.readdirSync(path.join(root, dir))
+test('shellcheck passes on every shell script under deploy/, test/ and native/tools/', () => {
+  const scripts = ['deploy', 'test', 'native/tools'].flatMap((dir) => fs.readdirSync(path.join(root, dir))
     .filter((f) => f.endsWith('.sh')).map((f) => path.join(dir, f)));
-  assert.ok(scripts.includes('deploy/build-engine.sh'));
+  assert.ok(scripts.includes('deploy/build-engine.sh') && scripts.includes('native/tools/ds-compile-check.sh'));
   // shellcheck comes with the project's set-up (deploy/setup.sh); a missing one fails here.
   execFileSync('shellcheck', scripts, { cwd: root, stdio: 'pipe' });
 });
