@@ -89,6 +89,7 @@ export class DeepStreamStream extends StreamBase {
       runDir: this.#runDir, addonDir: this.#options.addonDir, deepstreamDir: binding.deepstreamDir,
       server: output?.server.nativeServer ?? null, deviceModel: this.#options.deviceModel,
     });
+    for (const warning of run.warnings) log.warn(warning);
     if (this.stopped) {
       this.#removeRunDir();
       return;
