@@ -46,7 +46,8 @@ for header in nvdsmeta.h nvds_version.h nvdsinfer_custom_impl.h gstnvdsmeta.h; d
     exit 2
   fi
 done
-version="$(sed -n 's/^#define NVDS_VERSION_\(MAJOR\|MINOR\|MICRO\) \([0-9]*\).*/\2/p' "$sdk/nvds_version.h" | paste -sd.)"
+version="$(sed -n 's/^#define NVDS_VERSION_\(MAJOR\|MINOR\|MICRO\) \([0-9]*\).*/\2/p' "$sdk/nvds_version.h" |
+  paste -sd.)"
 
 if [ -z "$out" ]; then
   out="$(mktemp -d "${TMPDIR:-/tmp}/owl-ds-compile-check.XXXXXX")"
@@ -90,7 +91,8 @@ common=(-std=c++17 -O2 -fPIC -Wall -Wextra -Werror -I"$root/native/src" -isystem
   "${extra_flags[@]}")
 addon=("${gst_flags[@]}" -isystem "$root/node_modules/node-api-headers/include"
   -isystem "$root/node_modules/node-addon-api" -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS
-  -DNODE_ADDON_API_DISABLE_DEPRECATED -DOWL_HAVE_DEEPSTREAM=1 -DOWL_DEEPSTREAM_DIR='"/opt/nvidia/deepstream/deepstream"')
+  -DNODE_ADDON_API_DISABLE_DEPRECATED -DOWL_HAVE_DEEPSTREAM=1
+  -DOWL_DEEPSTREAM_DIR='"/opt/nvidia/deepstream/deepstream"')
 hidden=(-fvisibility=hidden -fvisibility-inlines-hidden)
 
 echo "ds-compile-check: DeepStream $version headers in $sdk ($("$cxx" --version | head -n1))"

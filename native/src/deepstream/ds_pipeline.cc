@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Compiled only with the DeepStream SDK (see ds_pipeline.h). Reviewed against the DS 7.x headers
-// (nvdsmeta.h, gstnvdsmeta.h) and the deepstream-test3/test4 samples; not compiled in CI.
+// Compiled only with the DeepStream SDK (see ds_pipeline.h), and against the DS 6.2, 7.0 and 9.1 headers by
+// native/tools/ds-compile-check.sh (not in CI); reviewed against the deepstream-test3/test4 samples.
 #include "deepstream/ds_pipeline.h"
 
 #include <gstnvdsmeta.h>
