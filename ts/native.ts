@@ -75,6 +75,11 @@ export interface NativeBinding {
   Pipeline: new (options: NativePipelineOptions, onEvent: (event: NativePipelineEvent) => void,
     onFrame: (frame: NativeFrame) => void) => NativePipeline;
 
+  /** The multi-object tracker (ByteTrack, time-aware; native/src/tracker/tracker.h), one per stream. */
+  Tracker: new (options: NativeTrackerOptions) => NativeTracker;
+  /** The tracker's default options (the one place they are written is the C++ core). */
+  trackerDefaults: Readonly<NativeTrackerOptions>;
+
   /** Whether this build has the DeepStream engine (the SDK was found when the addon was built). */
   deepstreamAvailable: boolean;
   /** Where the build looked for the DeepStream SDK (DEEPSTREAM_DIR), for error messages. */
@@ -239,6 +244,77 @@ export interface NativeDeepStreamPipeline {
   stats(): NativePipelineStats;
   /** [sync] Stops and joins; idempotent. */
   stop(): void;
+}
+
+/**
+ * Options of native.Tracker; every field is required (start from `native.trackerDefaults`). Ranges are checked
+ * by the core: RangeError naming the option.
+ */
+export interface NativeTrackerOptions {
+  /** Detections at or above start and follow tracks, for labels without setThresholds(). [0,1] */
+  highScore: number;
+  /** Detections at or above (and below highScore) only extend confirmed tracks, never start one. */
+  lowScore: number;
+  /** Least IoU to match a high detection to a confirmed track. (0,1] */
+  matchIou: number;
+  /** Least IoU to match a low detection. (0,1] */
+  lowMatchIou: number;
+  /** Least IoU to match a tentative track. (0,1] */
+  tentativeMatchIou: number;
+  /** Consecutive matched frames before a track is confirmed and gets an id (>= 1). */
+  minHits: number;
+  /** A confirmed track unmatched for longer than this (ms) is removed. */
+  bufferMs: number;
+  /** Detection box noise, as a fraction of the box's size. */
+  measurementNoise: number;
+  /** Acceleration noise, in box sizes per second². */
+  motionNoise: number;
+  /** Prior speed uncertainty of a new track, in box sizes per second. */
+  initialSpeedStd: number;
+  /** Match margin in standard deviations of the predicted centre (0: plain IoU). */
+  marginSigmas: number;
+  /** Largest match margin per side, as a fraction of the box's width or height. */
+  maxMargin: number;
+}
+
+/** Confirmed tracks as flat typed arrays, oldest first. */
+export interface NativeTrackSet {
+  /** Track ids: unique per tracker, increasing, never 0 or reused (exact: below 2^53). */
+  ids: Float64Array;
+  labels: Int32Array;
+  /** The score of each track's last matched detection. */
+  scores: Float32Array;
+  /** [N*4] x0, y0, x1, y1: update(): the filtered box; predict(): the box extrapolated to the asked time. */
+  boxes: Float32Array;
+  /** Timestamp (ms) of each track's last matched detection. */
+  lastMatchMs: Float64Array;
+  /** update(): the index of the detection each track matched at this frame, or -1 (lost). predict(): -1. */
+  detections: Int32Array;
+}
+
+export interface NativeTrackerUpdate {
+  /** Per input detection: its confirmed track's id, or 0 (tentative, unmatched, below lowScore, or no area). */
+  trackIds: Float64Array;
+  /** The timestamp went backwards: every track was dropped first (a restarted source); ids continue. */
+  timeReset: boolean;
+  /** Every confirmed track alive after this frame, matched or lost. */
+  tracks: NativeTrackSet;
+}
+
+/** One stream's tracker. Not thread-safe by itself; every call is synchronous and short. */
+export interface NativeTracker {
+  /**
+   * [sync] One model frame at timestampMs (integer ms, any origin): labels [N], scores [N], boxes [N*4] in pixels.
+   * Throws TypeError (wrong type) or RangeError (lengths; a non-finite value or negative label, naming the
+   * detection), changing nothing.
+   */
+  update(timestampMs: number, labels: Int32Array, scores: Float32Array, boxes: Float32Array): NativeTrackerUpdate;
+  /** [sync] The confirmed tracks' boxes at timestampMs (extrapolated by their velocities), for drawing. */
+  predict(timestampMs: number): NativeTrackSet;
+  /** [sync] Per-label thresholds (index = label; labels beyond use highScore/lowScore). RangeError if out of [0,1] or low > high. */
+  setThresholds(high: Float32Array, low: Float32Array): void;
+  /** [sync] Prompts changed: oldToNew[label] = its new index, or -1 (its tracks are dropped; the others keep their ids). */
+  remapLabels(oldToNew: Int32Array): void;
 }
 
 /** The addon file this process loads (native/build/Release/owl_stream.node unless OWL_NATIVE_ADDON). */
