@@ -20,7 +20,7 @@
 
 #include "deepstream/ds_pipeline.h"
 #include "nvds_meta_standin.h"
-#include "portable/gst_support.h"
+#include "gstreamer/gst_support.h"
 
 namespace {
 

@@ -17,7 +17,7 @@
 
 #include "common/coded_error.h"
 #include "common/env_cleanup.h"
-#include "portable/pipeline_state.h"
+#include "gstreamer/pipeline_state.h"
 
 namespace owl {
 

@@ -9,7 +9,7 @@
 #include <set>
 #include <utility>
 
-#include "portable/gst_support.h"
+#include "gstreamer/gst_support.h"
 
 namespace owl::ds {
 namespace {

@@ -11,7 +11,7 @@
 #include "common/js_error.h"
 #include "deepstream/owl_ds_parser.h"
 #include "portable/pipeline_options.h"
-#include "portable/rtsp_server_wrap.h"
+#include "gstreamer/rtsp_server_wrap.h"
 
 namespace owl::ds {
 namespace {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <utility>
 
-#include "portable/gst_support.h"
+#include "gstreamer/gst_support.h"
 #include "portable/source_bin.h"
 
 namespace owl {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "common/coded_error.h"
-#include "portable/gst_support.h"
+#include "gstreamer/gst_support.h"
 
 namespace owl {
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "portable/gst_support.h"
+#include "gstreamer/gst_support.h"
 
 #include <gio/gio.h>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "portable/pipeline_state.h"
+#include "gstreamer/pipeline_state.h"
 
 namespace owl {
 
