@@ -3,6 +3,8 @@
 // OWL_NATIVE_ADDON overrides the path (a build in another folder).
 import path from 'node:path';
 
+import type { NativePipelineState } from './generated/shared-constants';
+
 /** A detection in source-frame pixels. */
 export interface NativeDetection {
   /** Index of the prompt (query) that won the patch. */
@@ -145,7 +147,7 @@ export interface NativePipelineOptions {
   };
 }
 
-export type NativePipelineState = 'connecting' | 'playing' | 'lost' | 'reconnected' | 'stopped';
+export type { NativePipelineState } from './generated/shared-constants';
 
 export type NativePipelineEvent =
   | { type: 'state'; state: NativePipelineState; reason: string }

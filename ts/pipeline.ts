@@ -7,7 +7,8 @@ import { EventEmitter } from 'node:events';
 import createDebug from 'debug';
 
 import {
-  native, type NativeFrame, type NativePipeline, type NativePipelineEvent, type NativePipelineStats,
+  native, type NativeFrame, type NativePipeline, type NativePipelineEvent, type NativePipelineState,
+  type NativePipelineStats,
 } from './native';
 import { resolvePipelineOptions, resolveStyle, type OverlayStyle, type PipelineOptions } from './pipeline/options';
 import { PipelineError } from './pipeline/pipeline-error';
@@ -26,7 +27,7 @@ const debug = createDebug('owl:pipeline');
  * `idle` before start; then `connecting` → `playing` → (`lost` → `connecting` …) → `reconnected`; `stopped`.
  * `playing` and `reconnected` both mean frames are flowing.
  */
-export type PipelineState = 'idle' | 'connecting' | 'playing' | 'lost' | 'reconnected' | 'stopped';
+export type PipelineState = 'idle' | NativePipelineState;
 
 /** A state transition and why it happened (e.g. the input's error message for `lost`). */
 export interface PipelineStateChange {

@@ -81,8 +81,8 @@ class PipelineLink {
    */
   void Start(Napi::Env env, Napi::Reference<Napi::Object>& self, const std::function<void()>& prepare = nullptr) {
     const std::string name = spec_.js_class;
-    if (stopped_) throw CodedError(name + " was stopped: create a new one to start again", "ESTATE");
-    if (started_) throw CodedError(name + " was already started", "ESTATE");
+    if (stopped_) throw CodedError(name + " was stopped: create a new one to start again", codes::kEstate);
+    if (started_) throw CodedError(name + " was already started", codes::kEstate);
     if (prepare) prepare();
     events_ = EventQueue::New(env, on_event_.Value(), spec_.events_queue, kEventQueueSize, 1);
     frames_ = FrameQueue::New(env, on_frame_.Value(), spec_.frames_queue, spec_.frame_queue_size, 1);

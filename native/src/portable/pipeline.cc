@@ -201,7 +201,7 @@ GstElement* Pipeline::BuildPipeline() {
       g_object_set(sink, "sync", sync, nullptr);
       linked = linked && AddChain(pipeline, tee, {MakeLeakyQueue("queue", 1), sink});
     }
-    if (!linked) throw CodedError("could not link the input pipeline's elements", "ELINK");
+    if (!linked) throw CodedError("could not link the input pipeline's elements", codes::kElink);
   } catch (...) {
     gst_object_unref(pipeline);
     infer_caps_ = video_caps_ = jpeg_caps_ = nullptr;
