@@ -162,7 +162,8 @@ function randomPrompts(seed: number, q: number, dim: number, thresholds: number[
 function expectedFromDecodeCore(c: ParserCase, image: NativeImageOutputs): ParsedObject[] {
   const result = native.decode(image,
     { textEmbeds: c.prompts.embeds, numQueries: c.prompts.q, thresholds: c.prompts.thresholds },
-    { frameWidth: c.network.width, frameHeight: c.network.height, nmsIou: c.nmsIou, maxDetections: c.maxDetections });
+    { frameWidth: c.network.width, frameHeight: c.network.height, inputSize: c.network.width, nmsIou: c.nmsIou,
+      maxDetections: c.maxDetections });
   return Array.from(result.labels, (label, i) => {
     const [x0, y0, x1, y1] = result.boxes.subarray(i * 4, i * 4 + 4);
     return { classId: label, left: x0, top: y0, width: Math.fround(x1 - x0), height: Math.fround(y1 - y0),

@@ -24,7 +24,7 @@ describe('native RtspServer', () => {
     assert.throws(() => new native.RtspServer(undefined as never),
       { name: 'TypeError', message: 'Expected an options object {host, port}' });
     assert.throws(() => new native.RtspServer({ host: '127.0.0.1', port: 'x' as never }),
-      { name: 'TypeError', message: 'Expected a 32-bit integer for port but received string' });
+      { name: 'TypeError', message: 'Expected a 32-bit integer for port but received a string' });
     assert.throws(() => new native.RtspServer({ host: '127.0.0.1', port: 70000 }), { name: 'RangeError' });
   });
 
@@ -49,7 +49,7 @@ describe('native Pipeline', () => {
     const bad = options();
     (bad.input as { width: unknown }).width = '1280';
     assert.throws(() => new native.Pipeline(bad, ignore, ignore),
-      { name: 'TypeError', message: 'Expected a 32-bit integer for input.width but received string' });
+      { name: 'TypeError', message: 'Expected a 32-bit integer for input.width but received a string' });
     const stranger = options({ output: { ...options().output, server: {} as never } });
     assert.throws(() => new native.Pipeline(stranger, ignore, ignore),
       { name: 'TypeError', message: 'Expected an RtspServer for output.server' });
@@ -83,10 +83,10 @@ describe('native Pipeline', () => {
     running.start();
     assert.throws(() => running.start(), { code: 'ESTATE' });
     assert.throws(() => running.setDetections(1, [{ x0: 'a' } as never]),
-      { name: 'TypeError', message: 'Expected a finite number for detections[0].x0 but received string' });
+      { name: 'TypeError', message: 'Expected a finite number for detections[0].x0 but received a string' });
     running.setDetections(1, [{ x0: 1, y0: 2, x1: 30, y1: 40, text: 'x', color: 7 }]);
     assert.throws(() => running.setOverlayStyle({ lineWidth: '3' } as never),
-      { name: 'TypeError', message: 'Expected a 32-bit integer for overlay.lineWidth but received string' });
+      { name: 'TypeError', message: 'Expected a 32-bit integer for overlay.lineWidth but received a string' });
     assert.throws(() => running.setOverlayStyle({ lineWidth: 0, fontSize: 12 }), { name: 'RangeError',
       message: 'Expected overlay.lineWidth >= 1 and overlay.fontSize >= 0 but received 0 and 12' });
     running.setOverlayStyle({ lineWidth: 5, fontSize: 0 });

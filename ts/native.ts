@@ -47,9 +47,14 @@ export interface NativePromptSet {
 }
 
 export interface NativeDecodeOptions {
-  /** Source frame size: boxes are mapped back through the centred square padding (pad_square). */
+  /**
+   * Source frame size: boxes are mapped back through the centred square padding (pad_square) as `preprocess`
+   * laid the frame out in the inputSize square (scaled, whole-pixel padding, the odd pixel right or bottom).
+   */
   frameWidth: number;
   frameHeight: number;
+  /** The square model input's side S. */
+  inputSize: number;
   /** Class-wise NMS IoU threshold; 0 turns NMS off. */
   nmsIou: number;
   /** Cap on detections per frame (highest scores kept); >= 1. */

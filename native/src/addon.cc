@@ -4,8 +4,8 @@
 
 #include "decode/decode_binding.h"
 #include "deepstream/ds_binding.h"
-#include "portable/pipeline_wrap.h"
 #include "gstreamer/rtsp_server_wrap.h"
+#include "portable/pipeline_wrap.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   owl::InitDecodeBinding(env, exports);

@@ -88,6 +88,7 @@ function decodeItem(out: ort.InferenceSession.OnnxValueMapType, b: number, item:
   }, {
     frameWidth: item.width,
     frameHeight: item.height,
+    inputSize: config.imageSize,
     nmsIou: init.nmsIou,
     maxDetections: init.maxDetections,
   });

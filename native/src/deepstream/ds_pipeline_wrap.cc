@@ -10,8 +10,8 @@
 #include "common/attr.h"
 #include "common/js_error.h"
 #include "deepstream/owl_ds_parser.h"
-#include "portable/pipeline_options.h"
 #include "gstreamer/rtsp_server_wrap.h"
+#include "portable/pipeline_options.h"
 
 namespace owl::ds {
 namespace {

@@ -152,10 +152,12 @@ void Parse(const std::vector<NvDsInferLayerInfo>& layers, const NvDsInferNetwork
   image.boxes = boxes.data;
   image.num_patches = static_cast<int>(embeds.rows);
   image.embed_dim = static_cast<int>(embeds.cols);
-  // The "frame" is the square network input itself: no padding offset, boxes scale by S.
+  // The "frame" is the square network input itself: no padding offset, boxes scale by S (nvinfer undoes its
+  // own scaling and padding).
   owl::FrameGeometry geometry;
   geometry.frame_width = static_cast<int>(network.width);
   geometry.frame_height = static_cast<int>(network.height);
+  geometry.input_size = static_cast<int>(network.width);
 
   for (const owl::Detection& d : owl::Decode(image, state->prompts, geometry, state->options)) {
     NvDsInferObjectDetectionInfo object{};  // value-init: DS 8+ add rotation_angle (0 = axis-aligned)
