@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { native, type NativePipelineOptions } from '../ts/native';
+import { native, type NativePipelineEvent, type NativePipelineOptions } from '../ts/native';
+import { freePort } from './helpers/ports';
+import { waitFor } from './helpers/wait';
 
 function options(overrides: Partial<NativePipelineOptions> = {}): NativePipelineOptions {
   return {
@@ -100,5 +102,33 @@ describe('native Pipeline', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(events[0], 'connecting');
     assert.equal(events.at(-1), 'stopped');
+  });
+
+  test('a full event queue drops and counts events, and the latest state still arrives last', async () => {
+    // A camera port that refuses at once and retries 1 ms apart: connecting/lost events as fast as the engine goes.
+    const port = await freePort();
+    const events: NativePipelineEvent[] = [];
+    const pipeline = new native.Pipeline(options({
+      input: { ...options().input, kind: 'rtsp', uri: `rtsp://127.0.0.1:${port}/cam` },
+      reconnect: { initialDelayMs: 1, maxDelayMs: 1, stallTimeoutMs: 1000 },
+    }), (e) => events.push(e), ignore);
+    pipeline.start();
+    // The JS thread stays busy, so nothing is delivered and the event queue (256) fills up.
+    const deadline = Date.now() + 30_000;
+    while (pipeline.stats().eventsDropped === 0 && Date.now() < deadline) { /* busy */ }
+    assert.ok(pipeline.stats().eventsDropped > 0, 'the queue never filled');
+    pipeline.stop();  // still busy: its `stopped` event finds the queue full as well
+    const dropped = pipeline.stats().eventsDropped;
+    assert.ok(dropped >= 2, `the stopped event was dropped too (${dropped})`);
+    assert.equal(events.length, 0);
+
+    await waitFor(() => events.at(-1)?.type === 'state' && (events.at(-1) as { state: string }).state === 'stopped',
+      'the stopped state to arrive last');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const states = events.filter((e) => e.type === 'state').map((e) => e.state);
+    assert.equal(states.at(-1), 'stopped');
+    assert.equal(states.filter((s) => s === 'stopped').length, 1, 'stopped arrives once');
+    assert.ok(events.length >= 256, `the queued events arrive (${events.length})`);
+    assert.equal(pipeline.stats().eventsDropped, dropped, 'the count survives stop');
   });
 });

@@ -184,6 +184,11 @@ export interface NativePipelineStats {
   framesToModel: number;
   framesDropped: number;
   reconnects: number;
+  /**
+   * State and error events the addon could not queue for JS (its event queue was full while JS was busy). A
+   * dropped state is still delivered once the events queued before it are, so the latest state always arrives.
+   */
+  eventsDropped: number;
 }
 
 export interface NativePipeline {

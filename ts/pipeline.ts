@@ -23,6 +23,11 @@ export { RtspServer } from './pipeline/rtsp-server';
 
 const debug = createDebug('owl:pipeline');
 
+/** The counters of a pipeline that has not run. */
+export const ZERO_PIPELINE_STATS: Readonly<PipelineStats> = {
+  framesIn: 0, framesOut: 0, framesToModel: 0, framesDropped: 0, reconnects: 0, eventsDropped: 0,
+};
+
 /**
  * `idle` before start; then `connecting` → `playing` → (`lost` → `connecting` …) → `reconnected`; `stopped`.
  * `playing` and `reconnected` both mean frames are flowing.
@@ -172,7 +177,7 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
 
   /** Frame counters since start (zeros before start). */
   stats(): PipelineStats {
-    return this.#native?.stats() ?? { framesIn: 0, framesOut: 0, framesToModel: 0, framesDropped: 0, reconnects: 0 };
+    return this.#native?.stats() ?? { ...ZERO_PIPELINE_STATS };
   }
 
   /**

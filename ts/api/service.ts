@@ -99,6 +99,8 @@ export interface StreamCounters {
   /** Frames the model skipped because it was busy (the video branch still showed them). */
   framesDropped: number;
   reconnects: number;
+  /** Pipeline state and error events dropped because JS was busy (the latest state still arrives). */
+  eventsDropped: number;
 }
 
 /** A histogram as counted so far; see ts/api/histogram.ts for a ready-made recorder. */
