@@ -35,7 +35,9 @@ function prompts(thresholds: number[]): NativePromptSet {
   return { textEmbeds, numQueries: thresholds.length, thresholds: Float32Array.from(thresholds) };
 }
 
-const square: NativeDecodeOptions = { frameWidth: 100, frameHeight: 100, inputSize: 100, nmsIou: 0, maxDetections: 100 };
+const square: NativeDecodeOptions = {
+  frameWidth: 100, frameHeight: 100, inputSize: 100, nmsIou: 0, maxDetections: 100,
+};
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 /** An embedding along axis `q`, optionally mixed with axis `r`. */
 const axis = (q: number, weight = 1, r = -1, other = 0): number[] => {
@@ -197,7 +199,8 @@ test('a realistic frame (576 patches, 512 dims, 25 prompts) decodes consistently
     if (score > 0.3) expected.push({ label: best, score });
   }
   expected.sort((a, b) => b.score - a.score);
-  const result = native.decode(img, p, { frameWidth: 640, frameHeight: 480, inputSize: 768, nmsIou: 0, maxDetections: 1000 });
+  const result = native.decode(img, p,
+    { frameWidth: 640, frameHeight: 480, inputSize: 768, nmsIou: 0, maxDetections: 1000 });
   assert.ok(expected.length > 10 && expected.length < P, `a useful mix of kept and dropped (${expected.length})`);
   assert.equal(result.labels.length, expected.length);
   result.scores.forEach((score, i) => assert.ok(Math.abs(score - expected[i].score) < 1e-5));

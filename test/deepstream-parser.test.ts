@@ -273,11 +273,13 @@ describe('DeepStream bbox parser (libowl_ds_parser.so through the nvinfer-like h
     assert.deepEqual(result, { ok: true, objects: [] });
   });
 
-  describe('refuses with false, no objects and a logged reason', () => {
+  describe('refuses with false, no objects and a reason logged through GLib (domain owl-parser)', () => {
+    // g_log, not stderr: in the service the log bridge takes it; here (no bridge) GLib prints it on stderr.
     const refused = async (c: ParserCase, reason: RegExp) => {
       const { result, stderr } = await runHarness(c);
       assert.deepEqual(result, { ok: false, objects: [] });
       assert.match(stderr, reason);
+      assert.match(stderr, /owl-parser-WARNING \*\*: [\d:.]+: NvDsInferParseOwl: /);
     };
 
     test('a layer of the wrong data type (INT8)', async () => {

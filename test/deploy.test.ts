@@ -154,8 +154,8 @@ test('every native executable and the stand-in addon are test-only targets (behi
   const targets = [...cmake.matchAll(/^\s*add_(executable|library)\((\w+)/gm)].map((m) => ({ kind: m[1], name: m[2] }));
   const runtime = new Set(['owl_stream', 'owl_ds_parser', 'owl_decode', 'owl_addon_core']);
   const testOnly = targets.filter((t) => !runtime.has(t.name));
-  assert.deepEqual(testOnly.map((t) => t.name).sort(), ['owl_ds_pipeline_harness', 'owl_gst_parse_check', 'owl_keyfile_dump',
-    'owl_parser_harness', 'owl_stream_ds_standin', 'owl_test_camera']);
+  assert.deepEqual(testOnly.map((t) => t.name).sort(), ['owl_ds_pipeline_harness', 'owl_gst_parse_check',
+    'owl_keyfile_dump', 'owl_parser_harness', 'owl_stream_ds_standin', 'owl_test_camera']);
   // Each test-only target is declared inside an `if(OWL_BUILD_TESTING ...)` block, or inside the block of the
   // stand-in parser, which is off without OWL_BUILD_TESTING.
   for (const { name } of testOnly) {

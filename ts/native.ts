@@ -78,6 +78,17 @@ export interface NativeBinding {
   preprocess(rgb: Uint8Array, width: number, height: number, inputSize: number,
     mean: [number, number, number], std: [number, number, number]): Float32Array;
 
+  /**
+   * [sync] Routes GLib's g_log messages (GLib, GObject, the DeepStream bbox parser's domain "owl-parser") and
+   * GStreamer's debug log (its levels one step lower: ERROR is `warning`, WARNING `info`, FIXME and INFO `debug`)
+   * at `level` and above to `onRecords`, called on the JS thread with what queued up
+   * (bounded: `dropped` counts what did not fit). Messages are cut at 1 KiB with control characters escaped.
+   * Once per process (ts/pipeline/gst-log.ts): throws with code ESTATE when installed. Keeps nothing alive.
+   */
+  installLogBridge(onRecords: (records: NativeLogRecord[], dropped: number) => void, level: NativeLogLevel): void;
+  /** [sync] Changes the bridge's level (GStreamer's default debug threshold follows unless GST_DEBUG is set). */
+  setLogBridgeLevel(level: NativeLogLevel): void;
+
   RtspServer: new (options: NativeRtspServerOptions) => NativeRtspServer;
   Pipeline: new (options: NativePipelineOptions, onEvent: (event: NativePipelineEvent) => void,
     onFrame: (frame: NativeFrame) => void) => NativePipeline;
@@ -89,6 +100,18 @@ export interface NativeBinding {
   /** The DeepStream engine: present only when `deepstreamAvailable`. */
   DeepStreamPipeline?: new (options: NativeDeepStreamOptions, onEvent: (event: NativePipelineEvent) => void,
     onFrame: (frame: NativeDeepStreamFrame) => void) => NativeDeepStreamPipeline;
+}
+
+/** Log levels of the GStreamer/GLib bridge, most severe first. */
+export type NativeLogLevel = 'error' | 'warning' | 'info' | 'debug';
+
+/** One GStreamer or GLib log message. */
+export interface NativeLogRecord {
+  level: NativeLogLevel;
+  /** The GStreamer debug category (e.g. `rtspsrc`) or the GLib log domain (e.g. `GLib-GObject`, `owl-parser`). */
+  domain: string;
+  /** One line: cut at 1 KiB, control characters escaped; GStreamer's start with the element's name, `<src> `. */
+  message: string;
 }
 
 export interface NativeRtspServerOptions {
