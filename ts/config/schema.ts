@@ -6,7 +6,7 @@ import { z } from 'zod';
 import {
   DEFAULT_PROMPT_LIMITS, parsePrompts, PromptError, type PromptErrorCode, type PromptLimits, type PromptSet,
 } from '../model/prompts';
-import { describeValue } from './describe';
+import { describeValue } from '../errors/expected';
 import { X264_PRESETS } from '../generated/shared-constants';
 import { checkedText, decimal, flag, integer, nonEmptyText, oneOf, requiredText, section, text } from './fields';
 import { classifyInput, INPUT_URI_ALLOWED } from './input-uri';

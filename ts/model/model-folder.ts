@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { describeValue } from '../config/describe';
+import { describeValue } from '../errors/expected';
 import { ModelError } from './model-error';
 
 /** owl.json (format 1), written by deploy/export/owl_export.py. */

@@ -2,6 +2,7 @@
 // The pipeline layer's one error class. Native failures arrive as {message, code, domain} (a GLib/GStreamer
 // error domain and code, or one of ours in domain "owl"); option validation uses domain "owl", code EINVAL.
 
+import { expectedValue } from '../errors/expected';
 import type { OwlErrorCode } from '../generated/shared-constants';
 
 /**
@@ -30,8 +31,7 @@ export class PipelineError extends Error {
 
   /** A validation failure: "Expected <what> for <field> but received <value>". */
   static invalid(field: string, expected: string, received: unknown): PipelineError {
-    return new PipelineError(`Expected ${expected} for ${field} but received ${describe(received)}`, 'EINVAL',
-      OWL_ERROR_DOMAIN);
+    return new PipelineError(expectedValue(expected, field, received), 'EINVAL', OWL_ERROR_DOMAIN);
   }
 
   /** Wraps what the addon threw (an Error with `code` and `domain`), keeping it as `cause`. */
@@ -44,12 +44,4 @@ export class PipelineError extends Error {
     const domain = typeof e?.domain === 'string' ? e.domain : OWL_ERROR_DOMAIN;
     return new PipelineError(message, code, domain, { cause: err });
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') {
-    return String(value);
-  }
-  return Array.isArray(value) ? 'an array' : typeof value;
 }
