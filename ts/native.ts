@@ -5,17 +5,6 @@ import path from 'node:path';
 
 import type { NativePipelineState } from './generated/shared-constants';
 
-/** A detection in source-frame pixels. */
-export interface NativeDetection {
-  /** Index of the prompt (query) that won the patch. */
-  label: number;
-  score: number;
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
-
 /** Decoded detections as flat typed arrays (what crosses the boundary per frame). */
 export interface NativeDecodeResult {
   labels: Int32Array;

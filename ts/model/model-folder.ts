@@ -85,7 +85,7 @@ const configSchema = z.strictObject({
 });
 
 /** The command that exports hub model `id` into models/<name>, and that folder. */
-export function exportAdvice(id: string): { command: string; folder: string } {
+function exportAdvice(id: string): { command: string; folder: string } {
   const folder = `models/${id.split('/').pop()}`;
   return { command: `${EXPORT_SCRIPT} --model ${id} --out ${folder}`, folder };
 }

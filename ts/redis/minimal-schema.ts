@@ -6,7 +6,7 @@
 import { expectedValue } from '../errors/expected';
 
 /** The `version` every payload carries. */
-export const MINIMAL_SCHEMA_VERSION = '4.0';
+const MINIMAL_SCHEMA_VERSION = '4.0';
 
 /**
  * JSON type of the payload's `id` and `sensorId`: `'string'` like DeepStream's nvmsgconv,
