@@ -68,7 +68,8 @@ ${states.map((s) => `    case PipelineState::${cppName(s.name)}: return "${s.nam
 
 /** Codes of the errors owl-stream's own checks raise, in domain "owl" (OwlErrorCode in TS). */
 namespace codes {
-${source.errorCodes.map((c) => `// ${c.doc}\ninline constexpr const char* ${cppName(c.code)} = "${c.code}";`).join('\n')}
+${source.errorCodes.map((c) => `// ${c.doc}\ninline constexpr const char* ${cppName(c.code)} = "${c.code}";`)
+    .join('\n')}
 }  // namespace codes
 
 /** x264enc speed presets, fastest (least CPU, most bits) first. */

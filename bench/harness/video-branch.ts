@@ -166,7 +166,8 @@ function trajectoryLag(camera: Sighting[], output: Sighting[]): number {
 /** The lag a client of the output sees behind a client of the camera, and the overlay's delay (720p30 camera). */
 export async function measureLatency(rtspLatencyMs: number): Promise<LatencyResult> {
   const camera = await TestCamera.start({ width: 1280, height: 720, pattern: 'ball' });
-  const pipeline = await startPipeline(camera.url, { latencyMs: rtspLatencyMs, overlay: { lineWidth: 24, fontSize: 0 } });
+  const pipeline = await startPipeline(camera.url,
+    { latencyMs: rtspLatencyMs, overlay: { lineWidth: 24, fontSize: 0 } });
   const direct = new PictureReader(camera.url);
   const served = new PictureReader(pipeline.outputUrl!);
   try {

@@ -16,7 +16,8 @@ export function describeValue(value: unknown): string {
   if (value instanceof Date) return `Date(${value.getTime()})`;
   if (typeof value === 'function') return 'a function';
   if (value !== null && typeof value === 'object') return 'a mapping';
-  const text = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'bigint' ? `${value}n` : String(value);
+  const text = typeof value === 'string' ? JSON.stringify(value)
+    : typeof value === 'bigint' ? `${value}n` : String(value);
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 4)}..."` : text;
 }
 
