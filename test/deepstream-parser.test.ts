@@ -166,7 +166,8 @@ function randomPrompts(seed: number, q: number, dim: number, thresholds: number[
 function expectedFromDecodeCore(c: ParserCase, image: NativeImageOutputs): ParsedObject[] {
   const result = native.decode(image,
     { textEmbeds: c.prompts.embeds, numQueries: c.prompts.q, thresholds: c.prompts.thresholds },
-    { frameWidth: c.network.width, frameHeight: c.network.height, nmsIou: c.nmsIou, maxDetections: c.maxDetections });
+    { frameWidth: c.network.width, frameHeight: c.network.height, inputSize: c.network.width, nmsIou: c.nmsIou,
+      maxDetections: c.maxDetections });
   return Array.from(result.labels, (label, i) => {
     const [x0, y0, x1, y1] = result.boxes.subarray(i * 4, i * 4 + 4);
     return { classId: label, left: x0, top: y0, width: Math.fround(x1 - x0), height: Math.fround(y1 - y0),
@@ -284,11 +285,13 @@ describe(`DeepStream bbox parser (${path.basename(parserLib)} through the nvinfe
     assert.deepEqual(result, { ok: true, objects: [] });
   });
 
-  describe('refuses with false, no objects and a logged reason', () => {
+  describe('refuses with false, no objects and a reason logged through GLib (domain owl-parser)', () => {
+    // g_log, not stderr: in the service the log bridge takes it; here (no bridge) GLib prints it on stderr.
     const refused = async (c: ParserCase, reason: RegExp) => {
       const { result, stderr } = await runHarness(c);
       assert.deepEqual(result, { ok: false, objects: [] });
       assert.match(stderr, reason);
+      assert.match(stderr, /owl-parser-WARNING \*\*: [\d:.]+: NvDsInferParseOwl: /);
     };
 
     test('a layer of the wrong data type (INT8)', async () => {

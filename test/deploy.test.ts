@@ -146,6 +146,28 @@ function dockerIgnored(relative: string): boolean {
   });
 }
 
+/** What runs from the native build: the addon and nvinfer's bbox parser library. */
+const RUNTIME_NATIVE_FILES = new Set(['owl_stream.node', 'libowl_ds_parser.so']);
+
+test('every native executable and the stand-in addon are test-only targets (behind OWL_BUILD_TESTING)', () => {
+  const cmake = fs.readFileSync(path.join(root, 'native', 'CMakeLists.txt'), 'utf8');
+  const targets = [...cmake.matchAll(/^\s*add_(executable|library)\((\w+)/gm)].map((m) => ({ kind: m[1], name: m[2] }));
+  const runtime = new Set(['owl_stream', 'owl_ds_parser', 'owl_decode', 'owl_tracker', 'owl_addon_core']);
+  const testOnly = targets.filter((t) => !runtime.has(t.name));
+  assert.deepEqual(testOnly.map((t) => t.name).sort(), ['owl_ds_pipeline_harness', 'owl_gst_parse_check',
+    'owl_keyfile_dump', 'owl_parser_harness', 'owl_stream_ds_standin', 'owl_test_camera', 'owl_tracker_test']);
+  // Each test-only target is declared inside an `if(OWL_BUILD_TESTING ...)` block, or inside the block of the
+  // stand-in parser, which is off without OWL_BUILD_TESTING.
+  for (const { name } of testOnly) {
+    const at = cmake.search(new RegExp(`add_(executable|library)\\(${name}\\b`));
+    const opened = [...cmake.slice(0, at).matchAll(/^\s*(if|endif)\((.*)\)\s*$/gm)]
+      .reduce<string[]>((stack, m) => (m[1] === 'if' ? [...stack, m[2]] : stack.slice(0, -1)), []);
+    assert.ok(opened.some((c) => /\bOWL_BUILD_TESTING\b/.test(c) || /^OWL_DS_PARSER_SHIM\b/.test(c)),
+      `${name} is built without OWL_BUILD_TESTING (inside: ${opened.join(' / ') || 'nothing'})`);
+  }
+  assert.match(cmake, /if\(NOT OWL_BUILD_TESTING\)\s+set\(OWL_DS_PARSER_SHIM OFF\)/);
+});
+
 for (const name of ['Dockerfile', 'Dockerfile.deepstream']) {
   describe(`deploy/${name}`, () => {
     const instructions = parseDockerfile(fs.readFileSync(path.join(deployDir, name), 'utf8'));
@@ -195,6 +217,21 @@ for (const name of ['Dockerfile', 'Dockerfile.deepstream']) {
           assert.ok(fs.existsSync(path.join(root, source)), `line ${copy.line}: ${source} does not exist`);
           assert.ok(!dockerIgnored(source), `line ${copy.line}: ${source} is excluded by .dockerignore`);
         }
+      }
+    });
+
+    test('the native build leaves out the test-only targets, and only the addon and parser are copied', () => {
+      const builds = instructions.filter((i) => i.op === 'RUN' && i.args.includes('deploy/build-native.js'));
+      assert.equal(builds.length, 1, 'one native build');
+      assert.match(builds[0].args, /(^|&&\s*)OWL_BUILD_TESTING=OFF node deploy\/build-native\.js/,
+        `line ${builds[0].line}: the native build runs without OWL_BUILD_TESTING=OFF`);
+      const copied = instructions.filter((i) => i.op === 'COPY' && i.args.includes('native/build'))
+        .flatMap((i) => i.args.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1)
+          .map((source) => ({ line: i.line, source })));
+      assert.ok(copied.length > 0, 'the addon is copied into the image');
+      for (const { line, source } of copied) {
+        assert.ok(RUNTIME_NATIVE_FILES.has(path.basename(source)),
+          `line ${line}: ${source} is not one of ${[...RUNTIME_NATIVE_FILES].join(', ')} (a folder or a test binary)`);
       }
     });
 

@@ -240,7 +240,7 @@ describe('pipeline inputs and outputs', () => {
   test('rejects an input with an unknown scheme', () => {
     assert.throws(() => new Pipeline().start({ input: 'ftp://camera/stream', output: null }),
       (err: unknown) => err instanceof PipelineError && err.code === 'EINVAL' &&
-        err.message.includes("'ftp://camera/stream'"));
+        err.message.includes('"ftp://camera/stream"'));
   });
 
   test('rejects an RTSP output port in use with EADDRINUSE naming host:port', async () => {

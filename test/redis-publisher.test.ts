@@ -115,7 +115,7 @@ describe('RedisPublisher', () => {
     assert.deepEqual((await payloads(reader, 'rejects')).map((p) => parseMinimalSchema(p).id), ['2']);
     assert.equal(out.status().rejected, 3);
     assert.deepEqual(warnings.splice(0), [
-      `Redis metadata output skipped a frame: Expected a label without '|' for objects[0].label but received "a|b" (string)`,
+      `Redis metadata output skipped a frame: Expected a label without '|' for objects[0].label but received "a|b"`,
     ]);
   });
 

@@ -3,16 +3,7 @@
 // OWL_NATIVE_ADDON overrides the path (a build in another folder).
 import path from 'node:path';
 
-/** A detection in source-frame pixels. */
-export interface NativeDetection {
-  /** Index of the prompt (query) that won the patch. */
-  label: number;
-  score: number;
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
+import type { NativePipelineState } from './generated/shared-constants';
 
 /** Decoded detections as flat typed arrays (what crosses the boundary per frame). */
 export interface NativeDecodeResult {
@@ -45,9 +36,14 @@ export interface NativePromptSet {
 }
 
 export interface NativeDecodeOptions {
-  /** Source frame size: boxes are mapped back through the centred square padding (pad_square). */
+  /**
+   * Source frame size: boxes are mapped back through the centred square padding (pad_square) as `preprocess`
+   * laid the frame out in the inputSize square (scaled, whole-pixel padding, the odd pixel right or bottom).
+   */
   frameWidth: number;
   frameHeight: number;
+  /** The square model input's side S. */
+  inputSize: number;
   /** Class-wise NMS IoU threshold; 0 turns NMS off. */
   nmsIou: number;
   /** Cap on detections per frame (highest scores kept); >= 1. */
@@ -71,6 +67,17 @@ export interface NativeBinding {
   preprocess(rgb: Uint8Array, width: number, height: number, inputSize: number,
     mean: [number, number, number], std: [number, number, number]): Float32Array;
 
+  /**
+   * [sync] Routes GLib's g_log messages (GLib, GObject, the DeepStream bbox parser's domain "owl-parser") and
+   * GStreamer's debug log (its levels one step lower: ERROR is `warning`, WARNING `info`, FIXME and INFO `debug`)
+   * at `level` and above to `onRecords`, called on the JS thread with what queued up
+   * (bounded: `dropped` counts what did not fit). Messages are cut at 1 KiB with control characters escaped.
+   * Once per process (ts/pipeline/gst-log.ts): throws with code ESTATE when installed. Keeps nothing alive.
+   */
+  installLogBridge(onRecords: (records: NativeLogRecord[], dropped: number) => void, level: NativeLogLevel): void;
+  /** [sync] Changes the bridge's level (GStreamer's default debug threshold follows unless GST_DEBUG is set). */
+  setLogBridgeLevel(level: NativeLogLevel): void;
+
   RtspServer: new (options: NativeRtspServerOptions) => NativeRtspServer;
   Pipeline: new (options: NativePipelineOptions, onEvent: (event: NativePipelineEvent) => void,
     onFrame: (frame: NativeFrame) => void) => NativePipeline;
@@ -87,6 +94,18 @@ export interface NativeBinding {
   /** The DeepStream engine: present only when `deepstreamAvailable`. */
   DeepStreamPipeline?: new (options: NativeDeepStreamOptions, onEvent: (event: NativePipelineEvent) => void,
     onFrame: (frame: NativeDeepStreamFrame) => void) => NativeDeepStreamPipeline;
+}
+
+/** Log levels of the GStreamer/GLib bridge, most severe first. */
+export type NativeLogLevel = 'error' | 'warning' | 'info' | 'debug';
+
+/** One GStreamer or GLib log message. */
+export interface NativeLogRecord {
+  level: NativeLogLevel;
+  /** The GStreamer debug category (e.g. `rtspsrc`) or the GLib log domain (e.g. `GLib-GObject`, `owl-parser`). */
+  domain: string;
+  /** One line: cut at 1 KiB, control characters escaped; GStreamer's start with the element's name, `<src> `. */
+  message: string;
 }
 
 export interface NativeRtspServerOptions {
@@ -150,7 +169,7 @@ export interface NativePipelineOptions {
   };
 }
 
-export type NativePipelineState = 'connecting' | 'playing' | 'lost' | 'reconnected' | 'stopped';
+export type { NativePipelineState } from './generated/shared-constants';
 
 export type NativePipelineEvent =
   | { type: 'state'; state: NativePipelineState; reason: string }
@@ -182,6 +201,11 @@ export interface NativePipelineStats {
   framesToModel: number;
   framesDropped: number;
   reconnects: number;
+  /**
+   * State and error events the addon could not queue for JS (its event queue was full while JS was busy). A
+   * dropped state is still delivered once the events queued before it are, so the latest state always arrives.
+   */
+  eventsDropped: number;
 }
 
 export interface NativePipeline {

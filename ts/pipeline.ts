@@ -7,7 +7,8 @@ import { EventEmitter } from 'node:events';
 import createDebug from 'debug';
 
 import {
-  native, type NativeFrame, type NativePipeline, type NativePipelineEvent, type NativePipelineStats,
+  native, type NativeFrame, type NativePipeline, type NativePipelineEvent, type NativePipelineState,
+  type NativePipelineStats,
 } from './native';
 import { resolvePipelineOptions, resolveStyle, type OverlayStyle, type PipelineOptions } from './pipeline/options';
 import { PipelineError } from './pipeline/pipeline-error';
@@ -22,11 +23,16 @@ export { RtspServer } from './pipeline/rtsp-server';
 
 const debug = createDebug('owl:pipeline');
 
+/** The counters of a pipeline that has not run. */
+export const ZERO_PIPELINE_STATS: Readonly<PipelineStats> = {
+  framesIn: 0, framesOut: 0, framesToModel: 0, framesDropped: 0, reconnects: 0, eventsDropped: 0,
+};
+
 /**
  * `idle` before start; then `connecting` → `playing` → (`lost` → `connecting` …) → `reconnected`; `stopped`.
  * `playing` and `reconnected` both mean frames are flowing.
  */
-export type PipelineState = 'idle' | 'connecting' | 'playing' | 'lost' | 'reconnected' | 'stopped';
+export type PipelineState = 'idle' | NativePipelineState;
 
 /** A state transition and why it happened (e.g. the input's error message for `lost`). */
 export interface PipelineStateChange {
@@ -171,7 +177,7 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
 
   /** Frame counters since start (zeros before start). */
   stats(): PipelineStats {
-    return this.#native?.stats() ?? { framesIn: 0, framesOut: 0, framesToModel: 0, framesDropped: 0, reconnects: 0 };
+    return this.#native?.stats() ?? { ...ZERO_PIPELINE_STATS };
   }
 
   /**

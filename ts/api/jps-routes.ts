@@ -9,7 +9,7 @@
 // which is what a threshold of 1 means here (that prompt never detects), and it is applied as 1.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { describeValue } from '../config/describe';
+import { describeValue } from '../errors/expected';
 import { classifyInput } from '../config/input-uri';
 import { isMapping } from '../config/layers';
 import { redactUrl } from '../config/redact';

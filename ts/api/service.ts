@@ -2,6 +2,7 @@
 // What the REST API needs from the running service. The supervisor implements ControlService; the API only
 // reads snapshots and forwards prompt and stream changes, so it can be tested against an in-memory stand-in.
 import type { OwlConfig } from '../config/schema';
+import type { NativePipelineState } from '../generated/shared-constants';
 import type { PromptSet } from '../model/prompts';
 
 /**
@@ -9,7 +10,7 @@ import type { PromptSet } from '../model/prompts';
  * and `failed` (gave up until restarted, e.g. a file that cannot be decoded). `playing` and `reconnected` both
  * mean frames are flowing.
  */
-export type StreamState = 'discovering' | 'connecting' | 'playing' | 'lost' | 'reconnected' | 'stopped' | 'failed';
+export type StreamState = 'discovering' | NativePipelineState | 'failed';
 
 /** State of one stream, for /ready and /status. */
 export interface StreamStatus {
@@ -98,6 +99,8 @@ export interface StreamCounters {
   /** Frames the model skipped because it was busy (the video branch still showed them). */
   framesDropped: number;
   reconnects: number;
+  /** Pipeline state and error events dropped because JS was busy (the latest state still arrives). */
+  eventsDropped: number;
 }
 
 /** A histogram as counted so far; see ts/api/histogram.ts for a ready-made recorder. */

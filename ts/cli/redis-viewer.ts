@@ -5,6 +5,7 @@
 // Redis is unreachable.
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
+import { expectedValue } from '../errors/expected';
 import { CONNECT_TIMEOUT_MS, PAYLOAD_FIELD, describeRedisError, entryPayload, reconnectDelayMs } from '../redis/connection';
 import { formatFrame } from '../redis/format-frame';
 import { parseMinimalSchema } from '../redis/minimal-schema';
@@ -50,11 +51,11 @@ function parseViewerArgs(argv: string[]): ViewerArgs {
   });
   const port = Number(values.redis_port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new TypeError(`Expected a port in 1..65535 for --redis_port but received '${values.redis_port}'`);
+    throw new TypeError(expectedValue('a port in 1..65535', '--redis_port', values.redis_port));
   }
   const count = values.count === undefined ? undefined : Number(values.count);
   if (count !== undefined && (!Number.isInteger(count) || count < 1)) {
-    throw new TypeError(`Expected a positive integer for --count but received '${values.count}'`);
+    throw new TypeError(expectedValue('a positive integer', '--count', values.count));
   }
   if (values.redis_host === '' || values.redis_stream === '') {
     throw new TypeError('Expected non-empty values for --redis_host and --redis_stream');

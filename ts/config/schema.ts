@@ -6,7 +6,8 @@ import { z } from 'zod';
 import {
   DEFAULT_PROMPT_LIMITS, parsePrompts, PromptError, type PromptErrorCode, type PromptLimits, type PromptSet,
 } from '../model/prompts';
-import { describeValue } from './describe';
+import { describeValue } from '../errors/expected';
+import { X264_PRESETS } from '../generated/shared-constants';
 import { checkedText, decimal, flag, integer, nonEmptyText, oneOf, requiredText, section, text } from './fields';
 import { classifyInput, INPUT_URI_ALLOWED } from './input-uri';
 import { OUTPUT_URL_ALLOWED, parseOutputUrl } from './output-url';
@@ -14,10 +15,6 @@ import { OUTPUT_URL_ALLOWED, parseOutputUrl } from './output-url';
 const MAX_SIDE = 7680;
 const sideOrSource = (fallback: number) =>
   integer(0, MAX_SIDE, fallback, `0 (source size) or an integer from 1 to ${MAX_SIDE}`);
-
-/** x264enc speed presets, fastest first. */
-export const ENCODER_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower',
-  'veryslow', 'placebo'] as const;
 
 const reconnectSchema = section({
   initialDelayMs: integer(10, 600_000, 1000),
@@ -57,7 +54,7 @@ const outputSchema = section({
   enabled: flag(true),
   url: checkedText(OUTPUT_URL_ALLOWED, (v) => parseOutputUrl(v) !== null, 'rtsp://0.0.0.0:6000/out'),
   encoder: section({
-    preset: oneOf(ENCODER_PRESETS, 'ultrafast'),
+    preset: oneOf(X264_PRESETS, 'ultrafast'),
     bitrateKbps: integer(100, 100_000, 2000),
     width: sideOrSource(0),
     height: sideOrSource(0),

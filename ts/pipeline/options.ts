@@ -7,13 +7,11 @@ import { classifyInput, INPUT_URI_ALLOWED } from '../config/input-uri';
 import { OUTPUT_URL_ALLOWED, parseOutputUrl, type OutputAddress } from '../config/output-url';
 import type { NativePipelineOptions } from '../native';
 import { OVERLAY_PALETTE, type Rgb } from './palette';
+import { X264_PRESETS, type X264Preset } from '../generated/shared-constants';
 import { PipelineError } from './pipeline-error';
 import type { RtspServer } from './rtsp-server';
 
-/** x264 speed presets, fastest (least CPU, most bits) first. */
-export const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower',
-  'veryslow', 'placebo'] as const;
-export type X264Preset = (typeof X264_PRESETS)[number];
+export { X264_PRESETS, type X264Preset } from '../generated/shared-constants';
 
 /** Three per-channel (R, G, B) values. */
 export type Triple = readonly [number, number, number];

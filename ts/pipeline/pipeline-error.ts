@@ -2,18 +2,15 @@
 // The pipeline layer's one error class. Native failures arrive as {message, code, domain} (a GLib/GStreamer
 // error domain and code, or one of ours in domain "owl"); option validation uses domain "owl", code EINVAL.
 
+import { expectedValue } from '../errors/expected';
+import type { OwlErrorCode } from '../generated/shared-constants';
+
 /**
- * Codes raised by owl-stream's own checks. Errors that GStreamer raises keep its enum names instead,
+ * Codes raised by owl-stream's own checks (listed, with their meaning, in ts/generated/shared-constants.ts,
+ * generated from the list the addon uses too). Errors that GStreamer raises keep its enum names instead,
  * e.g. `GST_RESOURCE_ERROR_NOT_FOUND` in domain `gst-resource-error-quark`.
- * - `EINVAL` an option is malformed (the message names it and what is allowed)
- * - `ENOENT` the input file does not exist (the message names the path)
- * - `EADDRINUSE` / `EACCES` / `EADDRNOTAVAIL` the RTSP output cannot bind host:port
- * - `EMOUNTINUSE` another pipeline already serves that RTSP mount
- * - `ENOPLUGIN` a GStreamer element is not installed
- * - `ESTATE` the pipeline or server was already started or stopped
  */
-export type PipelineErrorCode =
-  | 'EINVAL' | 'ENOENT' | 'EADDRINUSE' | 'EACCES' | 'EADDRNOTAVAIL' | 'EMOUNTINUSE' | 'ENOPLUGIN' | 'ESTATE';
+export type PipelineErrorCode = OwlErrorCode;
 
 /** Domain of errors raised by owl-stream itself (validation and native checks). */
 export const OWL_ERROR_DOMAIN = 'owl';
@@ -34,8 +31,7 @@ export class PipelineError extends Error {
 
   /** A validation failure: "Expected <what> for <field> but received <value>". */
   static invalid(field: string, expected: string, received: unknown): PipelineError {
-    return new PipelineError(`Expected ${expected} for ${field} but received ${describe(received)}`, 'EINVAL',
-      OWL_ERROR_DOMAIN);
+    return new PipelineError(expectedValue(expected, field, received), 'EINVAL', OWL_ERROR_DOMAIN);
   }
 
   /** Wraps what the addon threw (an Error with `code` and `domain`), keeping it as `cause`. */
@@ -48,12 +44,4 @@ export class PipelineError extends Error {
     const domain = typeof e?.domain === 'string' ? e.domain : OWL_ERROR_DOMAIN;
     return new PipelineError(message, code, domain, { cause: err });
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') {
-    return String(value);
-  }
-  return Array.isArray(value) ? 'an array' : typeof value;
 }

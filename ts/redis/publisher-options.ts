@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Options of the Redis metadata output: one interface, its defaults, and the one place that checks them.
+import { expectedValue } from '../errors/expected';
 import type { IdFormat } from './minimal-schema';
 
 /** Options of {@link RedisPublisher}; every field is optional. */
@@ -60,23 +61,23 @@ export function parsePublisherOptions(options: RedisPublisherOptions = {}): Requ
   expectInteger(merged.batchSize, 'batchSize', 1);
   expectInteger(merged.outputInterval, 'outputInterval', 1);
   if (merged.idFormat !== 'string' && merged.idFormat !== 'number') {
-    throw new TypeError(`Expected 'string' or 'number' for idFormat but received ${JSON.stringify(merged.idFormat)}`);
+    throw new TypeError(expectedValue("'string' or 'number'", 'idFormat', merged.idFormat));
   }
   if (typeof merged.warn !== 'function') {
-    throw new TypeError(`Expected a function for warn but received ${typeof merged.warn}`);
+    throw new TypeError(expectedValue('a function', 'warn', merged.warn));
   }
   return merged;
 }
 
 function expectNonEmptyString(value: unknown, name: string): void {
   if (typeof value !== 'string' || value === '') {
-    throw new TypeError(`Expected a non-empty string for ${name} but received ${JSON.stringify(value)}`);
+    throw new TypeError(expectedValue('a non-empty string', name, value));
   }
 }
 
 function expectInteger(value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
-    throw new TypeError(`Expected an integer ${range} for ${name} but received ${JSON.stringify(value)}`);
+    throw new TypeError(expectedValue(`an integer ${range}`, name, value));
   }
 }

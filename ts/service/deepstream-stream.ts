@@ -15,10 +15,11 @@ import type { OwlConfig } from '../config/schema';
 import { prepareDeepStream, type DeepStreamBinding } from '../deepstream/engine';
 import type { DeepStreamSource } from '../deepstream/pipeline-description';
 import type { NativeDeepStreamFrame, NativeDeepStreamPipeline, NativePipelineEvent } from '../native';
+import { ZERO_PIPELINE_STATS } from '../pipeline';
 import type { BrokerStatus } from './broker-status';
 import type { InferenceMetrics } from './inference-metrics';
 import type { ServiceModel } from './service-model';
-import { StreamBase, ZERO_COUNTERS, type StreamBaseOptions } from './stream-base';
+import { StreamBase, type StreamBaseOptions } from './stream-base';
 
 /** The DeepStream engine's model: the text encoder's prompt sets and the image encoder for nvinfer. */
 export type DeepStreamServiceModel = Extract<ServiceModel, { engine: 'deepstream' }>;
@@ -60,7 +61,7 @@ export class DeepStreamStream extends StreamBase {
 
   /** Frame counters for /metrics: framesToModel counts frames whose detections reached this process. */
   counters(): StreamCounters {
-    return { streamId: this.id, ...(this.#pipeline?.stats() ?? ZERO_COUNTERS) };
+    return { streamId: this.id, ...(this.#pipeline?.stats() ?? ZERO_PIPELINE_STATS) };
   }
 
   /** Always null: the DeepStream pipeline has no JPEG tap (its video is on the RTSP output). */

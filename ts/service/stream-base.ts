@@ -13,9 +13,6 @@ import type { Logger } from './logger';
 import type { ServiceStream } from './service-stream';
 import type { StreamSpec } from './stream-spec';
 
-/** A stream's counters before its pipeline runs. */
-export const ZERO_COUNTERS = { framesIn: 0, framesOut: 0, framesToModel: 0, framesDropped: 0, reconnects: 0 };
-
 /** What every stream needs from the service around it. */
 export interface StreamBaseOptions {
   /** Internal key, unique for the service's life: names the stream in the scheduler and its prompt set. */

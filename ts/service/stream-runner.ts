@@ -7,11 +7,11 @@ import { FLOWING_STATES } from '../api/readiness';
 import type { StreamCounters } from '../api/service';
 import type { OwlConfig } from '../config/schema';
 import type { DetectResult, OwlDetector } from '../model/detector';
-import { Pipeline, type PipelineFrame, type PipelineOptions, type RtspMount } from '../pipeline';
+import { Pipeline, type PipelineFrame, type PipelineOptions, type RtspMount, ZERO_PIPELINE_STATS } from '../pipeline';
 import type { RedisPublisher } from '../redis/publisher';
 import type { InferenceMetrics } from './inference-metrics';
 import type { InferenceScheduler } from './inference-scheduler';
-import { StreamBase, ZERO_COUNTERS, type StreamBaseOptions } from './stream-base';
+import { StreamBase, type StreamBaseOptions } from './stream-base';
 
 /** What a portable stream needs from the service around it. */
 export interface StreamRunnerOptions extends StreamBaseOptions {
@@ -39,7 +39,7 @@ export class StreamRunner extends StreamBase {
 
   /** Frame counters for /metrics (label stream = its id). */
   counters(): StreamCounters {
-    return { streamId: this.id, ...(this.#pipeline?.stats() ?? ZERO_COUNTERS) };
+    return { streamId: this.id, ...(this.#pipeline?.stats() ?? ZERO_PIPELINE_STATS) };
   }
 
   /** The newest annotated frame as JPEG, or null before the first (see Pipeline.snapshot). */

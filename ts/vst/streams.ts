@@ -2,7 +2,7 @@
 // VST's live-stream list: `GET {base}/api/v1/live/streams` answers a JSON list of
 // `{ "<streamId>": [ {isMain, url, name, ...}, ... ] }`. A stream is usable when its `isMain` substream has
 // an rtsp:// URL (as mmj_utils' VST.get_rtsp_streams, which skipped the rest silently; we say why).
-import { describeValue } from '../config/describe';
+import { describeValue } from '../errors/expected';
 import { isMapping } from '../config/layers';
 import { VstError } from './errors';
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // What the portable and DeepStream pipeline wraps share between an engine and its JS object:
 //   - onEvent and onFrame, reached from pipeline threads through thread-safe functions (bounded queues,
-//     NonBlockingCall only: a full queue drops the item, never blocks a GStreamer thread);
+//     NonBlockingCall only: a full queue drops the item, never blocks a GStreamer thread); dropped events are
+//     counted (stats().eventsDropped) and the latest state always reaches JS (EventLedger);
 //   - the guards of start() and stop(), and the reference that keeps a started JS object alive;
 //   - the stop with the JS environment, and freeing the engine at stop rather than at garbage collection.
 // Engine: the native pipeline class (Start, Stop, stats, Callbacks {on_state, on_error, on_frame}).
@@ -10,14 +11,17 @@
 
 #include <napi.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "common/coded_error.h"
 #include "common/env_cleanup.h"
-#include "portable/pipeline_state.h"
+#include "gstreamer/pipeline_state.h"
 
 namespace owl {
 
@@ -26,13 +30,59 @@ struct PipelineEvent {
   bool is_error;
   StateEvent state;
   ErrorInfo error;
+  uint64_t seq = 0;  // order of queueing (EventLedger)
 };
 
-/** Calls onEvent with {type: "state", state, reason} or {type: "error", message, code, domain}; frees event. */
-void DeliverEvent(Napi::Env env, Napi::Function on_event, std::nullptr_t*, PipelineEvent* event);
+/**
+ * The event queue's bookkeeping, shared by the pipeline threads that queue events and the JS thread that
+ * delivers them. A full queue (JS busy) drops an event rather than block a pipeline thread; the drop is counted,
+ * and a dropped state is kept (the newest only) and delivered right after the last event queued before it, so
+ * the last state JS sees is always the pipeline's (a later state that is queued supersedes it).
+ */
+class EventLedger {
+ public:
+  /** [any thread] Queues event through `queue` (true when queued) under the ledger's lock, counting a drop. */
+  template <typename Queue>
+  void Offer(std::unique_ptr<PipelineEvent> event, Queue&& queue) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    event->seq = ++seq_;
+    const bool is_state = !event->is_error;
+    const StateEvent state = event->state;
+    if (queue(std::move(event))) {
+      last_queued_ = seq_;
+      if (is_state) pending_.reset();  // superseded by a newer state that will arrive
+      return;
+    }
+    ++dropped_;
+    if (is_state) {
+      pending_ = state;
+      pending_after_ = last_queued_;
+    }
+  }
 
-/** stats() as JS: {framesIn, framesOut, framesToModel, framesDropped, reconnects}. */
-Napi::Object StatsToJs(Napi::Env env, const PipelineStats& stats);
+  /** [JS thread] After delivering the event numbered seq: the dropped state that is due now, if any. */
+  std::optional<StateEvent> Delivered(uint64_t seq);
+
+  /** Events dropped so far. */
+  uint64_t dropped() const;
+
+ private:
+  mutable std::mutex mutex_;
+  uint64_t seq_ = 0;
+  uint64_t last_queued_ = 0;
+  uint64_t dropped_ = 0;
+  std::optional<StateEvent> pending_;  // a dropped state no later state has superseded
+  uint64_t pending_after_ = 0;         // delivered once the event with this seq is (0: at the next delivery)
+};
+
+/**
+ * Calls onEvent with {type: "state", state, reason} or {type: "error", message, code, domain}, then with the
+ * dropped state the ledger says is due; frees event.
+ */
+void DeliverEvent(Napi::Env env, Napi::Function on_event, std::shared_ptr<EventLedger>* ledger, PipelineEvent* event);
+
+/** stats() as JS: {framesIn, framesOut, framesToModel, framesDropped, reconnects, eventsDropped}. */
+Napi::Object StatsToJs(Napi::Env env, const PipelineStats& stats, uint64_t events_dropped);
 
 /** How one kind of pipeline appears in JS. */
 struct PipelineLinkSpec {
@@ -62,10 +112,12 @@ class PipelineLink {
   typename Engine::Callbacks EngineCallbacks() {
     typename Engine::Callbacks callbacks;
     callbacks.on_state = [this](const StateEvent& state) {
-      HandOver(events_, std::unique_ptr<PipelineEvent>(new PipelineEvent{false, state, {}}));
+      ledger_->Offer(std::unique_ptr<PipelineEvent>(new PipelineEvent{false, state, {}}),
+                     [this](std::unique_ptr<PipelineEvent> event) { return HandOver(events_, std::move(event)); });
     };
     callbacks.on_error = [this](const ErrorInfo& error) {
-      HandOver(events_, std::unique_ptr<PipelineEvent>(new PipelineEvent{true, {}, error}));
+      ledger_->Offer(std::unique_ptr<PipelineEvent>(new PipelineEvent{true, {}, error}),
+                     [this](std::unique_ptr<PipelineEvent> event) { return HandOver(events_, std::move(event)); });
     };
     callbacks.on_frame = [this](std::unique_ptr<Frame> frame) { return HandOver(frames_, std::move(frame)); };
     return callbacks;
@@ -81,10 +133,12 @@ class PipelineLink {
    */
   void Start(Napi::Env env, Napi::Reference<Napi::Object>& self, const std::function<void()>& prepare = nullptr) {
     const std::string name = spec_.js_class;
-    if (stopped_) throw CodedError(name + " was stopped: create a new one to start again", "ESTATE");
-    if (started_) throw CodedError(name + " was already started", "ESTATE");
+    if (stopped_) throw CodedError(name + " was stopped: create a new one to start again", codes::kEstate);
+    if (started_) throw CodedError(name + " was already started", codes::kEstate);
     if (prepare) prepare();
-    events_ = EventQueue::New(env, on_event_.Value(), spec_.events_queue, kEventQueueSize, 1);
+    // The queue owns a reference to the ledger: it delivers after stop(), until drained.
+    events_ = EventQueue::New(env, on_event_.Value(), spec_.events_queue, kEventQueueSize, 1,
+                              new std::shared_ptr<EventLedger>(ledger_), ReleaseLedger, static_cast<void*>(nullptr));
     frames_ = FrameQueue::New(env, on_frame_.Value(), spec_.frames_queue, spec_.frame_queue_size, 1);
     try {
       engine_->Start();
@@ -107,10 +161,14 @@ class PipelineLink {
     if (was_running) self.Unref();
   }
 
-  Napi::Object Stats(Napi::Env env) const { return StatsToJs(env, engine_ ? engine_->stats() : final_stats_); }
+  Napi::Object Stats(Napi::Env env) const {
+    return StatsToJs(env, engine_ ? engine_->stats() : final_stats_, ledger_->dropped());
+  }
 
  private:
   static constexpr size_t kEventQueueSize = 256;
+
+  static void ReleaseLedger(Napi::Env, void*, std::shared_ptr<EventLedger>* ledger) { delete ledger; }
 
   static void DeliverFrame(Napi::Env env, Napi::Function on_frame, std::nullptr_t*, Frame* frame) {
     if (env == nullptr || on_frame.IsEmpty()) {  // the environment is shutting down
@@ -119,7 +177,7 @@ class PipelineLink {
     }
     FrameToJs(env, on_frame, frame);
   }
-  using EventQueue = Napi::TypedThreadSafeFunction<std::nullptr_t, PipelineEvent, DeliverEvent>;
+  using EventQueue = Napi::TypedThreadSafeFunction<std::shared_ptr<EventLedger>, PipelineEvent, DeliverEvent>;
   using FrameQueue = Napi::TypedThreadSafeFunction<std::nullptr_t, Frame, DeliverFrame>;
 
   /** Queues item for the JS thread; a full queue (JS busy) frees it: dropping beats blocking the pipeline. */
@@ -150,6 +208,7 @@ class PipelineLink {
   }
 
   const PipelineLinkSpec spec_;
+  const std::shared_ptr<EventLedger> ledger_ = std::make_shared<EventLedger>();
   std::unique_ptr<Engine> engine_;
   PipelineStats final_stats_;  // stats() once the engine is freed
   Napi::FunctionReference on_event_;

@@ -32,9 +32,9 @@
 
 #include "common/coded_error.h"
 #include "common/reconnect_loop.h"
-#include "portable/main_loop_thread.h"
-#include "portable/pipeline_state.h"
-#include "portable/rtsp_server.h"
+#include "gstreamer/main_loop_thread.h"
+#include "gstreamer/pipeline_state.h"
+#include "gstreamer/rtsp_server.h"
 
 namespace owl::ds {
 

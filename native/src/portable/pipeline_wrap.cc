@@ -8,8 +8,8 @@
 
 #include "common/attr.h"
 #include "common/js_error.h"
+#include "gstreamer/rtsp_server_wrap.h"
 #include "portable/pipeline_options.h"
-#include "portable/rtsp_server_wrap.h"
 
 namespace owl {
 namespace {

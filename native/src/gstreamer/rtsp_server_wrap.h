@@ -9,7 +9,7 @@
 #include <string>
 
 #include "common/env_cleanup.h"
-#include "portable/rtsp_server.h"
+#include "gstreamer/rtsp_server.h"
 
 namespace owl {
 

@@ -1,72 +1,49 @@
 // SPDX-License-Identifier: Apache-2.0
-// Benchmark of the portable pipeline's video branch (no model): frames per second served and CPU used at
-// 720p30 and 1080p30, from a raw test source (overlay + encode) and from an RTSP camera (decode + overlay
-// + encode); then the latency the video path adds. The test camera and the ffmpeg clients run in other
-// processes, so the CPU figures are the pipeline's own (this process).
-//   npm run bench -- pipeline        (or: node build/bench/pipeline.js)
-// Writes bench/results/pipeline.json and bench/results/pipeline.md.
+// The portable pipeline's video branch measured on its own (no model), for the `pipeline` scenario: frames per
+// second served and CPU from an RTSP test camera, headless and with the branch (scale, overlay, x264, RTSP), and
+// the latency the video path adds. The test camera and the ffmpeg clients run in other processes, so the CPU
+// figures are the pipeline's own (this process).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
-import { Pipeline, type PipelineOptions } from '../ts/pipeline';
-import { freePort } from '../test/helpers/ports';
-import { measureRtsp, RtspWatcher } from '../test/helpers/rtsp-reader';
-import { TestCamera } from '../test/helpers/test-camera';
+import { Pipeline, type PipelineOptions } from '../../ts/pipeline';
+import { freePort } from '../../test/helpers/ports';
+import { RtspWatcher } from '../../test/helpers/rtsp-reader';
+import { TestCamera } from '../../test/helpers/test-camera';
 
-const MEASURE_SECONDS = 5;
-const RESULTS_DIR = path.resolve(__dirname, '..', '..', 'bench', 'results');
-
+/** One throughput case: the test camera's size (ball pattern, 30 fps). */
 interface ThroughputCase {
-  name: string;
-  source: 'test' | 'rtsp';
   width: number;
   height: number;
-  pattern: string;
 }
 
-interface ThroughputResult extends ThroughputCase {
+/** What one throughput case measured. */
+interface ThroughputResult {
   /** Frames per second a client received. */
   fps: number;
   /** CPU of the pipeline process with the video branch, in cores (1.0 = one core busy). */
   cpuCores: number;
-  /** The same pipeline headless (source and decode only), in cores. */
+  /** The same pipeline headless (RTSP receive and decode only), in cores. */
   sourceCpuCores: number;
   /** CPU time of the video branch (scale, overlay, encode, RTSP) per served frame: the difference. */
   branchMsPerFrame: number;
 }
 
+/** The latency the video path adds, at a 720p30 test camera. */
 interface LatencyResult {
-  name: string;
-  /** The rtspsrc jitter-buffer latency used (the `latencyMs` option). */
-  rtspLatencyMs: number;
   /** Camera frame seen by a client of the camera vs. the same frame seen by a client of the output. */
   cameraToOutputMs: number;
-  /** setDetections() to the box visible at a client of the output: median and worst of the runs. */
+  /** setDetections() to the box visible at a client of the output: median of 10 runs. */
   overlayMedianMs: number;
-  overlayMaxMs: number;
 }
-
-const THROUGHPUT_CASES: ThroughputCase[] = [
-  { name: 'test source 720p30, ball (little motion)', source: 'test', width: 1280, height: 720, pattern: 'ball' },
-  { name: 'test source 720p30, snow (worst case)', source: 'test', width: 1280, height: 720, pattern: 'snow' },
-  { name: 'RTSP camera 720p30, ball', source: 'rtsp', width: 1280, height: 720, pattern: 'ball' },
-  { name: 'test source 1080p30, ball (little motion)', source: 'test', width: 1920, height: 1080, pattern: 'ball' },
-  { name: 'test source 1080p30, snow (worst case)', source: 'test', width: 1920, height: 1080, pattern: 'snow' },
-  { name: 'RTSP camera 1080p30, ball', source: 'rtsp', width: 1920, height: 1080, pattern: 'ball' },
-];
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function startPipeline(input: string, width: number, height: number, pattern: string,
-  extra: Partial<PipelineOptions> = {}): Promise<Pipeline> {
+async function startPipeline(input: string, extra: Partial<PipelineOptions> = {}): Promise<Pipeline> {
   const pipeline = new Pipeline();
-  pipeline.start({ input, testSource: { width, height, fps: 30 }, output: `rtsp://127.0.0.1:${await freePort()}/out`,
-    overlay: { fontSize: 24 }, ...extra });
+  pipeline.start({ input, output: `rtsp://127.0.0.1:${await freePort()}/out`, overlay: { fontSize: 24 }, ...extra });
   const deadline = Date.now() + 15_000;
   while (pipeline.state !== 'playing') {
-    if (Date.now() > deadline) throw new Error(`pipeline on ${input} (${pattern}) did not start playing`);
+    if (Date.now() > deadline) throw new Error(`pipeline on ${input} did not start playing`);
     await sleep(50);
   }
   return pipeline;
@@ -87,16 +64,15 @@ const BOXES = Array.from({ length: 5 }, (_, i) => ({ label: `object ${i}`, label
   box: [60 + i * 220, 80 + i * 40, 240 + i * 220, 500 + i * 40] as const }));
 
 /** Frames/s served and CPU of one case: the pipeline headless first, then with its video branch and a client. */
-export async function measureThroughput(c: ThroughputCase, windowSeconds = MEASURE_SECONDS): Promise<ThroughputResult> {
-  const camera = c.source === 'rtsp'
-    ? await TestCamera.start({ width: c.width, height: c.height, pattern: c.pattern }) : null;
-  const input = camera?.url ?? `test:${c.pattern}`;
+export async function measureThroughput(c: ThroughputCase, windowSeconds: number): Promise<ThroughputResult> {
+  const camera = await TestCamera.start({ width: c.width, height: c.height, pattern: 'ball' });
+  const input = camera.url;
   try {
-    const headless = await startPipeline(input, c.width, c.height, c.pattern, { output: null });
+    const headless = await startPipeline(input, { output: null });
     await sleep(1000);
     const source = await cpuCores(windowSeconds).finally(() => headless.stop());
 
-    const pipeline = await startPipeline(input, c.width, c.height, c.pattern);
+    const pipeline = await startPipeline(input);
     pipeline.setDetections(0, BOXES);
     const watcher = new RtspWatcher(pipeline.outputUrl!);
     try {
@@ -105,14 +81,14 @@ export async function measureThroughput(c: ThroughputCase, windowSeconds = MEASU
       const full = await cpuCores(windowSeconds);
       const frames = watcher.countBetween(full.from, full.to);
       const seconds = (full.to - full.from) / 1000;
-      return { ...c, fps: frames / seconds, cpuCores: full.cores, sourceCpuCores: source.cores,
+      return { fps: frames / seconds, cpuCores: full.cores, sourceCpuCores: source.cores,
         branchMsPerFrame: ((full.cores - source.cores) * seconds * 1000) / Math.max(1, frames) };
     } finally {
       await watcher.stop();
       pipeline.stop();
     }
   } finally {
-    await camera?.stop();
+    await camera.stop();
   }
 }
 
@@ -187,9 +163,10 @@ function trajectoryLag(camera: Sighting[], output: Sighting[]): number {
   return best.lag;
 }
 
+/** The lag a client of the output sees behind a client of the camera, and the overlay's delay (720p30 camera). */
 export async function measureLatency(rtspLatencyMs: number): Promise<LatencyResult> {
   const camera = await TestCamera.start({ width: 1280, height: 720, pattern: 'ball' });
-  const pipeline = await startPipeline(camera.url, 1280, 720, 'ball',
+  const pipeline = await startPipeline(camera.url,
     { latencyMs: rtspLatencyMs, overlay: { lineWidth: 24, fontSize: 0 } });
   const direct = new PictureReader(camera.url);
   const served = new PictureReader(pipeline.outputUrl!);
@@ -223,72 +200,11 @@ export async function measureLatency(rtspLatencyMs: number): Promise<LatencyResu
       await sleep(300);
     }
     overlay.sort((a, b) => a - b);
-    return { name: `RTSP camera 720p30, rtspsrc latency ${rtspLatencyMs} ms`, rtspLatencyMs, cameraToOutputMs,
-      overlayMedianMs: overlay[Math.floor(overlay.length / 2)], overlayMaxMs: overlay[overlay.length - 1] };
+    return { cameraToOutputMs, overlayMedianMs: overlay[Math.floor(overlay.length / 2)] };
   } finally {
     await direct.stop();
     await served.stop();
     pipeline.stop();
     await camera.stop();
   }
-}
-
-function markdown(machine: Record<string, unknown>, throughput: ThroughputResult[], latency: LatencyResult[]): string {
-  const f1 = (x: number) => x.toFixed(1);
-  return [
-    '# Portable pipeline: video branch',
-    '',
-    `Machine: ${machine.cpu} × ${machine.cores}, load ${machine.loadBefore} before the run; ${machine.date}.`,
-    'No model. Each case runs twice: headless (source, or RTSP receive + decode, only), then with the video',
-    'branch (scale, 5 labelled boxes drawn, x264 ultrafast/zerolatency 4 Mbit/s, RTSP) and one client reading',
-    'the output. CPU is the pipeline process\'s own (camera and clients are other processes), over',
-    `${MEASURE_SECONDS} s; the video branch costs the difference. Test-source rows include drawing the pattern.`,
-    '',
-    '| case | fps served | CPU total (cores) | source only (cores) | video branch (ms / frame) |',
-    '|---|---:|---:|---:|---:|',
-    ...throughput.map((r) => `| ${r.name} | ${f1(r.fps)} | ${r.cpuCores.toFixed(2)} | ` +
-      `${r.sourceCpuCores.toFixed(2)} | ${f1(r.branchMsPerFrame)} |`),
-    '',
-    'Latency added by the video path (test camera 720p30 → pipeline → client; clients decode alike, so',
-    'decoding cancels out). Camera → output: the lag aligning the ball seen by a camera client with the ball',
-    'seen by an output client. Overlay: setDetections() until the box shows at the output client (10 runs).',
-    '',
-    '| case | camera → output (ms) | overlay median (ms) | overlay max (ms) |',
-    '|---|---:|---:|---:|',
-    ...latency.map((r) => `| ${r.name} | ${r.cameraToOutputMs} | ${Math.round(r.overlayMedianMs)} | ` +
-      `${Math.round(r.overlayMaxMs)} |`),
-    '',
-  ].join('\n');
-}
-
-/** Runs every case, writes bench/results/pipeline.{json,md} and returns the markdown table. */
-export async function benchPipeline(): Promise<string> {
-  const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length,
-    loadBefore: os.loadavg()[0].toFixed(2), date: new Date().toISOString(), node: process.version };
-  const throughput: ThroughputResult[] = [];
-  for (const c of THROUGHPUT_CASES) {
-    throughput.push(await measureThroughput(c));
-    const r = throughput.at(-1)!;
-    console.log(`[bench:pipeline] ${c.name}: ${r.fps.toFixed(1)} fps, ${r.cpuCores.toFixed(2)} cores ` +
-      `(${r.sourceCpuCores.toFixed(2)} headless)`);
-  }
-  const latency = [await measureLatency(200), await measureLatency(0)];
-  // Guard: the output must carry what the benchmark claims to measure.
-  const check = await startPipeline('test:ball', 1280, 720, 'ball');
-  const probe = await measureRtsp(check.outputUrl!, 1, 0.5).finally(() => check.stop());
-  if (probe.codec !== 'h264' || probe.width !== 1280) throw new Error(`unexpected output ${JSON.stringify(probe)}`);
-
-  const table = markdown(machine, throughput, latency);
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const json = JSON.stringify({ machine, throughput, latency }, null, 2);
-  writeFileSync(path.join(RESULTS_DIR, 'pipeline.json'), `${json}\n`);
-  writeFileSync(path.join(RESULTS_DIR, 'pipeline.md'), table);
-  return table;
-}
-
-if (require.main === module) {
-  benchPipeline().then((table) => console.log(table), (err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
 }

@@ -10,7 +10,7 @@
 #include <set>
 #include <string>
 
-#include "portable/main_loop_thread.h"
+#include "gstreamer/main_loop_thread.h"
 
 namespace owl {
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "portable/rtsp_server.h"
+#include "gstreamer/rtsp_server.h"
 
 #include <gio/gio.h>
 
 #include <utility>
 
-#include "portable/gst_support.h"
+#include "gstreamer/gst_support.h"
 
 namespace owl {
 namespace {

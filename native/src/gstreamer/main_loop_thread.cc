@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "portable/main_loop_thread.h"
+#include "gstreamer/main_loop_thread.h"
 
 #include <pthread.h>
 

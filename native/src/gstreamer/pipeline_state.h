@@ -6,12 +6,9 @@
 #include <cstdint>
 #include <string>
 
+#include "common/generated/shared_constants.h"  // PipelineState, StateName
+
 namespace owl {
-
-enum class PipelineState { kConnecting, kPlaying, kLost, kReconnected, kStopped };
-
-/** "connecting", "playing", "lost", "reconnected", "stopped" (NativePipelineState in ts/native.ts). */
-const char* StateName(PipelineState state);
 
 struct StateEvent {
   PipelineState state;

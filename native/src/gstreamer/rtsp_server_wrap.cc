@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "portable/rtsp_server_wrap.h"
+#include "gstreamer/rtsp_server_wrap.h"
 
 #include "common/attr.h"
 #include "common/js_error.h"

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "portable/gst_support.h"
+#include "gstreamer/gst_support.h"
 
 #include <gio/gio.h>
 
 #include <mutex>
+
+#include "common/generated/shared_constants.h"
 
 namespace owl {
 namespace {
@@ -21,7 +23,7 @@ GType EnumTypeForDomain(GQuark domain) {
 CodedError MissingElement(const char* factory) {
   return CodedError(std::string("GStreamer element '") + factory +
                         "' is missing: install the GStreamer plugin that provides it (deploy/setup.sh lists them)",
-                    "ENOPLUGIN");
+                    codes::kEnoplugin);
 }
 
 }  // namespace
@@ -39,11 +41,11 @@ void EnsureGstInit() {
     // threads for 15 s: a stopped pipeline should leave no thread behind.
     g_thread_pool_set_max_unused_threads(0);
   });
-  if (!failure.empty()) throw CodedError("GStreamer failed to initialise: " + failure, "EGSTINIT");
+  if (!failure.empty()) throw CodedError("GStreamer failed to initialise: " + failure, codes::kEgstinit);
 }
 
 ErrorInfo ErrorFromGError(const GError* error, const std::string& context) {
-  if (error == nullptr) return {context + ": unknown error", "EUNKNOWN", kOwlErrorDomain};
+  if (error == nullptr) return {context + ": unknown error", codes::kEunknown, kOwlErrorDomain};
   std::string code = std::to_string(error->code);
   GType type = EnumTypeForDomain(error->domain);
   if (type != G_TYPE_INVALID) {
