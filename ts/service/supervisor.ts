@@ -161,7 +161,7 @@ export class Supervisor implements ControlService {
       if (this.#publisher === null) {
         restartOnly.push('redis');  // nvmsgbroker's target is part of the running DeepStream pipeline
       } else {
-        this.#publisher.retarget(next.redis.host, next.redis.port, next.redis.stream);
+        this.#publisher.update(next.redis);
         this.#log.info(`Redis target now ${next.redis.host}:${next.redis.port} stream ${next.redis.stream}`);
       }
     }
