@@ -160,8 +160,13 @@ test('every native executable and the stand-in addon are test-only targets (behi
   // stand-in parser, which is off without OWL_BUILD_TESTING.
   for (const { name } of testOnly) {
     const at = cmake.search(new RegExp(`add_(executable|library)\\(${name}\\b`));
-    const opened = [...cmake.slice(0, at).matchAll(/^\s*(if|endif)\((.*)\)\s*$/gm)]
-      .reduce<string[]>((stack, m) => (m[1] === 'if' ? [...stack, m[2]] : stack.slice(0, -1)), []);
+    // elseif(c) replaces the condition of the block it continues.
+    const opened = [...cmake.slice(0, at).matchAll(/^\s*(if|elseif|endif)\((.*)\)\s*$/gm)]
+      .reduce<string[]>((stack, m) => {
+        if (m[1] === 'if') return [...stack, m[2]];
+        if (m[1] === 'elseif') return [...stack.slice(0, -1), m[2]];
+        return stack.slice(0, -1);
+      }, []);
     assert.ok(opened.some((c) => /\bOWL_BUILD_TESTING\b/.test(c) || /^OWL_DS_PARSER_SHIM\b/.test(c)),
       `${name} is built without OWL_BUILD_TESTING (inside: ${opened.join(' / ') || 'nothing'})`);
   }

@@ -15,8 +15,8 @@ import Redis from 'ioredis';
 
 import { defaultConfig } from '../ts/config/schema';
 import { addonPath } from '../ts/native';
-import { BrokerStatus } from '../ts/service/broker-status';
-import { deepStreamSource } from '../ts/service/deepstream-stream';
+import { BrokerStatus } from '../ts/engines/broker-status';
+import { deepStreamSource } from '../ts/engines/deepstream-stream';
 import { RedisServer } from './helpers/redis-server';
 import { RtspWatcher } from './helpers/rtsp-reader';
 import { ServiceProcess, TINY_MODEL } from './helpers/service-process';

@@ -58,7 +58,7 @@ describe('native.Tracker', () => {
     assert.throws(() => new native.Tracker(withoutBuffer as never),
       { name: 'TypeError', message: 'Expected a 32-bit integer for options.bufferMs but received undefined' });
     assert.throws(() => new native.Tracker({ ...native.trackerDefaults, matchIou: 'high' as never }),
-      { name: 'TypeError', message: 'Expected a finite number for options.matchIou but received string' });
+      { name: 'TypeError', message: 'Expected a finite number for options.matchIou but received a string' });
     assert.throws(() => new native.Tracker({ ...native.trackerDefaults, minHits: 0 }),
       { name: 'RangeError', message: 'tracker option minHits must be at least 1, got 0' });
     assert.throws(() => new native.Tracker({ ...native.trackerDefaults, highScore: 0.05 }),

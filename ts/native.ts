@@ -108,6 +108,9 @@ export interface NativeLogRecord {
   message: string;
 }
 
+/** The part of the addon the DeepStream engine reads (a stand-in can be passed in tests). */
+export type DeepStreamBinding = Pick<NativeBinding, 'deepstreamAvailable' | 'deepstreamDir' | 'DeepStreamPipeline'>;
+
 export interface NativeRtspServerOptions {
   /** Address to bind, e.g. "0.0.0.0" or "127.0.0.1". */
   host: string;
@@ -171,9 +174,13 @@ export interface NativePipelineOptions {
 
 export type { NativePipelineState } from './generated/shared-constants';
 
+/**
+ * A state change, or an error of the running pipeline: `source` names the element that raised it (e.g.
+ * "broker", "infer", "enc" in the DeepStream description) or "output" (the RTSP mount).
+ */
 export type NativePipelineEvent =
   | { type: 'state'; state: NativePipelineState; reason: string }
-  | { type: 'error'; message: string; code: string; domain: string };
+  | { type: 'error'; message: string; code: string; domain: string; source: string };
 
 /** The newest frame for the model, handed over while the model is idle (others are dropped). */
 export interface NativeFrame {
@@ -227,8 +234,11 @@ export interface NativePipeline {
   /** [sync] The model finished the last frame: the next new frame goes to onFrame. */
   frameDone(): void;
   stats(): NativePipelineStats;
-  /** [sync] Stops and joins; idempotent. */
-  stop(): void;
+  /**
+   * [async] Stops and joins the pipeline's threads on a libuv worker thread, never blocking the JS thread; resolves
+   * once done (the final `stopped` event is queued by then). Idempotent: every call resolves with the same stop.
+   */
+  stop(): Promise<void>;
 }
 
 export interface NativeDeepStreamOptions {
@@ -266,8 +276,8 @@ export interface NativeDeepStreamPipeline {
    */
   setPrompts(prompts: NativePromptSet, labels: string[]): void;
   stats(): NativePipelineStats;
-  /** [sync] Stops and joins; idempotent. */
-  stop(): void;
+  /** [async] As NativePipeline.stop: off the JS thread, resolves once stopped and joined. */
+  stop(): Promise<void>;
 }
 
 /**

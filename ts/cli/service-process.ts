@@ -30,7 +30,13 @@ export async function runService(argv: readonly string[], env: NodeJS.ProcessEnv
   const { config, configFile } = resolution;
   const log = createLogger(config.log.level);
   bridgeGstLog(log.child('gst'), config.log.level);
-  const supervisor = new Supervisor(config, log);
+  let supervisor: Supervisor;
+  try {
+    supervisor = new Supervisor(config, log);
+  } catch (err) {
+    log.error((err as Error).message);  // e.g. engine deepstream in a build without it
+    return 1;
+  }
 
   const stopped = new Promise<number>((resolve) => {
     let stopping = false;

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseOutputUrl } from '../config/output-url';
 import type { OwlConfig } from '../config/schema';
-import type { NativeBinding, NativeDeepStreamOptions, NativeRtspServer } from '../native';
+import type { DeepStreamBinding, NativeDeepStreamOptions, NativeRtspServer } from '../native';
 import { guardRedisAdaptorEnvironment, redisConnStr, redisProtoLib } from './broker-config';
 import { deepStreamConfigInput, type DeepStreamModel } from './config-input';
 import {
@@ -18,8 +18,7 @@ import { writeDeepStreamFiles, type DeepStreamConfigPaths } from './run-folder';
 /** The engines a config may ask for. */
 export type EngineChoice = OwlConfig['engine'];
 
-/** The part of the addon this module reads (a stand-in can be passed in tests). */
-export type DeepStreamBinding = Pick<NativeBinding, 'deepstreamAvailable' | 'deepstreamDir' | 'DeepStreamPipeline'>;
+export type { DeepStreamBinding } from '../native';
 
 /** engine deepstream asked for, but this build has no DeepStream engine. */
 export class DeepStreamUnavailableError extends Error {

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Options of the Redis metadata output: one interface, its defaults, and the one place that checks them.
+// Options of the Redis metadata output: one interface, its defaults (the service's, ts/config/defaults.ts), and
+// the one place that checks them.
+import { REDIS_DEFAULTS } from '../config/defaults';
 import { expectedValue } from '../errors/expected';
 import type { IdFormat } from './minimal-schema';
 
@@ -33,14 +35,8 @@ export interface RedisPublisherOptions {
 
 /** Defaults of {@link RedisPublisherOptions}. */
 export const DEFAULT_REDIS_PUBLISHER_OPTIONS: Readonly<Required<RedisPublisherOptions>> = Object.freeze({
-  host: 'localhost',
-  port: 6379,
-  stream: 'owl',
-  maxlen: 10_000,
-  queueSize: 1000,
+  ...REDIS_DEFAULTS,
   batchSize: 100,
-  outputInterval: 1,
-  idFormat: 'string',
   warn: (message: string) => console.warn(message),
 });
 

@@ -14,7 +14,7 @@ namespace owl {
 /** A JS Error carrying info.message, with `code` and `domain` properties. */
 Napi::Error ToJsError(Napi::Env env, const ErrorInfo& info);
 
-/** The plain object {message, code, domain} used for error events. */
+/** The plain object {message, code, domain, source} used for error events. */
 Napi::Object ToJsErrorObject(Napi::Env env, const ErrorInfo& info);
 
 /**

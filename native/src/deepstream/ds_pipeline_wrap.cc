@@ -17,7 +17,8 @@ namespace owl::ds {
 namespace {
 
 // Detections of every frame go to JS (30-60 a second); a few slots absorb a busy event loop.
-constexpr PipelineLinkSpec kLinkSpec = {"DeepStreamPipeline", "owl:deepstream-events", "owl:deepstream-frames", 8};
+constexpr PipelineLinkSpec kLinkSpec = {"DeepStreamPipeline", "owl:deepstream-events", "owl:deepstream-frames",
+                                         "owl:deepstream-stopped", 8};
 
 DsPipelineOptions ReadOptions(const Napi::Object& object) {
   DsPipelineOptions options;
@@ -127,10 +128,7 @@ Napi::Value DsPipelineWrap::SetPrompts(const Napi::CallbackInfo& info) {
 Napi::Value DsPipelineWrap::Stats(const Napi::CallbackInfo& info) { return link_.Stats(info.Env()); }
 
 Napi::Value DsPipelineWrap::Stop(const Napi::CallbackInfo& info) {
-  return Guarded(info.Env(), [&] {
-    link_.Stop(*this);
-    return info.Env().Undefined();
-  });
+  return Guarded(info.Env(), [&]() -> Napi::Value { return link_.Stop(info.Env()); });
 }
 
 }  // namespace owl::ds

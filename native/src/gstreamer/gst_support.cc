@@ -59,7 +59,9 @@ ErrorInfo ErrorFromGError(const GError* error, const std::string& context) {
 ErrorInfo ErrorFromMessage(GstMessage* message) {
   GError* error = nullptr;
   gst_message_parse_error(message, &error, nullptr);
-  ErrorInfo info = ErrorFromGError(error, GST_MESSAGE_SRC_NAME(message) ? GST_MESSAGE_SRC_NAME(message) : "pipeline");
+  const char* element = GST_MESSAGE_SRC_NAME(message);
+  ErrorInfo info = ErrorFromGError(error, element != nullptr ? element : "pipeline");
+  info.source = element != nullptr ? element : "";
   g_clear_error(&error);
   return info;
 }

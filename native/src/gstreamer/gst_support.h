@@ -24,7 +24,7 @@ void EnsureGstInit();
  */
 ErrorInfo ErrorFromGError(const GError* error, const std::string& context);
 
-/** An ERROR bus message as ErrorInfo, context = the name of the element that posted it. */
+/** An ERROR bus message as ErrorInfo; context and source = the name of the element that posted it. */
 ErrorInfo ErrorFromMessage(GstMessage* message);
 
 /** [sync] Throws CodedError "ENOPLUGIN" naming the first factory that is not installed. */

@@ -275,7 +275,9 @@ void Pipeline::Republish(const OutputFormat& format) {
   try {
     server_->Publish(options_.output.mount, OutputLaunch(channel_, format, options_.output));
   } catch (const CodedError& e) {
-    callbacks_.on_error(e.info());
+    ErrorInfo error = e.info();
+    error.source = "output";
+    callbacks_.on_error(error);
   }
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // One camera on the DeepStream engine. Per start it writes a run folder of generated configs and the pipeline
-// description (ts/deepstream/engine.ts prepareDeepStream), runs the native DeepStreamPipeline, and sends it the
+// description (ts/deepstream/engine.ts prepareDeepStream), runs a DeepStreamPipeline (ts/pipeline), and sends it the
 // text embeddings of the stream's prompt set whenever that set changes: the bbox parser inside nvinfer decodes
 // with them, the relabel probe writes their text. The image encoder runs in TensorRT inside nvinfer, nvdsosd
 // draws, nvmsgconv + nvmsgbroker write Redis: this process only hands the detections it is shown to the API
@@ -12,23 +12,29 @@ import type { StreamCounters } from '../api/service';
 import { classifyInput } from '../config/input-uri';
 import { redactUrl } from '../config/redact';
 import type { OwlConfig } from '../config/schema';
-import { prepareDeepStream, type DeepStreamBinding } from '../deepstream/engine';
+import type { DeepStreamModel } from '../deepstream/config-input';
+import { prepareDeepStream } from '../deepstream/engine';
 import type { DeepStreamSource } from '../deepstream/pipeline-description';
-import type { NativeDeepStreamFrame, NativeDeepStreamPipeline, NativePipelineEvent } from '../native';
-import { ZERO_PIPELINE_STATS } from '../pipeline';
+import type { PromptSets } from '../model/prompt-sets';
+import type { DeepStreamBinding } from '../native';
+import {
+  DeepStreamPipeline, ZERO_PIPELINE_STATS, type DeepStreamDetections, type PipelineError,
+} from '../pipeline';
+import type { InferenceMetrics } from '../service/inference-metrics';
+import { StreamBase, type StreamBaseOptions } from '../service/stream-base';
 import type { BrokerStatus } from './broker-status';
-import type { InferenceMetrics } from './inference-metrics';
-import type { ServiceModel } from './service-model';
-import { StreamBase, type StreamBaseOptions } from './stream-base';
 
 /** The DeepStream engine's model: the text encoder's prompt sets and the image encoder for nvinfer. */
-export type DeepStreamServiceModel = Extract<ServiceModel, { engine: 'deepstream' }>;
+export interface DeepStreamServiceModel {
+  promptSets: PromptSets;
+  deepstream: DeepStreamModel;
+}
 
 /** What a DeepStream stream needs from the service around it. */
 export interface DeepStreamStreamOptions extends StreamBaseOptions {
   /** The model in force, or null when it did not load (nvinfer cannot be configured without it). */
   model: () => DeepStreamServiceModel | null;
-  /** The addon's DeepStream part (ts/native.ts `native`), read when the pipeline is built. */
+  /** The addon's DeepStream part (ts/native.ts `native`, or a stand-in), read when the pipeline is built. */
   binding: DeepStreamBinding;
   /** The addon's folder: libowl_ds_parser.so, nvinfer's custom library, lies beside it. */
   addonDir: string;
@@ -39,12 +45,12 @@ export interface DeepStreamStreamOptions extends StreamBaseOptions {
   broker: BrokerStatus;
 }
 
-// The element whose errors are nvmsgbroker's (pipeline-description.ts names it; errors come as "<name>: <message>").
-const BROKER_ERROR_PREFIX = 'broker: ';
+// The element that is nvmsgbroker (pipeline-description.ts names it): its errors are Redis's.
+const BROKER_ELEMENT = 'broker';
 
 /** Runs one stream on the DeepStream engine until stop(). */
 export class DeepStreamStream extends StreamBase {
-  #pipeline: NativeDeepStreamPipeline | null = null;
+  #pipeline: DeepStreamPipeline | null = null;
   #runDir: string | null = null;
   // The prompt text the pipeline decodes with: class id i is #labels[i].
   #labels: string[] = [];
@@ -82,8 +88,6 @@ export class DeepStreamStream extends StreamBase {
     if (model === null) {
       throw new Error('the model is not loaded (see /status): engine deepstream needs its folder to configure nvinfer');
     }
-    const Pipeline = binding.DeepStreamPipeline;
-    if (Pipeline === undefined) throw new Error('this build of the addon has no DeepStream engine');
     this.#runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'owl-deepstream-'));
     const run = await prepareDeepStream({
       config, model: model.deepstream, source: deepStreamSource(url, config), sensorId: this.sensorId,
@@ -95,20 +99,25 @@ export class DeepStreamStream extends StreamBase {
       this.#removeRunDir();
       return;
     }
-    // The stream's mount (a configured stream may have its own), not output.url's.
-    const options = run.options.output === null || output === null ? run.options
-      : { ...run.options, output: { ...run.options.output, mount: output.mount } };
-    const pipeline = new Pipeline(options, (event) => this.#onEvent(event), (frame) => this.#onFrame(frame));
+    const pipeline = new DeepStreamPipeline(binding);
+    pipeline.on('state', ({ state, reason }) => {
+      this.#options.broker.pipelineState(state);
+      this.onPipelineState(state, reason);
+    });
+    pipeline.on('error', (err) => this.#onError(err));
+    pipeline.on('detections', (frame) => this.#onDetections(frame));
     this.#pipeline = pipeline;
     model.promptSets.on('change', this.#onPromptSet);
     this.#sendPrompts();  // before start: the first frame is decoded with them
     log.info(`DeepStream pipeline for ${redactUrl(url)}; generated files in ${this.#runDir}`);
-    pipeline.start();
+    // The stream's mount (a configured stream may have its own), not output.url's.
+    pipeline.start({ ...run.options, output: output === null || run.options.output === null ? null
+      : { ...output, launch: run.options.output.launch } });
   }
 
-  protected stopPipeline(): void {
+  protected async stopPipeline(): Promise<void> {
     this.#options.model()?.promptSets.off('change', this.#onPromptSet);
-    this.#pipeline?.stop();
+    await this.#pipeline?.stop();
     this.#removeRunDir();
   }
 
@@ -133,19 +142,13 @@ export class DeepStreamStream extends StreamBase {
     }
   }
 
-  #onEvent(event: NativePipelineEvent): void {
-    const { broker, log } = this.#options;
-    if (event.type === 'error') {
-      // Errors of the model, encoder, message converter or broker: the pipeline is rebuilt (a `lost` follows).
-      if (event.message.startsWith(BROKER_ERROR_PREFIX)) broker.brokerError(event.message);
-      log.error(event.message);
-      return;
-    }
-    broker.pipelineState(event.state);
-    this.onPipelineState(event.state, event.reason);
+  // Errors of the model, encoder, message converter or broker: the pipeline is rebuilt (a `lost` follows).
+  #onError(error: PipelineError): void {
+    if (error.source === BROKER_ELEMENT) this.#options.broker.brokerError(error.message);
+    this.#options.log.error(error.message);
   }
 
-  #onFrame(frame: NativeDeepStreamFrame): void {
+  #onDetections(frame: DeepStreamDetections): void {
     if (this.stopped) return;
     const detections: { label: string; score: number; box: [number, number, number, number] }[] = [];
     frame.labels.forEach((classId, i) => {

@@ -7,11 +7,13 @@ import { FLOWING_STATES } from '../api/readiness';
 import type { StreamCounters } from '../api/service';
 import type { OwlConfig } from '../config/schema';
 import type { DetectResult, OwlDetector } from '../model/detector';
-import { Pipeline, type PipelineFrame, type PipelineOptions, type RtspMount, ZERO_PIPELINE_STATS } from '../pipeline';
+import {
+  Pipeline, ZERO_PIPELINE_STATS, type PipelineFrame, type PipelineOptions, type RtspMount,
+} from '../pipeline';
 import type { RedisPublisher } from '../redis/publisher';
-import type { InferenceMetrics } from './inference-metrics';
+import type { InferenceMetrics } from '../service/inference-metrics';
+import { StreamBase, type StreamBaseOptions } from '../service/stream-base';
 import type { InferenceScheduler } from './inference-scheduler';
-import { StreamBase, type StreamBaseOptions } from './stream-base';
 
 /** What a portable stream needs from the service around it. */
 export interface StreamRunnerOptions extends StreamBaseOptions {
@@ -51,11 +53,13 @@ export class StreamRunner extends StreamBase {
   setOverlay(style: OwlConfig['overlay']): void {
     this.#pipeline?.setOverlay(style);
     this.#overlay = style;
+    this.#options.log.info(`overlay now line width ${style.lineWidth}, font size ${style.fontSize}, `
+      + `scores ${style.showScores ? 'shown' : 'hidden'}`);
   }
 
-  protected stopPipeline(): void {
-    this.#pipeline?.stop();
+  protected async stopPipeline(): Promise<void> {
     this.#options.scheduler.remove(this.key);
+    await this.#pipeline?.stop();
   }
 
   protected startPipeline(url: string): void {
