@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { Random } from '../bench/tracking/random';
 import { createApi } from '../ts/api/app';
 import type { ApiServer } from '../ts/api/server';
 import { StandInControlService } from './helpers/control-service-standin';
-import { seededRandom } from './helpers/seeded-random';
 
 const SEED = Number(process.env.OWL_FUZZ_SEED ?? 20250101);
 const HTTP_REQUESTS = 900;
@@ -22,7 +22,8 @@ const TOKEN = 'fuzz-token';
 // Statuses a deliberate answer may have; 500 would mean an unexpected failure inside the service.
 const DELIBERATE = new Set([200, 400, 401, 404, 405, 413, 415, 422, 501]);
 
-const random = seededRandom(SEED);
+const seeded = new Random(SEED);
+const random = () => seeded.next();
 const int = (n: number) => Math.floor(random() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)];
 const chars = (alphabet: string, length: number) => Array.from({ length }, () => alphabet[int(alphabet.length)]).join('');

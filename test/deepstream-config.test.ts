@@ -16,11 +16,11 @@ import { DeepStreamLabelError, labelFile, nvinferConfig } from '../ts/deepstream
 import { msgconvConfig } from '../ts/deepstream/msgconv-config';
 import { DEEPSTREAM_FILES, deepStreamFiles, writeDeepStreamFiles } from '../ts/deepstream/run-folder';
 import { addonPath } from '../ts/native';
+import { parserBuild } from './helpers/ds-parser-build';
 
 const root = path.resolve(__dirname, '..', '..');
 const goldenRoot = path.join(root, 'test', 'golden', 'deepstream');
 const keyfileDump = path.join(path.dirname(addonPath), 'owl_keyfile_dump');
-const parserLib = path.join(path.dirname(addonPath), 'libowl_ds_parser.so');
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'owl-ds-config-'));
 after(() => fs.rmSync(workDir, { recursive: true, force: true }));
 
@@ -85,11 +85,19 @@ const decimal = (text: string) => {
   return Number(text);
 };
 
-// gst-nvinfer's config keys (gstnvinfer_property_parser.h) that our file may use.
+// The config keys our files may use, each read in the sources of DeepStream 6.2, 7.0 and 9.1 (fetched for
+// reading, never committed). [property] keys: gst-nvinfer gstnvinfer_property_parser.h (cluster-mode 4 =
+// NVDSINFER_CLUSTER_NONE in all three); class-attrs keys: gst_nvinfer_parse_class_attrs (class ids must be
+// below num-detected-classes).
 const NVINFER_PROPERTY_KEYS = new Set(['gpu-id', 'gie-unique-id', 'process-mode', 'network-type', 'network-mode',
   'model-engine-file', 'onnx-file', 'batch-size', 'interval', 'infer-dims', 'model-color-format', 'net-scale-factor',
   'offsets', 'maintain-aspect-ratio', 'symmetric-padding', 'num-detected-classes', 'labelfile-path',
   'output-blob-names', 'custom-lib-path', 'parse-bbox-func-name', 'cluster-mode']);
+// nvmsgconv's [sensorN] keys: nvmsgconv deepstream_schema.h CONFIG_KEY_* (sensor: enable, type, id, ...).
+const MSGCONV_SENSOR_KEYS = new Set(['enable', 'type', 'id', 'location', 'description', 'coordinate']);
+// The Redis adaptor's [message-broker] keys: parse_config in nvds_redis_client.cpp (9.1); cfg_redis.txt (6.2, 7.0).
+const REDIS_BROKER_KEYS = new Set(['hostname', 'port', 'payloadkey', 'streamsize', 'consumergroup', 'consumername',
+  'share-connection']);
 
 for (const [name, input] of Object.entries(cases)) {
   describe(`generated DeepStream files: ${name}`, () => {
@@ -159,6 +167,7 @@ for (const [name, input] of Object.entries(cases)) {
     test('nvmsgconv config: [sensor0] enabled with the sensor id', () => {
       const kf = readKeyFile(path.join(dir, DEEPSTREAM_FILES.msgconv));
       assert.deepEqual([...kf.keys()], ['sensor0']);
+      for (const key of kf.get('sensor0')!.keys()) assert.ok(MSGCONV_SENSOR_KEYS.has(key), `unknown key ${key}`);
       assert.equal(get(kf, 'sensor0', 'enable'), '1');
       assert.equal(get(kf, 'sensor0', 'id'), input.sensor.id);
       assert.equal(get(kf, 'sensor0', 'type'), input.sensor.type);
@@ -167,6 +176,7 @@ for (const [name, input] of Object.entries(cases)) {
     test('Redis broker config: [message-broker] host, port, payload key, stream size', () => {
       const kf = readKeyFile(path.join(dir, DEEPSTREAM_FILES.broker));
       assert.deepEqual([...kf.keys()], ['message-broker']);
+      for (const key of kf.get('message-broker')!.keys()) assert.ok(REDIS_BROKER_KEYS.has(key), `unknown key ${key}`);
       assert.equal(get(kf, 'message-broker', 'hostname'), input.redis.host);
       assert.equal(integer(get(kf, 'message-broker', 'port')), input.redis.port);
       assert.equal(get(kf, 'message-broker', 'payloadkey'), 'metadata');
@@ -185,10 +195,12 @@ test('writeDeepStreamFiles writes every file into the run folder and returns abs
   }
 });
 
-test('the parser library exports the function the nvinfer config names', () => {
-  const symbols = execFileSync('nm', ['-D', '--defined-only', parserLib], { encoding: 'utf8' });
+test('the parser library exports the function the nvinfer config names, and only its C entry points', () => {
+  const symbols = execFileSync('nm', ['-D', '--defined-only', parserBuild().lib], { encoding: 'utf8' });
   const kf = readKeyFile(path.join(workDir, 'default', DEEPSTREAM_FILES.nvinfer));
-  assert.match(symbols, new RegExp(`\\sT ${get(kf, 'property', 'parse-bbox-func-name')}$`, 'm'));
+  const functions = [...symbols.matchAll(/\sT (\S+)$/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(functions, [get(kf, 'property', 'parse-bbox-func-name'), 'OwlDsLastError', 'OwlDsSetDecodeOptions',
+    'OwlDsSetPrompts'].sort());
 });
 
 describe('refused input', () => {

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The DeepStream engine's TS side, which runs without DeepStream: engine selection (and the error when
-// the SDK is missing), the device-dependent encoder choice, the run folder and the pipeline description.
-// The description is pinned by golden files and parsed by this machine's GStreamer
-// (native/test/gst_parse_check.cc): DeepStream's own elements are missing here, so the check is that
-// they are the ONLY missing ones — the syntax and every other element and property are real.
+// the SDK is missing), the device-dependent encoder and muxer choices, the environment DeepStream's Redis
+// adaptor reads, the run folder and the pipeline description. The description is pinned by golden files
+// for both nvstreammux variants and parsed by this machine's GStreamer (native/test/gst_parse_check.cc):
+// DeepStream's own elements are missing here, so the check is that they are the ONLY missing ones — the
+// syntax and every other element and property are real — and every property set on a DeepStream element
+// is one read in its plugin sources (test/helpers/deepstream-element-properties.ts).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,15 +14,17 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { defaultConfig, type OwlConfig } from '../ts/config/schema';
 import { deepStreamModel, type DeepStreamModel } from '../ts/deepstream/config-input';
+import { SENSOR_ID_EXTRACTION_VARIABLE } from '../ts/deepstream/broker-config';
 import {
-  deepStreamEncoder, DeepStreamUnavailableError, muxSize, prepareDeepStream, readDeviceModel, resolveEngine,
-  type DeepStreamBinding,
+  deepStreamEncoder, DeepStreamUnavailableError, muxSize, nvstreammuxKind, prepareDeepStream, readDeviceModel,
+  resolveEngine, type DeepStreamBinding,
 } from '../ts/deepstream/engine';
 import {
   deepStreamDescription, quoteValue, rtspMountLaunch, type DeepStreamPipelineInput,
 } from '../ts/deepstream/pipeline-description';
 import { DEEPSTREAM_FILES } from '../ts/deepstream/run-folder';
 import { addonPath, native, type NativeRtspServer } from '../ts/native';
+import { DEEPSTREAM_PROPERTIES, deepStreamPropertiesUsed } from './helpers/deepstream-element-properties';
 import { DEEPSTREAM_ELEMENTS, withStandIns } from './helpers/deepstream-standins';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -49,24 +53,39 @@ const broker: NonNullable<DeepStreamPipelineInput['broker']> = {
   topic: 'owl',
 };
 
+// The legacy nvstreammux (the default) and, where named so, the new one (USE_NEW_NVSTREAMMUX=yes).
 const descriptions: Record<string, DeepStreamPipelineInput> = {
   'rtsp-hw-redis': {
     source: { kind: 'rtsp', url: 'rtsp://user:p"ss@camera.local:554/stream 1', transport: 'tcp', latencyMs: 50 },
-    mux: { width: 1920, height: 1080 },
+    mux: { kind: 'legacy', width: 1920, height: 1080 },
     inferConfigPath: '/run/owl/nvinfer.txt',
     output: { encoder: 'hw', bitrateKbps: 2000, udpPort: 5400, swPreset: 'ultrafast' },
     broker,
   },
   'test-sw-redis': {
     source: { kind: 'test', pattern: 'ball', width: 1280, height: 720, fps: 30 },
-    mux: { width: 1280, height: 720 },
+    mux: { kind: 'legacy', width: 1280, height: 720 },
     inferConfigPath: '/run/owl/nvinfer.txt',
     output: { encoder: 'sw', bitrateKbps: 1500, udpPort: 5401, swPreset: 'veryfast' },
     broker: { ...broker, frameInterval: 60, topic: 'genai' },
   },
   'file-headless': {
     source: { kind: 'file', path: '/videos/my clip #1.mp4' },
-    mux: { width: 1920, height: 1080 },
+    mux: { kind: 'legacy', width: 1920, height: 1080 },
+    inferConfigPath: '/run/owl/nvinfer.txt',
+    output: null,
+    broker: null,
+  },
+  'rtsp-udp-hw-redis-new-mux': {
+    source: { kind: 'rtsp', url: 'rtsp://camera.local:554/stream1', transport: 'udp', latencyMs: 200 },
+    mux: { kind: 'new' },
+    inferConfigPath: '/run/owl/nvinfer.txt',
+    output: { encoder: 'hw', bitrateKbps: 4000, udpPort: 5402, swPreset: 'ultrafast' },
+    broker,
+  },
+  'file-headless-new-mux': {
+    source: { kind: 'file', path: '/videos/clip.mp4' },
+    mux: { kind: 'new' },
     inferConfigPath: '/run/owl/nvinfer.txt',
     output: null,
     broker: null,
@@ -126,6 +145,13 @@ describe('device choices', () => {
     assert.equal(await readDeviceModel([path.join(workDir, 'absent')]), null);
   });
 
+  test('the new nvstreammux exactly when USE_NEW_NVSTREAMMUX is "yes", as the plugin decides', () => {
+    assert.equal(nvstreammuxKind({ USE_NEW_NVSTREAMMUX: 'yes' }), 'new');
+    for (const value of [undefined, '', 'YES', 'true', '1', 'no']) {
+      assert.equal(nvstreammuxKind({ USE_NEW_NVSTREAMMUX: value }), 'legacy', String(value));
+    }
+  });
+
   test('muxer size: the test source\'s size, else the configured output size, else 1920x1080', () => {
     const config = defaultConfig();
     assert.deepEqual(muxSize(config, { kind: 'test', pattern: '', width: 640, height: 480, fps: 30 }),
@@ -168,6 +194,35 @@ describe('pipeline description', () => {
       assert.deepEqual([standIns.code, standIns.missing], [-1, []], standIns.error);
     });
   }
+
+  test('every property set on a DeepStream element is one read in its plugin sources', () => {
+    for (const [name, input] of Object.entries(descriptions)) {
+      const used = deepStreamPropertiesUsed(deepStreamDescription(input), input.mux.kind);
+      assert.ok(used.some(([element]) => element.startsWith('nvstreammux')), name);
+      for (const [element, property] of used) {
+        assert.ok(DEEPSTREAM_PROPERTIES[element].includes(property), `${name}: ${element} has no property ${property}`);
+      }
+    }
+    // The check can fail: the legacy muxer's size on the new muxer.
+    const wrong = deepStreamDescription(descriptions['rtsp-hw-redis']);
+    assert.ok(deepStreamPropertiesUsed(wrong, 'new').some(([, p]) => p === 'width'));
+  });
+
+  test('muxers: the legacy one scales to width x height (live-source from the source); the new one has neither', () => {
+    const muxOf = (name: string) => /^nvstreammux [^!]*/m.exec(deepStreamDescription(descriptions[name]))![0].trim();
+    assert.equal(muxOf('rtsp-hw-redis'),
+      'nvstreammux name=mux batch-size=1 width=1920 height=1080 live-source=1 batched-push-timeout=40000');
+    assert.match(muxOf('file-headless'), / live-source=0 /);
+    assert.equal(muxOf('rtsp-udp-hw-redis-new-mux'), 'nvstreammux name=mux batch-size=1 batched-push-timeout=40000');
+    assert.equal(muxOf('file-headless-new-mux'), 'nvstreammux name=mux batch-size=1 batched-push-timeout=40000');
+  });
+
+  test('RTSP transport: TCP is select-rtp-protocol=4; UDP leaves nvurisrcbin\'s default (UDP, multicast, then TCP)', () => {
+    assert.match(deepStreamDescription(descriptions['rtsp-hw-redis']), / latency=50 select-rtp-protocol=4 ! mux\.sink_0/);
+    const udp = deepStreamDescription(descriptions['rtsp-udp-hw-redis-new-mux']);
+    assert.match(udp, /^nvurisrcbin name=src uri="rtsp:\/\/camera\.local:554\/stream1" latency=200 ! mux\.sink_0$/m);
+    assert.doesNotMatch(udp, /select-rtp-protocol/);
+  });
 
   test('the parse check fails on a typo, a bad property and a syntax error', () => {
     const good = deepStreamDescription(descriptions['test-sw-redis']);
@@ -221,8 +276,9 @@ test('prepareDeepStream: run folder, description and native options from the ser
     config, model, server, runDir,
     source: { kind: 'rtsp', url: 'rtsp://camera/stream1', transport: 'tcp', latencyMs: 50 },
     sensorId: 'stream1', addonDir: '/app/native/build/Release', deepstreamDir: '/opt/nvidia/deepstream/deepstream',
-    deviceModel: 'NVIDIA Jetson Orin Nano Developer Kit',
+    deviceModel: 'NVIDIA Jetson Orin Nano Developer Kit', env: {},
   });
+  assert.deepEqual(run.warnings, []);
   for (const name of Object.values(DEEPSTREAM_FILES)) assert.ok(fs.existsSync(path.join(runDir, name)), name);
   assert.equal(fs.readFileSync(run.files.labels, 'utf8'), 'a person\na dog\n');
   assert.match(fs.readFileSync(run.files.nvinfer, 'utf8'), /^custom-lib-path=\/app\/native\/build\/Release\/libowl_ds_parser\.so$/m);
@@ -241,11 +297,31 @@ test('prepareDeepStream: run folder, description and native options from the ser
     + 'conn-str="localhost;6379" config="[^"]+/redis\\.txt" topic="owl"'));
   assert.deepEqual(options.reconnect, { initialDelayMs: 1000, maxDelayMs: 30000, stallTimeoutMs: 5000 });
   assert.deepEqual(options.decode, { nmsIou: 0.3, maxDetections: 100 });
+  assert.match(options.description, /^nvstreammux name=mux batch-size=1 width=1920 height=1080 live-source=1 /m);
 
   const headless = await prepareDeepStream({
     config, model, server: null, runDir, source: { kind: 'file', path: '/v.mp4' }, sensorId: 'v',
-    addonDir: '/a', deepstreamDir: '/ds', deviceModel: null,
+    addonDir: '/a', deepstreamDir: '/ds', deviceModel: null, env: {},
   });
   assert.equal(headless.options.output, null);
   assert.doesNotMatch(headless.options.description, /nvdsosd|udpsink/);
+});
+
+test('prepareDeepStream reads the environment DeepStream\'s plugins read: the muxer, and the Redis adaptor\'s switch', async () => {
+  const env: NodeJS.ProcessEnv = { USE_NEW_NVSTREAMMUX: 'yes', [SENSOR_ID_EXTRACTION_VARIABLE]: '1', OTHER: 'kept' };
+  const prepare = () => prepareDeepStream({
+    config: defaultConfig(), model, server: null, runDir: path.join(workDir, 'run-env'),
+    source: { kind: 'file', path: '/v.mp4' }, sensorId: 'v', addonDir: '/a', deepstreamDir: '/ds', deviceModel: null, env,
+  });
+  const run = await prepare();
+  assert.match(run.options.description, /^nvstreammux name=mux batch-size=1 batched-push-timeout=40000 ! /m);
+  // With "1", DeepStream 9.1's adaptor would write key/value/headers and ignore payloadkey=metadata.
+  assert.deepEqual(run.warnings, [`${SENSOR_ID_EXTRACTION_VARIABLE}=1 removed from this process's environment: `
+    + 'with it DeepStream\'s Redis adaptor writes key/value/headers fields instead of the `metadata` field owl-stream '
+    + 'documents']);
+  assert.deepEqual({ ...env }, { USE_NEW_NVSTREAMMUX: 'yes', OTHER: 'kept' });
+  assert.deepEqual((await prepare()).warnings, [], 'said once: the variable is gone');
+  env[SENSOR_ID_EXTRACTION_VARIABLE] = '0';  // the adaptor compares with "1": anything else is harmless and kept
+  assert.deepEqual((await prepare()).warnings, []);
+  assert.equal(env[SENSOR_ID_EXTRACTION_VARIABLE], '0');
 });

@@ -1,20 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
-// The DeepStream bbox parser (libowl_ds_parser.so, NvDsInferParseOwl) without DeepStream: the native
-// build compiles the same parser source against test-only stand-in headers (native/test/nvds_shim) when
-// the SDK is missing, plus a harness that dlopens the library like nvinfer and feeds it tensors written
-// here. The parser must return exactly what the decode core (native.decode) returns for the same tensors,
-// and refuse wrong layers with a logged reason.
+// The DeepStream bbox parser (NvDsInferParseOwl) without DeepStream: the native build compiles the parser
+// source against test-only stand-in headers (native/test/nvds_shim, DeepStream 9.1's layout) when the SDK
+// is missing, as libowl_ds_parser_standin.so (never under the production name libowl_ds_parser.so, which
+// only a build with the SDK produces), plus a harness compiled against the same headers that dlopens the
+// library like nvinfer and feeds it tensors written here. The parser must return exactly what the decode
+// core (native.decode) returns for the same tensors, and refuse wrong layers with a logged reason.
+// OWL_DS_PARSER_BUILD=<folder> runs the same tests on a parser and harness built against REAL SDK headers
+// by native/tools/ds-compile-check.sh (deploy/README.md).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { Random } from '../bench/tracking/random';
 import { addonPath, native, type NativeImageOutputs } from '../ts/native';
+import { parserBuild, PRODUCTION_PARSER_LIB } from './helpers/ds-parser-build';
 
-const buildDir = path.dirname(addonPath);
-const harness = path.join(buildDir, 'owl_parser_harness');
-const parserLib = path.join(buildDir, 'libowl_ds_parser.so');
+const { lib: parserLib, harness } = parserBuild();
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'owl-ds-parser-'));
 after(() => fs.rmSync(workDir, { recursive: true, force: true }));
 
@@ -45,6 +48,8 @@ interface ParsedObject {
   width: number;
   height: number;
   confidence: number;
+  /** Printed where the headers have NvDsInferObjectDetectionInfo.rotation_angle (DeepStream 8+). */
+  rotation?: number;
 }
 
 interface HarnessResult {
@@ -123,20 +128,9 @@ function toHalfExact(values: Float32Array): Uint16Array {
   });
 }
 
-// Deterministic pseudo-random numbers (mulberry32), so a failure reproduces.
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomImage(seed: number, patches: number, dim: number): NativeImageOutputs {
-  const rnd = random(seed);
+  const seeded = new Random(seed);  // a failure reproduces
+  const rnd = () => seeded.next();
   const normal = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
   const boxes = new Float32Array(patches * 4);
   for (let i = 0; i < patches; i++) {
@@ -154,15 +148,16 @@ function randomImage(seed: number, patches: number, dim: number): NativeImageOut
 }
 
 function randomPrompts(seed: number, q: number, dim: number, thresholds: number[]) {
-  const rnd = random(seed);
-  return { embeds: Float32Array.from({ length: q * dim }, () => rnd() - 0.5), q, d: dim, thresholds: Float32Array.from(thresholds) };
+  const seeded = new Random(seed);
+  return { embeds: Float32Array.from({ length: q * dim }, () => seeded.next() - 0.5), q, d: dim, thresholds: Float32Array.from(thresholds) };
 }
 
 /** What the parser must return: the decode core's detections with the square network input as the frame. */
 function expectedFromDecodeCore(c: ParserCase, image: NativeImageOutputs): ParsedObject[] {
   const result = native.decode(image,
     { textEmbeds: c.prompts.embeds, numQueries: c.prompts.q, thresholds: c.prompts.thresholds },
-    { frameWidth: c.network.width, frameHeight: c.network.height, nmsIou: c.nmsIou, maxDetections: c.maxDetections });
+    { frameWidth: c.network.width, frameHeight: c.network.height, inputSize: c.network.width, nmsIou: c.nmsIou,
+      maxDetections: c.maxDetections });
   return Array.from(result.labels, (label, i) => {
     const [x0, y0, x1, y1] = result.boxes.subarray(i * 4, i * 4 + 4);
     return { classId: label, left: x0, top: y0, width: Math.fround(x1 - x0), height: Math.fround(y1 - y0),
@@ -170,9 +165,13 @@ function expectedFromDecodeCore(c: ParserCase, image: NativeImageOutputs): Parse
   });
 }
 
-/** The harness prints %.9g, which round-trips float32: back to the exact float. */
+/**
+ * The harness prints %.9g, which round-trips float32: back to the exact float. A rotation (DeepStream 8+
+ * headers) must be 0: the parser's boxes are axis-aligned.
+ */
 function asFloat32(objects: ParsedObject[] | undefined): ParsedObject[] {
   assert.ok(objects, 'the harness printed no objects');
+  for (const o of objects) if (o.rotation !== undefined) assert.equal(o.rotation, 0, 'rotation_angle');
   return objects.map((o) => ({ classId: o.classId, left: Math.fround(o.left), top: Math.fround(o.top),
     width: Math.fround(o.width), height: Math.fround(o.height), confidence: Math.fround(o.confidence) }));
 }
@@ -203,10 +202,14 @@ function handMadeCase(): { c: ParserCase; image: NativeImageOutputs } {
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-describe('DeepStream bbox parser (libowl_ds_parser.so through the nvinfer-like harness)', () => {
-  test('the harness and the parser library are built beside the addon', () => {
+describe(`DeepStream bbox parser (${path.basename(parserLib)} through the nvinfer-like harness)`, () => {
+  test('the harness and the parser library are built (beside the addon, or by ds-compile-check.sh)', () => {
     assert.ok(fs.existsSync(harness), `missing ${harness}: run node deploy/build-native.js`);
     assert.ok(fs.existsSync(parserLib), `missing ${parserLib}`);
+  });
+
+  test('the production library name exists only in a build with the SDK (stand-in headers never produce it)', () => {
+    assert.equal(fs.existsSync(path.join(path.dirname(addonPath), PRODUCTION_PARSER_LIB)), native.deepstreamAvailable);
   });
 
   test('hand-made tensors: known answers in network-input pixels, left/top/width/height', async () => {
@@ -272,11 +275,13 @@ describe('DeepStream bbox parser (libowl_ds_parser.so through the nvinfer-like h
     assert.deepEqual(result, { ok: true, objects: [] });
   });
 
-  describe('refuses with false, no objects and a logged reason', () => {
+  describe('refuses with false, no objects and a reason logged through GLib (domain owl-parser)', () => {
+    // g_log, not stderr: in the service the log bridge takes it; here (no bridge) GLib prints it on stderr.
     const refused = async (c: ParserCase, reason: RegExp) => {
       const { result, stderr } = await runHarness(c);
       assert.deepEqual(result, { ok: false, objects: [] });
       assert.match(stderr, reason);
+      assert.match(stderr, /owl-parser-WARNING \*\*: [\d:.]+: NvDsInferParseOwl: /);
     };
 
     test('a layer of the wrong data type (INT8)', async () => {

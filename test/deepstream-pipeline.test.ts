@@ -68,7 +68,7 @@ const states = (lines: HarnessLine[]) => lines.filter((l) => l.event === 'state'
 function testDescription(udpPort: number | null, sourceProperties = ''): string {
   const input: DeepStreamPipelineInput = {
     source: { kind: 'test', pattern: 'ball', width: 320, height: 240, fps: 30 },
-    mux: { width: 320, height: 240 },
+    mux: { kind: 'legacy', width: 320, height: 240 },
     inferConfigPath: '/run/owl/nvinfer.txt',
     output: udpPort === null ? null : { encoder: 'sw', bitrateKbps: 500, udpPort, swPreset: 'ultrafast' },
     broker: {

@@ -146,6 +146,33 @@ function dockerIgnored(relative: string): boolean {
   });
 }
 
+/** What runs from the native build: the addon and nvinfer's bbox parser library. */
+const RUNTIME_NATIVE_FILES = new Set(['owl_stream.node', 'libowl_ds_parser.so']);
+
+test('every native executable and the stand-in addon are test-only targets (behind OWL_BUILD_TESTING)', () => {
+  const cmake = fs.readFileSync(path.join(root, 'native', 'CMakeLists.txt'), 'utf8');
+  const targets = [...cmake.matchAll(/^\s*add_(executable|library)\((\w+)/gm)].map((m) => ({ kind: m[1], name: m[2] }));
+  const runtime = new Set(['owl_stream', 'owl_ds_parser', 'owl_decode', 'owl_tracker', 'owl_addon_core']);
+  const testOnly = targets.filter((t) => !runtime.has(t.name));
+  assert.deepEqual(testOnly.map((t) => t.name).sort(), ['owl_ds_pipeline_harness', 'owl_gst_parse_check',
+    'owl_keyfile_dump', 'owl_parser_harness', 'owl_stream_ds_standin', 'owl_test_camera', 'owl_tracker_test']);
+  // Each test-only target is declared inside an `if(OWL_BUILD_TESTING ...)` block, or inside the block of the
+  // stand-in parser, which is off without OWL_BUILD_TESTING.
+  for (const { name } of testOnly) {
+    const at = cmake.search(new RegExp(`add_(executable|library)\\(${name}\\b`));
+    // elseif(c) replaces the condition of the block it continues.
+    const opened = [...cmake.slice(0, at).matchAll(/^\s*(if|elseif|endif)\((.*)\)\s*$/gm)]
+      .reduce<string[]>((stack, m) => {
+        if (m[1] === 'if') return [...stack, m[2]];
+        if (m[1] === 'elseif') return [...stack.slice(0, -1), m[2]];
+        return stack.slice(0, -1);
+      }, []);
+    assert.ok(opened.some((c) => /\bOWL_BUILD_TESTING\b/.test(c) || /^OWL_DS_PARSER_SHIM\b/.test(c)),
+      `${name} is built without OWL_BUILD_TESTING (inside: ${opened.join(' / ') || 'nothing'})`);
+  }
+  assert.match(cmake, /if\(NOT OWL_BUILD_TESTING\)\s+set\(OWL_DS_PARSER_SHIM OFF\)/);
+});
+
 for (const name of ['Dockerfile', 'Dockerfile.deepstream']) {
   describe(`deploy/${name}`, () => {
     const instructions = parseDockerfile(fs.readFileSync(path.join(deployDir, name), 'utf8'));
@@ -198,6 +225,21 @@ for (const name of ['Dockerfile', 'Dockerfile.deepstream']) {
       }
     });
 
+    test('the native build leaves out the test-only targets, and only the addon and parser are copied', () => {
+      const builds = instructions.filter((i) => i.op === 'RUN' && i.args.includes('deploy/build-native.js'));
+      assert.equal(builds.length, 1, 'one native build');
+      assert.match(builds[0].args, /(^|&&\s*)OWL_BUILD_TESTING=OFF node deploy\/build-native\.js/,
+        `line ${builds[0].line}: the native build runs without OWL_BUILD_TESTING=OFF`);
+      const copied = instructions.filter((i) => i.op === 'COPY' && i.args.includes('native/build'))
+        .flatMap((i) => i.args.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1)
+          .map((source) => ({ line: i.line, source })));
+      assert.ok(copied.length > 0, 'the addon is copied into the image');
+      for (const { line, source } of copied) {
+        assert.ok(RUNTIME_NATIVE_FILES.has(path.basename(source)),
+          `line ${line}: ${source} is not one of ${[...RUNTIME_NATIVE_FILES].join(', ')} (a folder or a test binary)`);
+      }
+    });
+
     test('ENV sets known owl-stream variables only; the entry point exists and is executable', () => {
       for (const env of instructions.filter((i) => i.op === 'ENV')) {
         for (const [, key] of env.args.matchAll(/(?:^|\s)(\w+)=/g)) {
@@ -226,10 +268,10 @@ test('Dockerfile.deepstream: DeepStream 7.1 multi-arch by default, the engine bu
 
 // --- shell scripts ------------------------------------------------------------------------------
 
-test('shellcheck passes on every shell script under deploy/ and test/', () => {
-  const scripts = ['deploy', 'test'].flatMap((dir) => fs.readdirSync(path.join(root, dir))
+test('shellcheck passes on every shell script under deploy/, test/ and native/tools/', () => {
+  const scripts = ['deploy', 'test', 'native/tools'].flatMap((dir) => fs.readdirSync(path.join(root, dir))
     .filter((f) => f.endsWith('.sh')).map((f) => path.join(dir, f)));
-  assert.ok(scripts.includes('deploy/build-engine.sh'));
+  assert.ok(scripts.includes('deploy/build-engine.sh') && scripts.includes('native/tools/ds-compile-check.sh'));
   // shellcheck comes with the project's set-up (deploy/setup.sh); a missing one fails here.
   execFileSync('shellcheck', scripts, { cwd: root, stdio: 'pipe' });
 });

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
+import { Random } from '../bench/tracking/random';
 import { resolveConfig } from '../ts/cli/args';
 import { ConfigError } from '../ts/config/errors';
 import { classifyInput } from '../ts/config/input-uri';
@@ -22,11 +23,11 @@ import { RecordingServer } from './helpers/recording-server';
 import { RedisServer } from './helpers/redis-server';
 import { ServiceProcess, TINY_MODEL } from './helpers/service-process';
 import { VstStandIn } from './helpers/vst-standin';
-import { seededRandom } from './helpers/seeded-random';
 
 const SEED = Number(process.env.OWL_FUZZ_SEED ?? 20260101);
 
-const random = seededRandom(SEED);
+const seeded = new Random(SEED);
+const random = () => seeded.next();
 const int = (n: number) => Math.floor(random() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)];
 

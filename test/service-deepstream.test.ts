@@ -15,8 +15,8 @@ import Redis from 'ioredis';
 
 import { defaultConfig } from '../ts/config/schema';
 import { addonPath } from '../ts/native';
-import { BrokerStatus } from '../ts/service/broker-status';
-import { deepStreamSource } from '../ts/service/deepstream-stream';
+import { BrokerStatus } from '../ts/engines/broker-status';
+import { deepStreamSource } from '../ts/engines/deepstream-stream';
 import { RedisServer } from './helpers/redis-server';
 import { RtspWatcher } from './helpers/rtsp-reader';
 import { ServiceProcess, TINY_MODEL } from './helpers/service-process';
@@ -52,8 +52,9 @@ describe('engine deepstream in the service process, on stand-ins for DeepStream'
     service = await ServiceProcess.start({
       args: ['test:', '--engine', 'deepstream', '--model', TINY_MODEL, '--objects', 'a person, a hat',
         '--thresholds', '0.2', '--redis_host', redis.host, '--redis_port', String(redis.port)],
+      // DEEPSTREAM_ENABLE_SENSOR_ID_EXTRACTION=1 as a DeepStream 9.1 environment may carry it.
       env: { OWL_NATIVE_ADDON: standInAddon, NODE_OPTIONS: `--require ${preload}`, OWL_INPUT_TEST_WIDTH: '320',
-        OWL_INPUT_TEST_HEIGHT: '240' },
+        OWL_INPUT_TEST_HEIGHT: '240', DEEPSTREAM_ENABLE_SENSOR_ID_EXTRACTION: '1' },
     });
     await service.waitFor(async () => (await service.get('/ready')).status === 200, 'ready');
   });
@@ -74,6 +75,13 @@ describe('engine deepstream in the service process, on stand-ins for DeepStream'
     assert.ok(runDir !== undefined, service.log);
     assert.deepEqual(fs.readdirSync(runDir).sort(), ['labels.txt', 'msgconv.txt', 'nvinfer.txt', 'redis.txt']);
     assert.equal(fs.readFileSync(path.join(runDir, 'labels.txt'), 'utf8'), 'a person\na hat\n');
+  });
+
+  test('DEEPSTREAM_ENABLE_SENSOR_ID_EXTRACTION=1 (Redis adaptor ignores payloadkey) is removed, with a warning', () => {
+    assert.match(service.log, /DEEPSTREAM_ENABLE_SENSOR_ID_EXTRACTION=1 removed from this process's environment/);
+    const seen = [...service.log.matchAll(/^\[deepstream stand-in\] created; DEEPSTREAM_ENABLE_SENSOR_ID_EXTRACTION=(.*)$/gm)];
+    assert.ok(seen.length > 0, service.log);
+    for (const [, value] of seen) assert.equal(value, '(unset)', 'every pipeline starts without it');
   });
 
   test('/detections: the prompts as labels (a class without a prompt left out), boxes in source pixels', async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { exposureWarning } from '../ts/api/exposure';
 import { resolveConfig } from '../ts/cli/args';
-import { describeValue } from '../ts/config/describe';
+import { describeValue } from '../ts/errors/expected';
 import { ConfigError } from '../ts/config/errors';
 import { checkInput, classifyInput } from '../ts/config/input-uri';
 import { boundText, controlCharProblem, escapeControlChars } from '../ts/config/safe-text';
@@ -194,7 +194,7 @@ describe('the native guard (defence in depth)', () => {
     for (const [uri, byte, position] of [[CRLF_URL, '0x0D', 24], ['rtsp://cam/a b', '0x20', 13], ['rtsp://cam/\u007f', '0x7F', 12]] as const) {
       const hostile = { ...options, input: { ...options.input, uri }, output: { ...options.output, server: null } };
       assert.throws(() => new native.Pipeline(hostile, () => undefined, () => undefined), {
-        name: 'TypeError', message: `Expected input.uri without control characters or whitespace but byte ${position} is ${byte}`,
+        name: 'TypeError', message: `Expected text without control characters or whitespace for input.uri but received byte ${position} = ${byte}`,
       });
     }
   });

@@ -3,16 +3,7 @@
 // OWL_NATIVE_ADDON overrides the path (a build in another folder).
 import path from 'node:path';
 
-/** A detection in source-frame pixels. */
-export interface NativeDetection {
-  /** Index of the prompt (query) that won the patch. */
-  label: number;
-  score: number;
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
+import type { NativePipelineState } from './generated/shared-constants';
 
 /** Decoded detections as flat typed arrays (what crosses the boundary per frame). */
 export interface NativeDecodeResult {
@@ -45,9 +36,14 @@ export interface NativePromptSet {
 }
 
 export interface NativeDecodeOptions {
-  /** Source frame size: boxes are mapped back through the centred square padding (pad_square). */
+  /**
+   * Source frame size: boxes are mapped back through the centred square padding (pad_square) as `preprocess`
+   * laid the frame out in the inputSize square (scaled, whole-pixel padding, the odd pixel right or bottom).
+   */
   frameWidth: number;
   frameHeight: number;
+  /** The square model input's side S. */
+  inputSize: number;
   /** Class-wise NMS IoU threshold; 0 turns NMS off. */
   nmsIou: number;
   /** Cap on detections per frame (highest scores kept); >= 1. */
@@ -71,9 +67,25 @@ export interface NativeBinding {
   preprocess(rgb: Uint8Array, width: number, height: number, inputSize: number,
     mean: [number, number, number], std: [number, number, number]): Float32Array;
 
+  /**
+   * [sync] Routes GLib's g_log messages (GLib, GObject, the DeepStream bbox parser's domain "owl-parser") and
+   * GStreamer's debug log (its levels one step lower: ERROR is `warning`, WARNING `info`, FIXME and INFO `debug`)
+   * at `level` and above to `onRecords`, called on the JS thread with what queued up
+   * (bounded: `dropped` counts what did not fit). Messages are cut at 1 KiB with control characters escaped.
+   * Once per process (ts/pipeline/gst-log.ts): throws with code ESTATE when installed. Keeps nothing alive.
+   */
+  installLogBridge(onRecords: (records: NativeLogRecord[], dropped: number) => void, level: NativeLogLevel): void;
+  /** [sync] Changes the bridge's level (GStreamer's default debug threshold follows unless GST_DEBUG is set). */
+  setLogBridgeLevel(level: NativeLogLevel): void;
+
   RtspServer: new (options: NativeRtspServerOptions) => NativeRtspServer;
   Pipeline: new (options: NativePipelineOptions, onEvent: (event: NativePipelineEvent) => void,
     onFrame: (frame: NativeFrame) => void) => NativePipeline;
+
+  /** The multi-object tracker (ByteTrack, time-aware; native/src/tracker/tracker.h), one per stream. */
+  Tracker: new (options: NativeTrackerOptions) => NativeTracker;
+  /** The tracker's default options (the one place they are written is the C++ core). */
+  trackerDefaults: Readonly<NativeTrackerOptions>;
 
   /** Whether this build has the DeepStream engine (the SDK was found when the addon was built). */
   deepstreamAvailable: boolean;
@@ -83,6 +95,21 @@ export interface NativeBinding {
   DeepStreamPipeline?: new (options: NativeDeepStreamOptions, onEvent: (event: NativePipelineEvent) => void,
     onFrame: (frame: NativeDeepStreamFrame) => void) => NativeDeepStreamPipeline;
 }
+
+/** Log levels of the GStreamer/GLib bridge, most severe first. */
+export type NativeLogLevel = 'error' | 'warning' | 'info' | 'debug';
+
+/** One GStreamer or GLib log message. */
+export interface NativeLogRecord {
+  level: NativeLogLevel;
+  /** The GStreamer debug category (e.g. `rtspsrc`) or the GLib log domain (e.g. `GLib-GObject`, `owl-parser`). */
+  domain: string;
+  /** One line: cut at 1 KiB, control characters escaped; GStreamer's start with the element's name, `<src> `. */
+  message: string;
+}
+
+/** The part of the addon the DeepStream engine reads (a stand-in can be passed in tests). */
+export type DeepStreamBinding = Pick<NativeBinding, 'deepstreamAvailable' | 'deepstreamDir' | 'DeepStreamPipeline'>;
 
 export interface NativeRtspServerOptions {
   /** Address to bind, e.g. "0.0.0.0" or "127.0.0.1". */
@@ -168,11 +195,15 @@ export interface NativePipelineOptions {
   };
 }
 
-export type NativePipelineState = 'connecting' | 'playing' | 'lost' | 'reconnected' | 'stopped';
+export type { NativePipelineState } from './generated/shared-constants';
 
+/**
+ * A state change, or an error of the running pipeline: `source` names the element that raised it (e.g.
+ * "broker", "infer", "enc" in the DeepStream description) or "output" (the RTSP mount).
+ */
 export type NativePipelineEvent =
   | { type: 'state'; state: NativePipelineState; reason: string }
-  | { type: 'error'; message: string; code: string; domain: string };
+  | { type: 'error'; message: string; code: string; domain: string; source: string };
 
 /** The newest frame for the model, handed over while the model is idle (others are dropped). */
 export interface NativeFrame {
@@ -200,6 +231,11 @@ export interface NativePipelineStats {
   framesToModel: number;
   framesDropped: number;
   reconnects: number;
+  /**
+   * State and error events the addon could not queue for JS (its event queue was full while JS was busy). A
+   * dropped state is still delivered once the events queued before it are, so the latest state always arrives.
+   */
+  eventsDropped: number;
 }
 
 export interface NativePipeline {
@@ -221,8 +257,11 @@ export interface NativePipeline {
   /** [sync] The model finished the last frame: the next new frame goes to onFrame. */
   frameDone(): void;
   stats(): NativePipelineStats;
-  /** [sync] Stops and joins; idempotent. */
-  stop(): void;
+  /**
+   * [async] Stops and joins the pipeline's threads on a libuv worker thread, never blocking the JS thread; resolves
+   * once done (the final `stopped` event is queued by then). Idempotent: every call resolves with the same stop.
+   */
+  stop(): Promise<void>;
 }
 
 export interface NativeDeepStreamOptions {
@@ -260,8 +299,79 @@ export interface NativeDeepStreamPipeline {
    */
   setPrompts(prompts: NativePromptSet, labels: string[]): void;
   stats(): NativePipelineStats;
-  /** [sync] Stops and joins; idempotent. */
-  stop(): void;
+  /** [async] As NativePipeline.stop: off the JS thread, resolves once stopped and joined. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Options of native.Tracker; every field is required (start from `native.trackerDefaults`). Ranges are checked
+ * by the core: RangeError naming the option.
+ */
+export interface NativeTrackerOptions {
+  /** Detections at or above start and follow tracks, for labels without setThresholds(). [0,1] */
+  highScore: number;
+  /** Detections at or above (and below highScore) only extend confirmed tracks, never start one. */
+  lowScore: number;
+  /** Least IoU to match a high detection to a confirmed track. (0,1] */
+  matchIou: number;
+  /** Least IoU to match a low detection. (0,1] */
+  lowMatchIou: number;
+  /** Least IoU to match a tentative track. (0,1] */
+  tentativeMatchIou: number;
+  /** Consecutive matched frames before a track is confirmed and gets an id (>= 1). */
+  minHits: number;
+  /** A confirmed track unmatched for longer than this (ms) is removed. */
+  bufferMs: number;
+  /** Detection box noise, as a fraction of the box's size. */
+  measurementNoise: number;
+  /** Acceleration noise, in box sizes per second². */
+  motionNoise: number;
+  /** Prior speed uncertainty of a new track, in box sizes per second. */
+  initialSpeedStd: number;
+  /** Match margin in standard deviations of the predicted centre (0: plain IoU). */
+  marginSigmas: number;
+  /** Largest match margin per side, as a fraction of the box's width or height. */
+  maxMargin: number;
+}
+
+/** Confirmed tracks as flat typed arrays, oldest first. */
+export interface NativeTrackSet {
+  /** Track ids: unique per tracker, increasing, never 0 or reused (exact: below 2^53). */
+  ids: Float64Array;
+  labels: Int32Array;
+  /** The score of each track's last matched detection. */
+  scores: Float32Array;
+  /** [N*4] x0, y0, x1, y1: update(): the filtered box; predict(): the box extrapolated to the asked time. */
+  boxes: Float32Array;
+  /** Timestamp (ms) of each track's last matched detection. */
+  lastMatchMs: Float64Array;
+  /** update(): the index of the detection each track matched at this frame, or -1 (lost). predict(): -1. */
+  detections: Int32Array;
+}
+
+export interface NativeTrackerUpdate {
+  /** Per input detection: its confirmed track's id, or 0 (tentative, unmatched, below lowScore, or no area). */
+  trackIds: Float64Array;
+  /** The timestamp went backwards: every track was dropped first (a restarted source); ids continue. */
+  timeReset: boolean;
+  /** Every confirmed track alive after this frame, matched or lost. */
+  tracks: NativeTrackSet;
+}
+
+/** One stream's tracker. Not thread-safe by itself; every call is synchronous and short. */
+export interface NativeTracker {
+  /**
+   * [sync] One model frame at timestampMs (integer ms, any origin): labels [N], scores [N], boxes [N*4] in pixels.
+   * Throws TypeError (wrong type) or RangeError (lengths; a non-finite value or negative label, naming the
+   * detection), changing nothing.
+   */
+  update(timestampMs: number, labels: Int32Array, scores: Float32Array, boxes: Float32Array): NativeTrackerUpdate;
+  /** [sync] The confirmed tracks' boxes at timestampMs (extrapolated by their velocities), for drawing. */
+  predict(timestampMs: number): NativeTrackSet;
+  /** [sync] Per-label thresholds (index = label; labels beyond use highScore/lowScore). RangeError if out of [0,1] or low > high. */
+  setThresholds(high: Float32Array, low: Float32Array): void;
+  /** [sync] Prompts changed: oldToNew[label] = its new index, or -1 (its tracks are dropped; the others keep their ids). */
+  remapLabels(oldToNew: Int32Array): void;
 }
 
 /** The addon file this process loads (native/build/Release/owl_stream.node unless OWL_NATIVE_ADDON). */

@@ -9,7 +9,7 @@ import { loadModelFolder } from '../../ts/model/model-folder';
 import { processCpuSeconds } from './proc';
 
 /** Frames per second of a loop, and the time per frame. */
-export interface LoopRate {
+interface LoopRate {
   fps: number;
   msPerFrame: number;
 }

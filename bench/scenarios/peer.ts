@@ -5,7 +5,7 @@
 import { OwlDetector, type Detection } from '../../ts/model/detector';
 import { BareEncoder, timeInterleaved } from '../harness/bare-encoder';
 import type { BenchContext, Scenario } from '../harness/context';
-import { assembleBasePeer, loadPeer, TINY_PEER_MODEL, type PeerDetection } from '../harness/peer-model';
+import { assembleBasePeer, assembleTinyPeer, loadPeer, type PeerDetection } from '../harness/peer-model';
 import type { Recorder } from '../harness/report';
 
 const PROMPTS = ['a person', 'a hat', 'a bike'];
@@ -86,7 +86,7 @@ export const peerScenario: Scenario = {
       await ours.setPrompts(PROMPTS, [THRESHOLD]);
       const ourFrame = () => ours.detect(ours.preprocess(rgb, size, size), size, size);
 
-      const folder = smoke ? TINY_PEER_MODEL : assembleBasePeer();
+      const folder = smoke ? assembleTinyPeer() : assembleBasePeer();
       let peer: Awaited<ReturnType<typeof loadPeer>> | null = null;
       try {
         peer = await loadPeer(folder, threads);

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "deepstream/ds_pipeline.h"
+#include "gstreamer/gst_support.h"
 #include "nvds_meta_standin.h"
-#include "portable/gst_support.h"
 
 namespace {
 

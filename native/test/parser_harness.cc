@@ -18,6 +18,7 @@
 // case's prompts and the same prompts with every threshold at 1 (which keep nothing). Every frame must
 // equal one of the two sequential results exactly (one snapshot per frame, never a mix).
 #include <dlfcn.h>
+#include <nvds_version.h>
 #include <nvdsinfer_custom_impl.h>
 
 #include <atomic>
@@ -138,16 +139,21 @@ std::string Json(const std::string& s) {
   return out + "\"";
 }
 
-// %.9g round-trips every float32 exactly.
+// %.9g round-trips every float32 exactly. "rotation" only where the headers have the field (DeepStream 8+).
 std::string Json(const std::vector<NvDsInferObjectDetectionInfo>& objects) {
   std::string out = "[";
   char buf[256];
   for (std::size_t i = 0; i < objects.size(); ++i) {
     const auto& o = objects[i];
     std::snprintf(buf, sizeof buf,
-                  "%s{\"classId\":%u,\"left\":%.9g,\"top\":%.9g,\"width\":%.9g,\"height\":%.9g,\"confidence\":%.9g}",
+                  "%s{\"classId\":%u,\"left\":%.9g,\"top\":%.9g,\"width\":%.9g,\"height\":%.9g,\"confidence\":%.9g",
                   i ? "," : "", o.classId, o.left, o.top, o.width, o.height, o.detectionConfidence);
     out += buf;
+#if NVDS_VERSION_MAJOR >= 8
+    std::snprintf(buf, sizeof buf, ",\"rotation\":%.9g", o.rotation_angle);
+    out += buf;
+#endif
+    out += "}";
   }
   return out + "]";
 }
@@ -160,6 +166,9 @@ bool Same(const std::vector<NvDsInferObjectDetectionInfo>& a, const std::vector<
         a[i].detectionConfidence != b[i].detectionConfidence) {
       return false;
     }
+#if NVDS_VERSION_MAJOR >= 8
+    if (a[i].rotation_angle != b[i].rotation_angle) return false;
+#endif
   }
   return true;
 }

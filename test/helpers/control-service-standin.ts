@@ -112,7 +112,7 @@ export class StandInControlService implements ControlService {
     latency.sum += runs * 0.3;
     return {
       streams: [{ streamId: 'front', framesIn: 300 + frames, framesOut: 299 + frames, framesToModel: 30 + runs,
-        framesDropped: 270 + frames - runs, reconnects: 1 }],
+        framesDropped: 270 + frames - runs, reconnects: 1, eventsDropped: 0 }],
       inferences: 30 + runs,
       inferenceErrors: 0,
       inferenceLatency: latency,

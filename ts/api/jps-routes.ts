@@ -9,11 +9,11 @@
 // which is what a threshold of 1 means here (that prompt never detects), and it is applied as 1.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { describeValue } from '../config/describe';
 import { checkInput } from '../config/input-uri';
 import { isMapping } from '../config/layers';
 import { redactUrl } from '../config/redact';
 import { controlCharProblem } from '../config/safe-text';
+import { describeValue } from '../errors/expected';
 import { parsePrompts, PromptError, type PromptLimits } from '../model/prompts';
 import { readJsonBody } from './body';
 import { ApiError, errorBody, type ErrorBody } from './errors';

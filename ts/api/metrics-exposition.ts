@@ -26,6 +26,8 @@ export function metricFamilies(metrics: MetricsSnapshot, status: ServiceStatus):
     counter('owl_frames_dropped_total', 'Frames the model skipped because it was busy.',
       perStream((s) => s.framesDropped)),
     counter('owl_reconnects_total', 'Input reconnections.', perStream((s) => s.reconnects)),
+    counter('owl_pipeline_events_dropped_total', 'Pipeline state and error events dropped while JS was busy.',
+      perStream((s) => s.eventsDropped)),
     gauge('owl_stream_up', '1 while the stream delivers frames, else 0.',
       status.streams.map((s) => ({ labels: { stream: s.id }, value: FLOWING_STATES.has(s.state) ? 1 : 0 }))),
     gauge('owl_model_loaded', '1 when the model is loaded, else 0.', flag(status.model.loaded)),

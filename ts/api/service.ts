@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// What the REST API needs from the running service. The supervisor implements ControlService; the API only
+// What the REST API needs from the running service. ServiceControl (ts/service/control.ts) implements it; the API only
 // reads snapshots and forwards prompt and stream changes, so it can be tested against an in-memory stand-in.
 import type { OwlConfig } from '../config/schema';
+import type { NativePipelineState } from '../generated/shared-constants';
 import type { PromptSet } from '../model/prompts';
 
 /**
@@ -9,7 +10,7 @@ import type { PromptSet } from '../model/prompts';
  * and `failed` (gave up until restarted, e.g. a file that cannot be decoded). `playing` and `reconnected` both
  * mean frames are flowing.
  */
-export type StreamState = 'discovering' | 'connecting' | 'playing' | 'lost' | 'reconnected' | 'stopped' | 'failed';
+export type StreamState = 'discovering' | NativePipelineState | 'failed';
 
 /** State of one stream, for /ready and /status. */
 export interface StreamStatus {
@@ -98,6 +99,8 @@ export interface StreamCounters {
   /** Frames the model skipped because it was busy (the video branch still showed them). */
   framesDropped: number;
   reconnects: number;
+  /** Pipeline state and error events dropped because JS was busy (the latest state still arrives). */
+  eventsDropped: number;
 }
 
 /** A histogram as counted so far; see ts/api/histogram.ts for a ready-made recorder. */
@@ -156,7 +159,7 @@ export interface FrameDetections {
   objects: DetectedObject[];
 }
 
-/** The running service as the REST API sees it. Implemented by the supervisor. */
+/** The running service as the REST API sees it. Implemented by ServiceControl (ts/service/control.ts). */
 export interface ControlService {
   /** The prompts in force. */
   getPrompts(): PromptSet;
@@ -165,25 +168,28 @@ export interface ControlService {
    * stream, streams with prompts of their own included, and resolves with the prompts now in force once the new
    * text embeddings are in use.
    * @throws {PromptError} (rejects) when the service refuses the list; the API answers 400 with its code.
-   * @throws {ApiError} (rejects) for another answer, e.g. 503 while the text encoder is not loaded; any other
-   *   rejection answers 500 and is logged.
+   * @throws {ServiceError} (rejects) a refusal of ts/service/errors.ts, e.g. ModelNotLoadedError while the text
+   *   encoder is not loaded (ts/api/service-errors.ts maps each to its status); any other rejection answers 500
+   *   and is logged.
    */
   setPrompts(objects: string[], thresholds: number[]): Promise<PromptSet>;
   /**
    * Gives one stream prompts of its own (validated by the API; both lists empty: detect nothing on that stream)
    * and resolves with them once in use.
-   * @throws {ApiError} (rejects) 422 `unknown_stream`, 503 `model_not_loaded`; {PromptError} as setPrompts.
+   * @throws {UnknownStreamError | ModelNotLoadedError} (rejects); {PromptError} as setPrompts.
    */
   setStreamPrompts(id: string, objects: string[], thresholds: number[]): Promise<PromptSet>;
   /**
    * Starts one more stream and resolves once its first frame arrived (it is then listed by streams()).
-   * @throws {ApiError} (rejects) 422 `too_many_streams` (the configured maximum is running) or `stream_failed`
-   *   (its first connection failed or brought no video: it is removed again; the message says why).
+   * @throws {StreamLimitError} (rejects) the configured maximum (or the engine's) is running;
+   *   {StreamFailedError} its first connection failed or brought no video (it is removed again; the message says
+   *   why); {InvalidStreamInputError}, {ServiceStoppingError}.
    */
   addStream(stream: NewStream): Promise<StreamInfo>;
   /**
-   * Stops one stream and releases what it held (pipeline threads, sockets, RTSP mount); the others run on.
-   * @throws {ApiError} (rejects) 422 `unknown_stream`.
+   * Stops one stream and releases what it held (pipeline threads, sockets, RTSP mount), without blocking the
+   * event loop meanwhile; the others run on.
+   * @throws {UnknownStreamError} (rejects).
    */
   removeStream(id: string): Promise<void>;
   status(): ServiceStatus;

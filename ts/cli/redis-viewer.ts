@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
 import { escapeControlChars } from '../config/safe-text';
 import { checkUrl } from '../config/url-policy';
+import { expectedValue } from '../errors/expected';
 import {
   CONNECT_TIMEOUT_MS, PAYLOAD_FIELD, accessOptions, describeRedisError, entryPayload, reconnectDelayMs, type RedisAccess,
 } from '../redis/connection';
@@ -81,11 +82,11 @@ function parseViewerArgs(argv: string[], env: NodeJS.ProcessEnv): ViewerArgs {
   }
   if (values.redis_password_file !== undefined) password = readPasswordFile(values.redis_password_file);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new TypeError(`Expected a port in 1..65535 for --redis_port but received '${escapeControlChars(values.redis_port)}'`);
+    throw new TypeError(expectedValue('a port in 1..65535', '--redis_port', values.redis_port));
   }
   const count = values.count === undefined ? undefined : Number(values.count);
   if (count !== undefined && (!Number.isInteger(count) || count < 1)) {
-    throw new TypeError(`Expected a positive integer for --count but received '${values.count}'`);
+    throw new TypeError(expectedValue('a positive integer', '--count', values.count));
   }
   if (values.redis_host === '' || values.redis_stream === '') {
     throw new TypeError('Expected non-empty values for --redis_host and --redis_stream');

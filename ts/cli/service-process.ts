@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The service as a process: configuration from argv/env/file, the supervisor, and the signals.
 // SIGINT/SIGTERM stop cleanly (exit 0 within 2 s); SIGHUP re-reads the configuration and applies it live.
-import { exposureWarning } from '../api/exposure';
 import { resolveConfig } from '../cli/args';
 import { ConfigError } from '../config/errors';
+import { bridgeGstLog } from '../pipeline/gst-log';
 import { createLogger } from '../service/logger';
 import { Supervisor } from '../service/supervisor';
 
@@ -29,9 +29,14 @@ export async function runService(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   const { config, configFile } = resolution;
   const log = createLogger(config.log.level);
-  const exposure = exposureWarning(config);
-  if (exposure !== null) log.warn(exposure);
-  const supervisor = new Supervisor(config, log);
+  bridgeGstLog(log.child('gst'), config.log.level);
+  let supervisor: Supervisor;
+  try {
+    supervisor = new Supervisor(config, log);
+  } catch (err) {
+    log.error((err as Error).message);  // e.g. engine deepstream in a build without it
+    return 1;
+  }
 
   const stopped = new Promise<number>((resolve) => {
     let stopping = false;
@@ -57,6 +62,7 @@ export async function runService(argv: readonly string[], env: NodeJS.ProcessEnv
       const next = resolveConfig(argv, env);
       if (next.kind !== 'run') return;
       log.info(`SIGHUP: re-reading ${configFile ?? 'the environment and flags'}`);
+      bridgeGstLog(log.child('gst'), next.config.log.level);
       supervisor.reload(next.config).catch((err: Error) => log.error(`reload: ${err.message}`));
     } catch (err) {
       // One line per refused setting: the logger keeps every message on one line.

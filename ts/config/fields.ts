@@ -2,7 +2,7 @@
 // Builders for config fields whose every failure reads "expected <what is allowed>, received <value>",
 // so a wrong type, an out-of-range number and a bad enum value all name the allowed values.
 import { z } from 'zod';
-import { describeValue } from './describe';
+import { describeValue } from '../errors/expected';
 import { controlCharProblem } from './safe-text';
 
 type Issue = { input?: unknown };

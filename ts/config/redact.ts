@@ -4,7 +4,7 @@
 import type { OwlConfig } from './schema';
 
 /** What replaces a secret. */
-export const REDACTED = '***';
+const REDACTED = '***';
 
 /** A URL with its password (and the user name's presence kept) masked; other text unchanged. */
 export function redactUrl(value: string): string {

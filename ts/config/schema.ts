@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // The one schema of owl-stream's settings: it validates configs/*.yaml, environment variables and flags
 // (after they are merged), supplies every default, and types the config (`OwlConfig`).
-// configs/default.yaml mirrors these defaults with comments; test/config.test.ts keeps the two equal.
+// configs/default.yaml mirrors these defaults with comments; test/config.test.ts keeps the two equal. Defaults
+// that other layers apply too (the Pipeline API, the Redis publisher) are written once in defaults.ts.
 import { z } from 'zod';
 import {
   DEFAULT_PROMPT_LIMITS, parsePrompts, PromptError, type PromptErrorCode, type PromptLimits, type PromptSet,
 } from '../model/prompts';
-import { describeValue } from './describe';
+import { describeValue } from '../errors/expected';
+import { X264_PRESETS } from '../generated/shared-constants';
+import {
+  ENCODER_DEFAULTS, OUTPUT_URL_DEFAULT, OVERLAY_DEFAULTS, RECONNECT_DEFAULTS, REDIS_DEFAULTS, RTSP_DEFAULTS,
+  TEST_SOURCE_DEFAULTS,
+} from './defaults';
 import {
   checkedText, decimal, flag, integer, nonEmptyText, type Normaliser, normalisedText, oneOf, section, text,
 } from './fields';
@@ -25,14 +31,10 @@ const inputUri = (vst: boolean): Normaliser => (value) => {
 const sideOrSource = (fallback: number) =>
   integer(0, MAX_SIDE, fallback, `0 (source size) or an integer from 1 to ${MAX_SIDE}`);
 
-/** x264enc speed presets, fastest first. */
-export const ENCODER_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower',
-  'veryslow', 'placebo'] as const;
-
 const reconnectSchema = section({
-  initialDelayMs: integer(10, 600_000, 1000),
-  maxDelayMs: integer(10, 3_600_000, 30_000),
-  stallTimeoutMs: integer(100, 600_000, 5000),
+  initialDelayMs: integer(10, 600_000, RECONNECT_DEFAULTS.initialDelayMs),
+  maxDelayMs: integer(10, 3_600_000, RECONNECT_DEFAULTS.maxDelayMs),
+  stallTimeoutMs: integer(100, 600_000, RECONNECT_DEFAULTS.stallTimeoutMs),
 }).superRefine((value, ctx) => {
   if (value.maxDelayMs < value.initialDelayMs) {
     ctx.addIssue({ code: 'custom', path: ['maxDelayMs'], input: value.maxDelayMs,
@@ -43,8 +45,8 @@ const reconnectSchema = section({
 const inputSchema = section({
   uri: normalisedText(INPUT_URI_ALLOWED, inputUri(true), false).default(''),
   rtsp: section({
-    transport: oneOf(['tcp', 'udp'], 'tcp'),
-    latencyMs: integer(0, 60_000, 50),
+    transport: oneOf(['tcp', 'udp'], RTSP_DEFAULTS.transport),
+    latencyMs: integer(0, 60_000, RTSP_DEFAULTS.latencyMs),
   }).prefault({}),
   vst: section({
     stream: text(''),
@@ -54,9 +56,9 @@ const inputSchema = section({
     pollMs: integer(500, 3_600_000, 10_000),
   }).prefault({}),
   test: section({
-    width: integer(16, MAX_SIDE, 1280),
-    height: integer(16, MAX_SIDE, 720),
-    fps: integer(1, 240, 30),
+    width: integer(16, MAX_SIDE, TEST_SOURCE_DEFAULTS.width),
+    height: integer(16, MAX_SIDE, TEST_SOURCE_DEFAULTS.height),
+    fps: integer(1, 240, TEST_SOURCE_DEFAULTS.fps),
   }).prefault({}),
   reconnect: reconnectSchema.prefault({}),
   maxStreams: integer(1, 256, 8),
@@ -65,7 +67,7 @@ const inputSchema = section({
 
 const outputSchema = section({
   enabled: flag(true),
-  url: normalisedText(OUTPUT_URL_ALLOWED, checkOutputUrl).default('rtsp://0.0.0.0:6000/out'),
+  url: normalisedText(OUTPUT_URL_ALLOWED, checkOutputUrl).default(OUTPUT_URL_DEFAULT),
   // Basic and digest authentication of the RTSP output; both empty: none. Prefer OWL_OUTPUT_AUTH_PASSWORD.
   auth: section({
     user: checkedText('a user name without ":"', (v) => !v.includes(':'), ''),
@@ -77,10 +79,10 @@ const outputSchema = section({
     }
   }).prefault({}),
   encoder: section({
-    preset: oneOf(ENCODER_PRESETS, 'ultrafast'),
-    bitrateKbps: integer(100, 100_000, 2000),
-    width: sideOrSource(0),
-    height: sideOrSource(0),
+    preset: oneOf(X264_PRESETS, ENCODER_DEFAULTS.preset),
+    bitrateKbps: integer(100, 100_000, ENCODER_DEFAULTS.bitrateKbps),
+    width: sideOrSource(ENCODER_DEFAULTS.width),
+    height: sideOrSource(ENCODER_DEFAULTS.height),
   }).prefault({}),
 });
 
@@ -154,20 +156,20 @@ const streamsSchema = z.preprocess((value) => {
   .default([]);
 
 const redisSchema = section({
-  host: nonEmptyText('localhost'),
-  port: integer(1, 65_535, 6379),
-  stream: nonEmptyText('owl'),
-  maxlen: integer(0, 1_000_000_000, 10_000, 'an integer from 0 (unbounded) to 1000000000'),
-  outputInterval: integer(1, 1_000_000, 1),
-  queueSize: integer(1, 1_000_000, 1000),
-  idFormat: oneOf(['string', 'number'], 'string'),
+  host: nonEmptyText(REDIS_DEFAULTS.host),
+  port: integer(1, 65_535, REDIS_DEFAULTS.port),
+  stream: nonEmptyText(REDIS_DEFAULTS.stream),
+  maxlen: integer(0, 1_000_000_000, REDIS_DEFAULTS.maxlen, 'an integer from 0 (unbounded) to 1000000000'),
+  outputInterval: integer(1, 1_000_000, REDIS_DEFAULTS.outputInterval),
+  queueSize: integer(1, 1_000_000, REDIS_DEFAULTS.queueSize),
+  idFormat: oneOf(['string', 'number'], REDIS_DEFAULTS.idFormat),
   // AUTH password (requirepass / ACL default user); prefer OWL_REDIS_PASSWORD or passwordFile to writing it here.
-  password: text(''),
+  password: text(REDIS_DEFAULTS.password),
   // A file whose content (trailing newline dropped) is the password, e.g. a Docker or Kubernetes secret.
   passwordFile: text(''),
   // TLS to Redis (its tls-port); tlsCaFile: the CA bundle that signed Redis's certificate ('' = the system's).
-  tls: flag(false),
-  tlsCaFile: text(''),
+  tls: flag(REDIS_DEFAULTS.tls),
+  tlsCaFile: text(REDIS_DEFAULTS.tlsCaFile),
 }).superRefine((value, ctx) => {
   if (value.password !== '' && value.passwordFile !== '') {
     ctx.addIssue({ code: 'custom', path: ['passwordFile'], input: value.passwordFile,
@@ -189,9 +191,9 @@ const sensorSchema = section({
 });
 
 const overlaySchema = section({
-  lineWidth: integer(1, 50, 3),
-  fontSize: integer(6, 200, 20),
-  showScores: flag(false),
+  lineWidth: integer(1, 50, OVERLAY_DEFAULTS.lineWidth),
+  fontSize: integer(6, 200, OVERLAY_DEFAULTS.fontSize),
+  showScores: flag(OVERLAY_DEFAULTS.showScores),
 });
 
 /** Log levels, most severe first. */

@@ -7,17 +7,18 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseOutputUrl } from '../config/output-url';
 import type { OwlConfig } from '../config/schema';
-import type { NativeBinding, NativeDeepStreamOptions, NativeRtspServer } from '../native';
-import { redisConnStr, redisProtoLib } from './broker-config';
+import type { DeepStreamBinding, NativeDeepStreamOptions, NativeRtspServer } from '../native';
+import { guardRedisAdaptorEnvironment, redisConnStr, redisProtoLib } from './broker-config';
 import { deepStreamConfigInput, type DeepStreamModel } from './config-input';
-import { deepStreamDescription, rtspMountLaunch, type DeepStreamSource } from './pipeline-description';
+import {
+  deepStreamDescription, rtspMountLaunch, type DeepStreamMuxer, type DeepStreamSource,
+} from './pipeline-description';
 import { writeDeepStreamFiles, type DeepStreamConfigPaths } from './run-folder';
 
 /** The engines a config may ask for. */
 export type EngineChoice = OwlConfig['engine'];
 
-/** The part of the addon this module reads (a stand-in can be passed in tests). */
-export type DeepStreamBinding = Pick<NativeBinding, 'deepstreamAvailable' | 'deepstreamDir' | 'DeepStreamPipeline'>;
+export type { DeepStreamBinding } from '../native';
 
 /** engine deepstream asked for, but this build has no DeepStream engine. */
 export class DeepStreamUnavailableError extends Error {
@@ -68,9 +69,19 @@ export async function readDeviceModel(
 const DEFAULT_MUX = { width: 1920, height: 1080 };
 
 /**
- * nvstreammux's output size. Object metadata, the drawn video and nvmsgconv's Redis coordinates are in
- * these pixels (JS detections are scaled back to the source): the test source's size, else the configured
- * output size, else 1920x1080 like the DeepStream samples.
+ * Which nvstreammux DeepStream registers in this process: the new one exactly when USE_NEW_NVSTREAMMUX is
+ * "yes", as the plugin decides at load time (gst-nvmultistream2 gstnvmultistream.cpp; deepstream-app's
+ * set_streammux_properties tests it the same way). The plugin loads inside this process, so its environment is
+ * the one to read.
+ */
+export function nvstreammuxKind(env: NodeJS.ProcessEnv): DeepStreamMuxer['kind'] {
+  return env.USE_NEW_NVSTREAMMUX === 'yes' ? 'new' : 'legacy';
+}
+
+/**
+ * The legacy nvstreammux's output size. Object metadata, the drawn video and nvmsgconv's Redis coordinates are
+ * in these pixels (JS detections are scaled back to the source): the test source's size, else the configured
+ * output size, else 1920x1080 like the DeepStream samples. The new muxer keeps each frame's own size.
  */
 export function muxSize(config: OwlConfig, source: DeepStreamSource): { width: number; height: number } {
   if (source.kind === 'test') return { width: source.width, height: source.height };
@@ -107,12 +118,20 @@ export interface DeepStreamRunInputs {
   server: NativeRtspServer | null;
   /** Jetson model string (readDeviceModel), for the encoder choice. */
   deviceModel: string | null;
+  /**
+   * The environment DeepStream's plugins read in this process: USE_NEW_NVSTREAMMUX picks the muxer, and
+   * DEEPSTREAM_ENABLE_SENSOR_ID_EXTRACTION is removed from it (guardRedisAdaptorEnvironment).
+   * @default process.env
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The native options plus where the generated files are, for logs and /status. */
 export interface DeepStreamRun {
   options: NativeDeepStreamOptions;
   files: DeepStreamConfigPaths;
+  /** Lines for the service log (an environment variable changed for DeepStream's sake). */
+  warnings: string[];
 }
 
 /**
@@ -120,14 +139,15 @@ export interface DeepStreamRun {
  * @throws {DeepStreamLabelError} for a prompt that cannot be a DeepStream label, or Error for bad paths.
  */
 export async function prepareDeepStream(inputs: DeepStreamRunInputs): Promise<DeepStreamRun> {
-  const { config } = inputs;
+  const { config, env = process.env } = inputs;
+  const redisWarning = guardRedisAdaptorEnvironment(env);
   const configInput = deepStreamConfigInput(config, inputs.model, path.join(inputs.addonDir, 'libowl_ds_parser.so'),
     inputs.sensorId);
   const files = await writeDeepStreamFiles(configInput, inputs.runDir);
   const udpPort = inputs.server === null ? 0 : await freeUdpPort();
   const description = deepStreamDescription({
     source: inputs.source,
-    mux: muxSize(config, inputs.source),
+    mux: nvstreammuxKind(env) === 'new' ? { kind: 'new' } : { kind: 'legacy', ...muxSize(config, inputs.source) },
     inferConfigPath: files.nvinfer,
     output: inputs.server === null ? null : {
       encoder: deepStreamEncoder(inputs.deviceModel),
@@ -148,6 +168,7 @@ export async function prepareDeepStream(inputs: DeepStreamRunInputs): Promise<De
     : { server: inputs.server, mount: parseOutputUrl(config.output.url)!.mount, launch: rtspMountLaunch(udpPort) };
   return {
     files,
+    warnings: redisWarning === null ? [] : [redisWarning],
     options: {
       description,
       output,

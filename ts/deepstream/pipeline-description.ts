@@ -2,13 +2,15 @@
 // The DeepStream pipeline as one gst-launch description, which the addon parses (gst_parse_launch) and
 // runs. Writing it here keeps the policy in TS and the native engine small, and lets tests pin it:
 //
-//   source -> nvstreammux name=mux -> nvinfer name=infer -> tee name=t
+//   source -> nvstreammux name=mux (legacy or new) -> nvinfer name=infer -> tee name=t
 //     t. -> nvvideoconvert -> RGBA -> nvdsosd -> nvvideoconvert -> I420 -> encoder name=enc -> h264parse
 //           -> rtph264pay -> udpsink 127.0.0.1:<udpPort>   (the RTSP mount reads it: rtspMountLaunch)
 //     t. -> nvmsgconv name=msgconv (minimal schema, new API) -> nvmsgbroker name=broker (Redis)
 //
 // The encoder and OSD chain follows deepstream-app's RTSP sink (deepstream_sink_bin.c); the RTSP mount is
-// its udpsrc factory. Element names are the contract with native/src/deepstream/ds_pipeline.cc.
+// its udpsrc factory. Element names are the contract with native/src/deepstream/ds_pipeline.cc. Every
+// property was checked against the plugin sources of DeepStream 6.2, 7.0 and 9.1 (see the shared list in
+// test/helpers/deepstream-element-properties.ts, which the tests hold every description to).
 
 /** The video source. Files loop; RTSP reconnects are the engine's (rebuild with backoff). */
 export type DeepStreamSource =
@@ -16,11 +18,18 @@ export type DeepStreamSource =
   | { kind: 'file'; path: string }
   | { kind: 'test'; pattern: string; width: number; height: number; fps: number };
 
+/**
+ * The nvstreammux that DeepStream loads in this process (engine.ts nvstreammuxKind). The legacy muxer scales
+ * every source to width x height: object metadata, the OSD and nvmsgconv's coordinates are in these pixels.
+ * The new one (USE_NEW_NVSTREAMMUX=yes) batches frames at their own size and has no width, height or
+ * live-source property (gst-nvmultistream2 gstnvstreammux.cpp): a description that sets them does not parse.
+ */
+export type DeepStreamMuxer = { kind: 'legacy'; width: number; height: number } | { kind: 'new' };
+
 /** Everything the description depends on. */
 export interface DeepStreamPipelineInput {
   source: DeepStreamSource;
-  /** nvstreammux output size: object metadata, the OSD and nvmsgconv's coordinates are in these pixels. */
-  mux: { width: number; height: number };
+  mux: DeepStreamMuxer;
   /** The generated nvinfer config (run-folder.ts). */
   inferConfigPath: string;
   /** null: no video output. `hw`: nvv4l2h264enc (NVENC); `sw`: x264enc (Jetson Orin Nano has no NVENC). */
@@ -41,9 +50,12 @@ export interface DeepStreamPipelineInput {
 
 // RTP payload of the H.264 stream, shared by rtph264pay and the mount's udpsrc caps.
 const RTP_CAPS = 'application/x-rtp, media=video, clock-rate=90000, encoding-name=H264, payload=96';
-// nvstreammux waits at most this long to form a batch (µs): one frame at 25 fps, as the DS samples.
+// nvstreammux waits at most this long to form a batch (µs, both muxers): one frame at 25 fps, as the DS samples.
 const MUX_BATCH_TIMEOUT_US = 40000;
-const SELECT_RTP_TCP = 4;  // nvurisrcbin select-rtp-protocol: 0 = UDP then TCP, 4 = TCP only
+// nvurisrcbin select-rtp-protocol: 4 is TCP only in every version (NvDsUriSrcBinRtpProtocol, gst-nvdscommonconfig.h).
+// UDP is the property's default, left unset: UDP, then UDP multicast, then TCP (0 "multi" in DS 6.2/7.0, 7 in
+// 9.1, where 0 means "unknown": nvurisrcbin logs a warning and falls back to 7).
+const SELECT_RTP_TCP = 4;
 
 /** A property value as gst_parse_launch reads it: double-quoted, `\` and `"` escaped. */
 export function quoteValue(value: string): string {
@@ -56,9 +68,10 @@ export function quoteValue(value: string): string {
 /** The source chain, ending in a link to the muxer's first sink pad. */
 function sourceChain(source: DeepStreamSource): string {
   switch (source.kind) {
-    case 'rtsp':
-      return `nvurisrcbin name=src uri=${quoteValue(source.url)} latency=${source.latencyMs} `
-        + `select-rtp-protocol=${source.transport === 'tcp' ? SELECT_RTP_TCP : 0} ! mux.sink_0`;
+    case 'rtsp': {
+      const transport = source.transport === 'tcp' ? ` select-rtp-protocol=${SELECT_RTP_TCP}` : '';
+      return `nvurisrcbin name=src uri=${quoteValue(source.url)} latency=${source.latencyMs}${transport} ! mux.sink_0`;
+    }
     case 'file':
       return `nvurisrcbin name=src uri=${quoteValue(fileUri(source.path))} file-loop=true ! mux.sink_0`;
     case 'test': {
@@ -87,14 +100,20 @@ function encoder(output: NonNullable<DeepStreamPipelineInput['output']>): string
     + `x264enc name=enc tune=zerolatency speed-preset=${output.swPreset} bitrate=${output.bitrateKbps} key-int-max=30`;
 }
 
+/** The muxer with the properties the loaded one has (see DeepStreamMuxer). */
+function muxer(mux: DeepStreamMuxer, source: DeepStreamSource): string {
+  if (mux.kind === 'new') return `nvstreammux name=mux batch-size=1 batched-push-timeout=${MUX_BATCH_TIMEOUT_US}`;
+  const live = source.kind !== 'file';
+  return `nvstreammux name=mux batch-size=1 width=${mux.width} height=${mux.height} live-source=${live ? 1 : 0} `
+    + `batched-push-timeout=${MUX_BATCH_TIMEOUT_US}`;
+}
+
 /** The whole pipeline description. @throws {Error} for a relative file path or a line break in a value */
 export function deepStreamDescription(input: DeepStreamPipelineInput): string {
-  const live = input.source.kind !== 'file';
   const chains = [
     sourceChain(input.source),
-    `nvstreammux name=mux batch-size=1 width=${input.mux.width} height=${input.mux.height} `
-      + `live-source=${live ? 1 : 0} batched-push-timeout=${MUX_BATCH_TIMEOUT_US} ! `
-      + `nvinfer name=infer config-file-path=${quoteValue(input.inferConfigPath)} ! tee name=t`,
+    `${muxer(input.mux, input.source)} ! nvinfer name=infer config-file-path=${quoteValue(input.inferConfigPath)} `
+      + '! tee name=t',
   ];
   const { output, broker } = input;
   if (output !== null) {

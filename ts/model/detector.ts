@@ -5,6 +5,7 @@
 // worker; the text encoder runs here, only when prompts change.
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { expectedMessage } from '../errors/expected';
 import { native } from '../native';
 import { ImageEncoder, type FrameTransferStats } from './image-encoder';
 import { ModelError } from './model-error';
@@ -202,8 +203,8 @@ export class OwlDetector {
         return;
       }
       const s = this.inputSize;
-      results[i] = Promise.reject(new ModelError('runtime', `Expected a [1,3,${s},${s}] tensor (${expected} floats) `
-        + `for the frame but received ${frame.tensor.length} floats`));
+      results[i] = Promise.reject(new ModelError('runtime',
+        expectedMessage(`a [1,3,${s},${s}] tensor (${expected} floats)`, 'the frame', `${frame.tensor.length} floats`)));
     });
     if (accepted.length === 0) return results;
     const batch = this.image.run(accepted.map((i) => ({ tensor: frames[i].tensor, width: frames[i].width,

@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
+import { expectedMessage } from '../errors/expected';
 import { native } from '../native';
 import { ModelError } from './model-error';
 import { ENCODER_NAMES } from './model-folder';
@@ -37,8 +38,8 @@ async function runBatch(session: ort.InferenceSession, batch: FrameMessage): Pro
   const count = batch.items.length;
   const side = config.imageSize;
   if (batch.tensor.length !== count * tensorLength) {
-    throw new ModelError('runtime', `Expected a [${count},3,${side},${side}] tensor (${count * tensorLength} floats) `
-      + `for the ${count === 1 ? 'frame' : `batch of ${count} frames`} but received ${batch.tensor.length} floats`);
+    throw new ModelError('runtime', expectedMessage(`a [${count},3,${side},${side}] tensor (${count * tensorLength} floats)`,
+      count === 1 ? 'the frame' : `the batch of ${count} frames`, `${batch.tensor.length} floats`));
   }
   if (batch.items.every((item) => !promptSets.has(item.set))) throw noPrompts();
   const t0 = performance.now();
@@ -88,6 +89,7 @@ function decodeItem(out: ort.InferenceSession.OnnxValueMapType, b: number, item:
   }, {
     frameWidth: item.width,
     frameHeight: item.height,
+    inputSize: config.imageSize,
     nmsIou: init.nmsIou,
     maxDetections: init.maxDetections,
   });

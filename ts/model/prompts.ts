@@ -2,8 +2,8 @@
 // The prompt rules, shared by the config file, the CLI, the REST API and the model runtime, so that a
 // prompt list is accepted or refused with the same message wherever it comes from.
 import { parseDecimal } from '../config/decimal';
-import { describeValue } from '../config/describe';
 import { controlCharProblem } from '../config/safe-text';
+import { describeValue } from '../errors/expected';
 
 /** Bounds on a prompt list (from config `prompts.maxPrompts` / `prompts.maxPromptLength`). */
 export interface PromptLimits {

@@ -16,9 +16,9 @@ export function entryPayload(fields: readonly string[]): string | undefined {
 }
 
 /** First reconnect delay; it doubles per failed attempt. */
-export const RECONNECT_MIN_MS = 100;
+const RECONNECT_MIN_MS = 100;
 /** Cap of the reconnect delay, so a returning Redis is found within this time. */
-export const RECONNECT_MAX_MS = 5000;
+const RECONNECT_MAX_MS = 5000;
 /** How long a TCP connect may take before it counts as failed. */
 export const CONNECT_TIMEOUT_MS = 3000;
 

@@ -3,9 +3,10 @@
 // The writer matches DeepStream nvmsgconv's minimal payload (ids as JSON strings) or, on request,
 // mmj_utils' SchemaGenerator (ids as JSON numbers). The reader accepts both, plus DeepStream's optional
 // `|#|…|confidence` tails and its 64-bit untracked object id.
+import { expectedValue } from '../errors/expected';
 
 /** The `version` every payload carries. */
-export const MINIMAL_SCHEMA_VERSION = '4.0';
+const MINIMAL_SCHEMA_VERSION = '4.0';
 
 /**
  * JSON type of the payload's `id` and `sensorId`: `'string'` like DeepStream's nvmsgconv,
@@ -96,13 +97,13 @@ export function formatCoordinate(value: number): string {
 export function buildMinimalSchema(frame: FrameMetadata, options: MinimalSchemaOptions): string {
   const idFormat = options.idFormat ?? 'string';
   if (!Number.isSafeInteger(frame.frameId) || frame.frameId < 0) {
-    throw new MinimalSchemaError(`Expected a non-negative integer for frameId but received ${describe(frame.frameId)}`);
+    throw new MinimalSchemaError(expectedValue('a non-negative integer', 'frameId', frame.frameId));
   }
   if (!(frame.timestamp instanceof Date) || Number.isNaN(frame.timestamp.getTime())) {
-    throw new MinimalSchemaError(`Expected a valid Date for timestamp but received ${describe(frame.timestamp)}`);
+    throw new MinimalSchemaError(expectedValue('a valid Date', 'timestamp', frame.timestamp));
   }
   if (typeof frame.sensorId !== 'string') {
-    throw new MinimalSchemaError(`Expected a string for sensorId but received ${describe(frame.sensorId)}`);
+    throw new MinimalSchemaError(expectedValue('a string', 'sensorId', frame.sensorId));
   }
   frame.objects.forEach(checkDetection);
   return JSON.stringify({
@@ -126,21 +127,21 @@ export function parseMinimalSchema(json: string): MinimalSchemaMessage {
   try {
     value = JSON.parse(json);
   } catch (err) {
-    throw new MinimalSchemaError(`Expected JSON for the metadata but received ${describe(json)} (${(err as Error).message})`);
+    throw new MinimalSchemaError(expectedValue('JSON', 'the metadata', json) + ` (${(err as Error).message})`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new MinimalSchemaError(`Expected a JSON object for the metadata but received ${describe(value)}`);
+    throw new MinimalSchemaError(expectedValue('a JSON object', 'the metadata', value));
   }
   const payload = value as Record<string, unknown>;
   const { version, '@timestamp': timestamp, objects } = payload;
   if (typeof version !== 'string') {
-    throw new MinimalSchemaError(`Expected a string for version but received ${describe(version)}`);
+    throw new MinimalSchemaError(expectedValue('a string', 'version', version));
   }
   if (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp))) {
-    throw new MinimalSchemaError(`Expected an ISO 8601 timestamp for @timestamp but received ${describe(timestamp)}`);
+    throw new MinimalSchemaError(expectedValue('an ISO 8601 timestamp', '@timestamp', timestamp));
   }
   if (!Array.isArray(objects)) {
-    throw new MinimalSchemaError(`Expected an array for objects but received ${describe(objects)}`);
+    throw new MinimalSchemaError(expectedValue('an array', 'objects', objects));
   }
   return {
     version,
@@ -157,10 +158,10 @@ const OBJECT_ID = /^-?\d+$/;
 
 function checkDetection({ label, box }: Detection, i: number): void {
   if (typeof label !== 'string' || label.includes('|')) {
-    throw new MinimalSchemaError(`Expected a label without '|' for objects[${i}].label but received ${describe(label)}`);
+    throw new MinimalSchemaError(expectedValue("a label without '|'", `objects[${i}].label`, label));
   }
   if (!Array.isArray(box) || box.length !== 4 || !box.every(Number.isFinite)) {
-    throw new MinimalSchemaError(`Expected 4 finite numbers for objects[${i}].box but received ${describe(box)}`);
+    throw new MinimalSchemaError(expectedValue('4 finite numbers', `objects[${i}].box`, box));
   }
 }
 
@@ -173,31 +174,31 @@ function sensorIdAsNumber(sensorId: string): number | string {
 function parseId(value: unknown, field: string): string {
   if (typeof value === 'string' && value !== '') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  throw new MinimalSchemaError(`Expected a non-empty string or a number for ${field} but received ${describe(value)}`);
+  throw new MinimalSchemaError(expectedValue('a non-empty string or a number', field, value));
 }
 
 function parseObject(entry: unknown, where: string): MinimalSchemaObject {
   if (typeof entry !== 'string') {
-    throw new MinimalSchemaError(`Expected a string for ${where} but received ${describe(entry)}`);
+    throw new MinimalSchemaError(expectedValue('a string', where, entry));
   }
   const fields = entry.split('|');
   if (fields.length < 6) {
     throw new MinimalSchemaError(
-      `Expected ${OBJECT_FIELDS} for ${where} but received ${describe(entry)} (${fields.length} fields)`);
+      expectedValue(OBJECT_FIELDS, where, entry) + ` (${fields.length} fields)`);
   }
   const [id, , , , , label, marker, ...tail] = fields;
   if (!OBJECT_ID.test(id)) {
-    throw new MinimalSchemaError(`Expected an integer id for ${where} but received ${describe(id)}`);
+    throw new MinimalSchemaError(expectedValue('an integer id', where, id));
   }
   if (marker !== undefined && marker !== '#') {
     throw new MinimalSchemaError(
-      `Expected '#' after the label of ${where} (labels cannot contain '|') but received ${describe(entry)}`);
+      expectedValue("'#' after the label (labels cannot contain '|')", where, entry));
   }
   const [left, top, right, bottom] = COORDINATE_NAMES.map((name, k) => {
     const text = fields[k + 1];
     const n = text.trim() === '' ? NaN : Number(text);
     if (!Number.isFinite(n)) {
-      throw new MinimalSchemaError(`Expected a number for ${where}.${name} but received ${describe(text)}`);
+      throw new MinimalSchemaError(expectedValue('a number', `${where}.${name}`, text));
     }
     return n;
   });
@@ -211,11 +212,3 @@ function parseObject(entry: unknown, where: string): MinimalSchemaObject {
   return object;
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  const text = value instanceof Date ? `Date(${value.getTime()})`
-    : typeof value === 'bigint' ? `${value}n` : JSON.stringify(value) ?? String(value);
-  const shown = text.length > 120 ? `${text.slice(0, 117)}...` : text;
-  return typeof value === 'object' && value !== null ? shown : `${shown} (${typeof value})`;
-}

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Options of the Redis metadata output: one interface, its defaults, and the one place that checks them.
+// Options of the Redis metadata output: one interface, its defaults (the service's, ts/config/defaults.ts), and
+// the one place that checks them.
+import { REDIS_DEFAULTS } from '../config/defaults';
+import { expectedMessage, expectedValue } from '../errors/expected';
 import type { RedisAccess } from './connection';
 import type { IdFormat } from './minimal-schema';
 
@@ -33,18 +36,9 @@ export interface RedisPublisherOptions extends RedisAccess {
 
 /** Defaults of {@link RedisPublisherOptions}. */
 export const DEFAULT_REDIS_PUBLISHER_OPTIONS: Readonly<Required<RedisPublisherOptions>> = Object.freeze({
-  host: 'localhost',
-  port: 6379,
-  stream: 'owl',
-  maxlen: 10_000,
-  queueSize: 1000,
+  ...REDIS_DEFAULTS,
   batchSize: 100,
-  outputInterval: 1,
-  idFormat: 'string',
   warn: (message: string) => console.warn(message),
-  password: '',
-  tls: false,
-  tlsCaFile: '',
 });
 
 /**
@@ -65,26 +59,29 @@ export function parsePublisherOptions(options: RedisPublisherOptions = {}): Requ
   expectInteger(merged.batchSize, 'batchSize', 1);
   expectInteger(merged.outputInterval, 'outputInterval', 1);
   if (merged.idFormat !== 'string' && merged.idFormat !== 'number') {
-    throw new TypeError(`Expected 'string' or 'number' for idFormat but received ${JSON.stringify(merged.idFormat)}`);
+    throw new TypeError(expectedValue("'string' or 'number'", 'idFormat', merged.idFormat));
   }
-  if (typeof merged.password !== 'string' || typeof merged.tlsCaFile !== 'string' || typeof merged.tls !== 'boolean') {
-    throw new TypeError('Expected a string password, a boolean tls and a string tlsCaFile');
+  // The password's value is never shown, whatever it is.
+  if (typeof merged.password !== 'string') {
+    throw new TypeError(expectedMessage('a string', 'password', `a ${typeof merged.password} (not shown)`));
   }
+  if (typeof merged.tls !== 'boolean') throw new TypeError(expectedValue('a boolean', 'tls', merged.tls));
+  if (typeof merged.tlsCaFile !== 'string') throw new TypeError(expectedValue('a string', 'tlsCaFile', merged.tlsCaFile));
   if (typeof merged.warn !== 'function') {
-    throw new TypeError(`Expected a function for warn but received ${typeof merged.warn}`);
+    throw new TypeError(expectedValue('a function', 'warn', merged.warn));
   }
   return merged;
 }
 
 function expectNonEmptyString(value: unknown, name: string): void {
   if (typeof value !== 'string' || value === '') {
-    throw new TypeError(`Expected a non-empty string for ${name} but received ${JSON.stringify(value)}`);
+    throw new TypeError(expectedValue('a non-empty string', name, value));
   }
 }
 
 function expectInteger(value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
-    throw new TypeError(`Expected an integer ${range} for ${name} but received ${JSON.stringify(value)}`);
+    throw new TypeError(expectedValue(`an integer ${range}`, name, value));
   }
 }

@@ -7,14 +7,14 @@
 // of that batch are lost although Redis may have stored some entries; before sending anything else the
 // publisher reads the stream's newest entries back and resends only the ones it does not find. An entry
 // can still be duplicated when, between the break and that check, other writers appended more than
-// `batchSize` entries to the stream, or the publisher was retargeted to another Redis. Order is kept,
+// `batchSize` entries to the stream, or the publisher was moved to another Redis (update). Order is kept,
 // except that an entry Redis answers with an error (e.g. OOM) is retried after the later entries of its
 // batch that Redis accepted.
 import { EventEmitter } from 'node:events';
 import createDebug from 'debug';
 import Redis, { ReplyError } from 'ioredis';
 import {
-  CONNECT_TIMEOUT_MS, PAYLOAD_FIELD, accessOptions, describeRedisError, entryPayload, reconnectDelayMs, type RedisAccess,
+  CONNECT_TIMEOUT_MS, PAYLOAD_FIELD, accessOptions, describeRedisError, entryPayload, reconnectDelayMs,
 } from './connection';
 import { buildMinimalSchema, createObjectIdCounter, type FrameMetadata } from './minimal-schema';
 import { parsePublisherOptions, type RedisPublisherOptions } from './publisher-options';
@@ -27,10 +27,15 @@ const COMMAND_TIMEOUT_MS = 5000;
 const RELEASE_TIMEOUT_MS = 500;
 
 /**
- * `connecting`: first connection (or one after `retarget`) not made yet; `ready`: entries are being delivered;
+ * `connecting`: first connection (or one after `update` to another Redis) not made yet; `ready`: entries are being delivered;
  * `down`: Redis unreachable or refusing entries, which wait in memory; `closed`: after `close()`.
  */
 export type PublisherState = 'connecting' | 'ready' | 'down' | 'closed';
+
+/** What {@link RedisPublisher.update} changes while running: the service config's `redis` section. */
+export type PublisherSettings = Pick<RedisPublisherOptions,
+  'host' | 'port' | 'stream' | 'maxlen' | 'queueSize' | 'outputInterval' | 'idFormat' | 'password' | 'tls'
+  | 'tlsCaFile'>;
 
 /** Counters and state of a {@link RedisPublisher}; `published == sent + dropped + queued` at all times. */
 export interface PublisherStatus {
@@ -153,20 +158,24 @@ export class RedisPublisher extends EventEmitter {
   }
 
   /**
-   * Points the output at another Redis and/or stream (live config reload). Queued entries go to the new
-   * target, in order. Changing only the stream keeps the connection.
-   * @param access password and TLS of the target; absent: those in force.
-   * @throws {TypeError} for an invalid host, port or stream.
+   * Applies new settings while running (live config reload); fields left out keep their value. Another Redis,
+   * and/or stream, password or TLS: queued entries go to the new target, in order (changing only the stream keeps
+   * the connection; another password or TLS setting reconnects). `maxlen`, `outputInterval` and `idFormat` apply
+   * from the next entry on; a smaller `queueSize` drops the oldest entries beyond it at once (counted in
+   * `status().dropped`).
+   * @throws {TypeError} for an invalid option; nothing changes then.
    */
-  retarget(host: string, port: number, stream: string, access?: RedisAccess): void {
-    const next = parsePublisherOptions({ ...this.options, host, port, stream, ...access });
+  update(settings: PublisherSettings): void {
+    const given = Object.entries(settings).filter(([, value]) => value !== undefined);
+    const next = parsePublisherOptions({ ...this.options, ...Object.fromEntries(given) });
     if (this.closing) return;
     const { host: oldHost, port: oldPort } = this.options;
     const sameAccess = next.password === this.options.password && next.tls === this.options.tls
       && next.tlsCaFile === this.options.tlsCaFile;
     this.options = next;
-    debug('retarget %s:%d -> %s:%d stream %s', oldHost, oldPort, host, port, stream);
-    if (host === oldHost && port === oldPort && sameAccess) return;
+    debug('update %s:%d -> %s:%d stream %s', oldHost, oldPort, next.host, next.port, next.stream);
+    this.trimOverflow();
+    if (next.host === oldHost && next.port === oldPort && sameAccess) return;
     const old = this.client;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Whether the model must be loaded again on SIGHUP: its settings changed, or its folder's files did since the last
-// attempt to load it (a folder fixed on disk, a re-export). Files are compared by name, size and modification
-// time: cheap, and what any copy or export changes.
+// Whether a model folder's files changed since the last attempt to load the model (a folder fixed on disk, a
+// re-export), so SIGHUP loads it again (reload-plan.ts; a change to the model's settings is seen there). Files are
+// compared by name, size and modification time: cheap, and what any copy or export changes.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { OwlConfig } from '../config/schema';
 
 /**
  * The files of a model folder as one string (name, size, mtime of each regular file, sorted): equal while the
@@ -25,19 +24,19 @@ export async function modelFingerprint(folder: string, cwd = process.cwd()): Pro
   return files.join('\n');
 }
 
-/** Remembers what the model was loaded from. */
+/** Remembers the files the model was last loaded from. */
 export class ModelWatch {
-  #settings = '';
+  #folder = '';
   #files = '';
 
-  /** Records the settings and files of a load attempt; call before loading, so a change during it counts. */
-  async remember(model: OwlConfig['model']): Promise<void> {
-    this.#settings = JSON.stringify(model);
-    this.#files = await modelFingerprint(model.folder);
+  /** Records the folder's files at a load attempt; call before loading, so a change during it counts. */
+  async remember(folder: string): Promise<void> {
+    this.#folder = folder;
+    this.#files = await modelFingerprint(folder);
   }
 
-  /** Whether `model` differs from the last attempt: other settings, or other files in its folder. */
-  async changed(model: OwlConfig['model']): Promise<boolean> {
-    return JSON.stringify(model) !== this.#settings || await modelFingerprint(model.folder) !== this.#files;
+  /** Whether `folder` is another folder than the last attempt's, or its files changed since. */
+  async changed(folder: string): Promise<boolean> {
+    return folder !== this.#folder || await modelFingerprint(folder) !== this.#files;
   }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // What every engine's stream does the same way: resolve the input (asking VST when needed), track its state and
 // first frame, describe itself to the API, and number the objects it detects. The engine's part (its pipeline,
-// how frames reach the model) is the subclass's: StreamRunner (portable) and DeepStreamStream.
+// how frames reach the model) is the subclass's: StreamRunner (portable) and DeepStreamStream (ts/engines/).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FrameDetections, StreamCounters, StreamInfo, StreamState, StreamStatus } from '../api/service';
 import type { OwlConfig } from '../config/schema';
@@ -12,9 +12,6 @@ import { discoverVstStream } from '../vst/discover';
 import type { Logger } from './logger';
 import type { ServiceStream } from './service-stream';
 import type { StreamSpec } from './stream-spec';
-
-/** A stream's counters before its pipeline runs. */
-export const ZERO_COUNTERS = { framesIn: 0, framesOut: 0, framesToModel: 0, framesDropped: 0, reconnects: 0 };
 
 /** What every stream needs from the service around it. */
 export interface StreamBaseOptions {
@@ -45,6 +42,7 @@ export abstract class StreamBase implements ServiceStream {
   #latest: FrameDetections | null = null;
   #nextObjectId = 0;
   #stopped = false;
+  #stopping: Promise<void> = Promise.resolve();
   readonly #discovery = new AbortController();
   readonly #base: StreamBaseOptions;
   readonly #firstOutcome: Promise<void>;
@@ -136,12 +134,14 @@ export abstract class StreamBase implements ServiceStream {
     }
   }
 
-  stop(reason = 'service stopping'): void {
+  async stop(reason = 'service stopping'): Promise<void> {
+    if (this.#stopped) return this.#stopping;
     this.#stopped = true;
     this.#discovery.abort();
-    this.stopPipeline();
     this.#settleFirst(new Error(`stream ${this.id} was stopped`));
     this.setState('stopped', reason);
+    this.#stopping = this.stopPipeline();
+    return this.#stopping;
   }
 
   status(): StreamStatus {
@@ -174,12 +174,15 @@ export abstract class StreamBase implements ServiceStream {
 
   /** Builds and starts the engine's pipeline for the resolved input URL. @throws what it cannot recover from */
   protected abstract startPipeline(url: string): void | Promise<void>;
-  /** Stops the engine's pipeline (called once by stop(), possibly before startPipeline). */
-  protected abstract stopPipeline(): void;
+  /**
+   * Stops the engine's pipeline, resolving once its threads are joined (called once by stop(), possibly before
+   * startPipeline); never blocks the JS thread meanwhile.
+   */
+  protected abstract stopPipeline(): Promise<void>;
   /** The stream's prompts were replaced (or reset to the service-wide ones). */
   protected promptsChanged(): void {}
   /** Another model is in use; engines whose pipeline depends on it override this. */
-  modelChanged(): void {}
+  async modelChanged(): Promise<void> {}
 
   /** Records a pipeline state change: the stream's state, the first-frame outcome and a log line. */
   protected onPipelineState(state: Exclude<StreamState, 'discovering' | 'failed'>, reason: string): void {

@@ -4,10 +4,10 @@
 // an rtsp:// URL (as mmj_utils' VST.get_rtsp_streams, which skipped the rest silently; we say why). VST's answer
 // is text from outside like any request: its URLs pass the one URL validator (their normal form is what is
 // played), its ids and names must be plain text.
-import { describeValue } from '../config/describe';
 import { checkInput } from '../config/input-uri';
 import { isMapping } from '../config/layers';
 import { controlCharProblem, escapeControlChars } from '../config/safe-text';
+import { describeValue } from '../errors/expected';
 import { VstError } from './errors';
 
 // Stream ids and names become our stream ids, sensor ids and metric labels: a sane length.

@@ -22,8 +22,8 @@
 #include <mutex>
 #include <string>
 
-#include "portable/main_loop_thread.h"
-#include "portable/pipeline_state.h"
+#include "gstreamer/main_loop_thread.h"
+#include "gstreamer/pipeline_state.h"
 
 namespace owl {
 

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "common/expected.h"
+
 namespace owl {
 
 size_t FindUnsafeUriByte(const std::string& text) {
@@ -19,8 +21,8 @@ void RequireUriText(Napi::Env env, const std::string& text, const std::string& f
   char byte[8];
   std::snprintf(byte, sizeof(byte), "0x%02X", static_cast<unsigned char>(text[at]));
   // The byte's value, never the byte: the message may reach a log.
-  throw Napi::TypeError::New(env, "Expected " + field + " without control characters or whitespace but byte " +
-                                      std::to_string(at + 1) + " is " + byte);
+  throw Napi::TypeError::New(env, ExpectedMessage("text without control characters or whitespace", field,
+                                                  "byte " + std::to_string(at + 1) + " = " + byte));
 }
 
 }  // namespace owl

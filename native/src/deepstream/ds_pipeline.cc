@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Compiled only with the DeepStream SDK (see ds_pipeline.h). Reviewed against the DS 7.x headers
-// (nvdsmeta.h, gstnvdsmeta.h) and the deepstream-test3/test4 samples; not compiled in CI.
+// Compiled only with the DeepStream SDK (see ds_pipeline.h), and against the DS 6.2, 7.0 and 9.1 headers by
+// native/tools/ds-compile-check.sh (not in CI); reviewed against the deepstream-test3/test4 samples.
 #include "deepstream/ds_pipeline.h"
 
 #include <gstnvdsmeta.h>
@@ -9,7 +9,7 @@
 #include <set>
 #include <utility>
 
-#include "portable/gst_support.h"
+#include "gstreamer/gst_support.h"
 
 namespace owl::ds {
 namespace {
@@ -28,7 +28,7 @@ GstElement* ParseDescription(const std::string& description) {
   ErrorInfo info = ErrorFromGError(error, "DeepStream pipeline");
   if (error != nullptr && error->domain == GST_PARSE_ERROR) {
     const bool missing = error->code == GST_PARSE_ERROR_NO_SUCH_ELEMENT;
-    info.code = missing ? "ENOPLUGIN" : "EINVAL";
+    info.code = missing ? codes::kEnoplugin : codes::kEinval;
     if (missing) info.message += " (is this a DeepStream 7.x install with its plugins on GST_PLUGIN_PATH?)";
   }
   g_clear_error(&error);
@@ -60,7 +60,7 @@ void DsPipeline::Start() {
     GstElement* infer = ByName(first, "infer");
     if (infer == nullptr) {
       gst_object_unref(first);
-      throw CodedError("the DeepStream pipeline description has no element named \"infer\"", "EINVAL");
+      throw CodedError("the DeepStream pipeline description has no element named \"infer\"", codes::kEinval);
     }
     gst_object_unref(infer);
     if (options_.output_enabled) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The DeepStream engine's pipeline. Compiled ONLY where the DeepStream SDK is found (OWL_HAVE_DEEPSTREAM);
-// no N-API here (ds_pipeline_wrap.h binds it to JS). It cannot be built or run on machines without the
-// SDK, so it is kept small: TS writes the whole pipeline as a gst-launch description
+// no N-API here (ds_pipeline_wrap.h binds it to JS). It cannot run on machines without the SDK (only be
+// compiled against its headers: native/tools/ds-compile-check.sh), so it is kept small: TS writes the whole
+// pipeline as a gst-launch description
 // (ts/deepstream/pipeline-description.ts), roughly
 //
 //   nvurisrcbin -> nvstreammux name=mux -> nvinfer name=infer (NvDsInferParseOwl) -> tee
@@ -31,9 +32,9 @@
 
 #include "common/coded_error.h"
 #include "common/reconnect_loop.h"
-#include "portable/main_loop_thread.h"
-#include "portable/pipeline_state.h"
-#include "portable/rtsp_server.h"
+#include "gstreamer/main_loop_thread.h"
+#include "gstreamer/pipeline_state.h"
+#include "gstreamer/rtsp_server.h"
 
 namespace owl::ds {
 
@@ -108,7 +109,7 @@ class DsPipeline : private ReconnectLoop::Engine {
 
   // Shared with streaming threads.
   std::shared_ptr<const std::vector<std::string>> labels_;  // std::atomic_load / atomic_store only
-  std::atomic<int> mux_width_{0};  // nvstreammux output size (object meta coordinates)
+  std::atomic<int> mux_width_{0};  // legacy nvstreammux output size (object meta pixels); 0: the new muxer
   std::atomic<int> mux_height_{0};
   std::atomic<uint64_t> next_frame_id_{0};
   std::atomic<uint64_t> frames_in_{0};

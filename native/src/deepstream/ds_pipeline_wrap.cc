@@ -10,22 +10,15 @@
 #include "common/attr.h"
 #include "common/js_error.h"
 #include "deepstream/owl_ds_parser.h"
+#include "gstreamer/rtsp_server_wrap.h"
 #include "portable/pipeline_options.h"
-#include "portable/rtsp_server_wrap.h"
 
 namespace owl::ds {
 namespace {
 
 // Detections of every frame go to JS (30-60 a second); a few slots absorb a busy event loop.
-constexpr PipelineLinkSpec kLinkSpec = {"DeepStreamPipeline", "owl:deepstream-events", "owl:deepstream-frames", 8};
-
-Napi::Float32Array Float32At(const Napi::Object& object, const char* name, const std::string& path) {
-  Napi::Value value = object.Get(name);
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    throw Napi::TypeError::New(object.Env(), "Expected a Float32Array for " + path + "." + name);
-  }
-  return value.As<Napi::Float32Array>();
-}
+constexpr PipelineLinkSpec kLinkSpec = {"DeepStreamPipeline", "owl:deepstream-events", "owl:deepstream-frames",
+                                         "owl:deepstream-stopped", 8};
 
 DsPipelineOptions ReadOptions(const Napi::Object& object) {
   DsPipelineOptions options;
@@ -102,8 +95,8 @@ Napi::Value DsPipelineWrap::SetPrompts(const Napi::CallbackInfo& info) {
       throw Napi::TypeError::New(env, "Expected a prompt set {textEmbeds, numQueries, thresholds}");
     }
     Napi::Object prompts = info[0].As<Napi::Object>();
-    Napi::Float32Array embeds = Float32At(prompts, "textEmbeds", "prompts");
-    Napi::Float32Array thresholds = Float32At(prompts, "thresholds", "prompts");
+    Napi::Float32Array embeds = AttrAsFloat32Array(prompts, "textEmbeds", "prompts");
+    Napi::Float32Array thresholds = AttrAsFloat32Array(prompts, "thresholds", "prompts");
     const int queries = AttrAsInt32(prompts, "numQueries", "prompts");
     if (queries < 0 || thresholds.ElementLength() != static_cast<size_t>(queries) ||
         (queries > 0 && embeds.ElementLength() % static_cast<size_t>(queries) != 0)) {
@@ -135,10 +128,7 @@ Napi::Value DsPipelineWrap::SetPrompts(const Napi::CallbackInfo& info) {
 Napi::Value DsPipelineWrap::Stats(const Napi::CallbackInfo& info) { return link_.Stats(info.Env()); }
 
 Napi::Value DsPipelineWrap::Stop(const Napi::CallbackInfo& info) {
-  return Guarded(info.Env(), [&] {
-    link_.Stop(*this);
-    return info.Env().Undefined();
-  });
+  return Guarded(info.Env(), [&]() -> Napi::Value { return link_.Stop(info.Env()); });
 }
 
 }  // namespace owl::ds

@@ -4,7 +4,7 @@
 //   new DeepStreamPipeline(options, onEvent, onFrame); start(); setPrompts(prompts, labels); stats(); stop()
 // Events (queue 256) and frames (queue 8, dropped and counted when full) reach JS through thread-safe
 // functions with NonBlockingCall only. Prompts go to the parser library's store (OwlDsSetPrompts), labels
-// to the relabel probe. A started pipeline keeps itself alive until stop() or environment shutdown.
+// to the relabel probe. A started pipeline keeps itself alive until stop() has finished or environment shutdown.
 #pragma once
 
 #include <napi.h>
@@ -31,7 +31,10 @@ class DsPipelineWrap : public Napi::ObjectWrap<DsPipelineWrap> {
   /** [sync] setPrompts({textEmbeds, numQueries, thresholds}, labels); RangeError with the store's reason. */
   Napi::Value SetPrompts(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
-  /** [sync] Stops, joins, delivers the final `stopped` event; idempotent. */
+  /**
+   * [async] Stops and joins off the JS thread; returns a Promise that resolves once done (the final `stopped`
+   * event is queued by then). Idempotent. See PipelineLink::Stop.
+   */
   Napi::Value Stop(const Napi::CallbackInfo& info);
 
   PipelineLink<DsPipeline, DsFrame, &DsPipelineWrap::FrameToJs> link_;

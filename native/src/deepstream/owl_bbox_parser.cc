@@ -5,19 +5,22 @@
 // them back to the frame (maintain-aspect-ratio + symmetric-padding, the centred square of pad_square).
 // Per-prompt thresholds and NMS are applied here, because prompts change at run time while nvinfer's
 // class-attrs are read once: the generated config sets pre-cluster-threshold=0 and cluster-mode=4.
-// Never throws into nvinfer: a bad layer is a logged reason and `false` (nvinfer logs the frame).
+// Never throws into nvinfer: a bad layer is a logged reason and `false` (nvinfer logs the frame). Reasons go
+// to g_log in domain "owl-parser": inside the service (nvinfer runs in its process) the log bridge carries
+// them into the service log; elsewhere GLib prints them on stderr.
+#include <glib.h>
 #include <nvdsinfer_custom_impl.h>
 
 #include <cstdint>
 #include <cstring>
 #include <exception>
-#include <iostream>
 #include <string>
 #include <vector>
 
 #include "decode/owl_decode.h"
 #include "deepstream/owl_ds_parser.h"
 #include "deepstream/prompt_store.h"
+#include "deepstream/sdk_abi_checks.h"
 
 namespace {
 
@@ -26,6 +29,8 @@ constexpr const char* kClassEmbeds = "image_class_embeds";  // [P, D]
 constexpr const char* kLogitShift = "logit_shift";          // [P, 1]
 constexpr const char* kLogitScale = "logit_scale";          // [P, 1]
 constexpr const char* kPredBoxes = "pred_boxes";            // [P, 4] x0,y0,x1,y1 in [0,1]
+
+constexpr const char* kLogDomain = "owl-parser";
 
 struct ParseFailure {
   std::string reason;
@@ -152,13 +157,15 @@ void Parse(const std::vector<NvDsInferLayerInfo>& layers, const NvDsInferNetwork
   image.boxes = boxes.data;
   image.num_patches = static_cast<int>(embeds.rows);
   image.embed_dim = static_cast<int>(embeds.cols);
-  // The "frame" is the square network input itself: no padding offset, boxes scale by S.
+  // The "frame" is the square network input itself: no padding offset, boxes scale by S (nvinfer undoes its
+  // own scaling and padding).
   owl::FrameGeometry geometry;
   geometry.frame_width = static_cast<int>(network.width);
   geometry.frame_height = static_cast<int>(network.height);
+  geometry.input_size = static_cast<int>(network.width);
 
   for (const owl::Detection& d : owl::Decode(image, state->prompts, geometry, state->options)) {
-    NvDsInferObjectDetectionInfo object{};  // value-init: DS 8+ add rotation_angle (0 = axis-aligned)
+    NvDsInferObjectDetectionInfo object{};  // value-init: DS 8+ have rotation_angle (0 = axis-aligned)
     object.classId = static_cast<unsigned>(d.label);
     object.left = d.x0;
     object.top = d.y0;
@@ -180,9 +187,9 @@ extern "C" OWL_DS_EXPORT bool NvDsInferParseOwl(std::vector<NvDsInferLayerInfo> 
     Parse(outputLayersInfo, networkInfo, objectList);
     return true;
   } catch (const ParseFailure& failure) {
-    std::cerr << "NvDsInferParseOwl: " << failure.reason << std::endl;
+    g_log(kLogDomain, G_LOG_LEVEL_WARNING, "NvDsInferParseOwl: %s", failure.reason.c_str());
   } catch (const std::exception& e) {  // owl::DecodeError (e.g. prompt size != embedding size), bad_alloc
-    std::cerr << "NvDsInferParseOwl: " << e.what() << std::endl;
+    g_log(kLogDomain, G_LOG_LEVEL_WARNING, "NvDsInferParseOwl: %s", e.what());
   }
   objectList.resize(before);  // nothing half-parsed reaches nvinfer
   return false;

@@ -7,10 +7,10 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/expected.h"
 #include "deepstream/owl_ds_parser.h"
 
 namespace owl::ds {
@@ -19,13 +19,6 @@ namespace {
 std::shared_ptr<const ParserState> g_state = std::make_shared<const ParserState>();
 std::mutex g_writers;
 thread_local std::string t_last_error;
-
-template <typename T>
-std::string Str(T value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
 
 // Publishes a copy of the current state changed by `edit`; false (state untouched) if `edit` throws.
 template <typename Edit>
@@ -59,8 +52,8 @@ extern "C" bool OwlDsSetPrompts(const float* embeds, int q, int d, const float* 
       state.prompts = owl::PromptSet{};
       return;
     }
-    if (q < 0) throw owl::DecodeError("Expected a prompt count >= 0 for q but received " + owl::ds::Str(q));
-    if (thresholds == nullptr) throw owl::DecodeError("Expected a data pointer for thresholds but received null");
+    if (q < 0) throw owl::DecodeError(owl::ExpectedMessage("a prompt count >= 0", "q", owl::Shown(q)));
+    if (thresholds == nullptr) throw owl::DecodeError(owl::ExpectedMessage("a data pointer", "thresholds", "null"));
     state.prompts = owl::MakePromptSet(embeds, q, d, std::vector<float>(thresholds, thresholds + q));
   });
 }
@@ -68,10 +61,10 @@ extern "C" bool OwlDsSetPrompts(const float* embeds, int q, int d, const float* 
 extern "C" bool OwlDsSetDecodeOptions(float nms_iou, int max_detections) {
   return owl::ds::Publish([&](owl::ds::ParserState& state) {
     if (!(nms_iou >= 0.f && nms_iou <= 1.f)) {
-      throw owl::DecodeError("Expected a number in [0,1] for nmsIou but received " + owl::ds::Str(nms_iou));
+      throw owl::DecodeError(owl::ExpectedMessage("a number in [0,1]", "nmsIou", owl::Shown(nms_iou)));
     }
     if (max_detections < 1) {
-      throw owl::DecodeError("Expected an integer >= 1 for maxDetections but received " + owl::ds::Str(max_detections));
+      throw owl::DecodeError(owl::ExpectedMessage("an integer >= 1", "maxDetections", owl::Shown(max_detections)));
     }
     state.options.nms_iou = nms_iou;
     state.options.max_detections = max_detections;

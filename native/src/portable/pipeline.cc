@@ -5,7 +5,8 @@
 #include <cmath>
 #include <utility>
 
-#include "portable/gst_support.h"
+#include "decode/preprocess.h"
+#include "gstreamer/gst_support.h"
 #include "portable/source_bin.h"
 
 namespace owl {
@@ -199,7 +200,7 @@ GstElement* Pipeline::BuildPipeline() {
       g_object_set(sink, "sync", sync, nullptr);
       linked = linked && AddChain(pipeline, tee, {MakeLeakyQueue("queue", 1), sink});
     }
-    if (!linked) throw CodedError("could not link the input pipeline's elements", "ELINK");
+    if (!linked) throw CodedError("could not link the input pipeline's elements", codes::kElink);
   } catch (...) {
     gst_object_unref(pipeline);
     infer_caps_ = video_caps_ = jpeg_caps_ = nullptr;
@@ -264,7 +265,9 @@ void Pipeline::Republish(const OutputFormat& format) {
   try {
     server_->Publish(options_.output.mount, OutputLaunch(channel_, format, options_.output));
   } catch (const CodedError& e) {
-    callbacks_.on_error(e.info());
+    ErrorInfo error = e.info();
+    error.source = "output";
+    callbacks_.on_error(error);
   }
 }
 
@@ -316,13 +319,10 @@ void Pipeline::OnSourceCaps(GstCaps* caps) {
   }
   // Set before this caps event reaches the branches, so they negotiate the new sizes directly.
   if (infer_caps_ != nullptr) {
-    const int size = options_.inference.input_size;
-    const double scale = static_cast<double>(size) / std::max(info.width, info.height);
-    const auto scaled = [&](int side) { return std::max(1, static_cast<int>(std::lround(side * scale))); };
-    const int width = info.width >= info.height ? size : scaled(info.width);
-    const int height = info.height >= info.width ? size : scaled(info.height);
-    SetCaps(infer_caps_, gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "RGB", "width", G_TYPE_INT, width,
-                                             "height", G_TYPE_INT, height, nullptr));
+    // The same layout the decode maps boxes back through (decode/preprocess.h).
+    const SquareLayout layout = PadSquareLayout(info.width, info.height, options_.inference.input_size);
+    SetCaps(infer_caps_, gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "RGB", "width", G_TYPE_INT,
+                                             layout.width, "height", G_TYPE_INT, layout.height, nullptr));
   }
   if (video_caps_ != nullptr) {
     SetCaps(video_caps_, gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT,

@@ -37,14 +37,14 @@
 
 #include "common/coded_error.h"
 #include "common/reconnect_loop.h"
+#include "gstreamer/main_loop_thread.h"
+#include "gstreamer/pipeline_state.h"
+#include "gstreamer/rtsp_server.h"
 #include "portable/frame_tap.h"
-#include "portable/main_loop_thread.h"
 #include "portable/output_launch.h"
 #include "portable/overlay.h"
 #include "portable/overlay_painter.h"
 #include "portable/pipeline_options.h"
-#include "portable/pipeline_state.h"
-#include "portable/rtsp_server.h"
 #include "portable/snapshot_tap.h"
 
 namespace owl {

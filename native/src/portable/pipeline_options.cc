@@ -2,6 +2,7 @@
 #include "portable/pipeline_options.h"
 
 #include "common/attr.h"
+#include "common/expected.h"
 #include "common/uri_guard.h"
 
 namespace owl {
@@ -12,8 +13,7 @@ InputOptions::Kind ReadKind(const Napi::Object& input) {
   if (kind == "rtsp") return InputOptions::Kind::kRtsp;
   if (kind == "file") return InputOptions::Kind::kFile;
   if (kind == "test") return InputOptions::Kind::kTest;
-  throw Napi::TypeError::New(input.Env(), "Expected 'rtsp', 'file' or 'test' for input.kind but received '" + kind +
-                                              "'");
+  throw Napi::TypeError::New(input.Env(), ExpectedMessage("'rtsp', 'file' or 'test'", "input.kind", "'" + kind + "'"));
 }
 
 std::vector<Rgb> ReadPalette(const Napi::Object& overlay) {

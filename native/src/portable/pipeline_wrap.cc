@@ -8,14 +8,15 @@
 
 #include "common/attr.h"
 #include "common/js_error.h"
+#include "gstreamer/rtsp_server_wrap.h"
 #include "portable/pipeline_options.h"
-#include "portable/rtsp_server_wrap.h"
 
 namespace owl {
 namespace {
 
 // One frame is with the model at a time; the second slot absorbs a frameDone() racing a new sample.
-constexpr PipelineLinkSpec kLinkSpec = {"Pipeline", "owl:pipeline-events", "owl:pipeline-frames", 2};
+constexpr PipelineLinkSpec kLinkSpec = {"Pipeline", "owl:pipeline-events", "owl:pipeline-frames",
+                                         "owl:pipeline-stopped", 2};
 
 std::vector<OverlayBoxInput> ReadBoxes(const Napi::Value& value) {
   if (!value.IsArray()) throw Napi::TypeError::New(value.Env(), "Expected an array of boxes for detections");
@@ -142,10 +143,7 @@ Napi::Value PipelineWrap::FrameDone(const Napi::CallbackInfo& info) {
 Napi::Value PipelineWrap::Stats(const Napi::CallbackInfo& info) { return link_.Stats(info.Env()); }
 
 Napi::Value PipelineWrap::Stop(const Napi::CallbackInfo& info) {
-  return Guarded(info.Env(), [&] {
-    link_.Stop(*this);
-    return info.Env().Undefined();
-  });
+  return Guarded(info.Env(), [&]() -> Napi::Value { return link_.Stop(info.Env()); });
 }
 
 }  // namespace owl

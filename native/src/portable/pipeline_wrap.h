@@ -5,7 +5,7 @@
 // Events and frames reach JS through thread-safe functions (bounded queues, NonBlockingCall only): state
 // events in order (queue 256), frames while the model is idle (queue 2). A frame's Float32Array owns its
 // native buffer (external ArrayBuffer whose finalizer frees it). A started pipeline keeps itself and the
-// process alive until stop(); it also stops with the JS environment (common/pipeline_link.h).
+// process alive until stop() has finished; it also stops with the JS environment (common/pipeline_link.h).
 #pragma once
 
 #include <napi.h>
@@ -45,7 +45,10 @@ class PipelineWrap : public Napi::ObjectWrap<PipelineWrap> {
   Napi::Value Snapshot(const Napi::CallbackInfo& info);
   Napi::Value FrameDone(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
-  /** [sync] Stops, joins, delivers the final `stopped` event; idempotent. */
+  /**
+   * [async] Stops and joins off the JS thread; returns a Promise that resolves once done (the final `stopped`
+   * event is queued by then). Idempotent. See PipelineLink::Stop.
+   */
   Napi::Value Stop(const Napi::CallbackInfo& info);
 
   PipelineLink<Pipeline, FramePacket, &PipelineWrap::FrameToJs> link_;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // TEST-ONLY STAND-IN for the DeepStream SDK header <nvdsinfer.h>: not NVIDIA's file. It declares only
-// what owl_bbox_parser.cc uses, with the documented fields in the documented order (DS 7.x API
-// reference; layout checked against NVIDIA/DeepStream includes/nvdsinfer.h), so the parser compiles
-// and is tested where the SDK is not installed (CMake option OWL_DS_PARSER_SHIM). Builds with the SDK
-// use the real header and never see this folder.
+// what owl_bbox_parser.cc uses, with the fields in the order and layout of DeepStream 9.1 (the version
+// nvds_version.h here names; read in NVIDIA/DeepStream includes/nvdsinfer.h), so the parser compiles and
+// is tested where the SDK is not installed (CMake option OWL_DS_PARSER_SHIM, library
+// libowl_ds_parser_standin.so). Builds with the SDK use the real header and never see this folder.
 #pragma once
 
 #include <stdint.h>
@@ -20,8 +20,8 @@ typedef struct {
   unsigned int numElements;
 } NvDsInferDims;
 
-// DS 6.2/7.x define FLOAT..INT32; INT64 and UINT8 came later (9.x).
-typedef enum { FLOAT = 0, HALF = 1, INT8 = 2, INT32 = 3 } NvDsInferDataType;
+// DS 6.2/7.0 define FLOAT..INT32; 9.1 adds INT64 and UINT8.
+typedef enum { FLOAT = 0, HALF = 1, INT8 = 2, INT32 = 3, INT64 = 4, UINT8 = 5 } NvDsInferDataType;
 
 typedef struct {
   NvDsInferDataType dataType;
@@ -41,7 +41,7 @@ typedef struct {
   unsigned int channels;
 } NvDsInferNetworkInfo;
 
-// DS 7.x layout; DS 8.0+ append `float rotation_angle` (the parser value-initialises, so both work).
+// DS 9.1 layout (28 bytes); 6.2 and 7.0 have no rotation_angle (24 bytes): see sdk_abi_checks.h.
 typedef struct {
   unsigned int classId;
   float left;
@@ -49,6 +49,7 @@ typedef struct {
   float width;
   float height;
   float detectionConfidence;
+  float rotation_angle;  // radians; 0 = axis-aligned box
 } NvDsInferObjectDetectionInfo;
 
 typedef NvDsInferObjectDetectionInfo NvDsInferParseObjectInfo;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // TEST-ONLY STAND-IN for the DeepStream SDK header <nvdsinfer_custom_impl.h>: not NVIDIA's file. Only
-// the custom bbox-parser ABI (documented fields and order, DS 7.x); the real header also pulls in
+// the custom bbox-parser ABI (fields and order as in DS 6.2, 7.0 and 9.1); the real header also pulls in
 // TensorRT (NvInfer.h), which is why the parser test uses this stand-in. See nvdsinfer.h here.
 #pragma once
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // TEST-ONLY STAND-IN for the DeepStream SDK header <nvdsmeta.h>: not NVIDIA's file. Only the metadata
-// that ds_pipeline.cc reads and writes, with the SDK's names and field types (DS 7.x; checked against
+// that ds_pipeline.cc reads and writes, with the SDK's names and field types (as in DS 6.2, 7.0 and 9.1:
 // NVIDIA/DeepStream includes/nvdsmeta.h and nvll_osd_struct.h). The SDK's structs have more fields; code
 // built against this header is only ever linked with nvds_meta_standin.cc, never with the SDK.
 #pragma once

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+// Generated from native/src/common/shared-constants.json by deploy/gen-constants.js — do not edit.
+#pragma once
+
+#include <array>
+
+namespace owl {
+
+/** The pipeline lifecycle both engines report (NativePipelineState in ts/native.ts). */
+enum class PipelineState {
+  kConnecting,  // building the input or waiting for its first frame
+  kPlaying,  // frames flow (first connection)
+  kLost,  // the input failed or stalled; a retry is scheduled
+  kReconnected,  // frames flow again after a loss
+  kStopped,  // stop() ran: the last event
+};
+
+/** "connecting", "playing", "lost", "reconnected", "stopped". */
+inline const char* StateName(PipelineState state) {
+  switch (state) {
+    case PipelineState::kConnecting: return "connecting";
+    case PipelineState::kPlaying: return "playing";
+    case PipelineState::kLost: return "lost";
+    case PipelineState::kReconnected: return "reconnected";
+    case PipelineState::kStopped: return "stopped";
+  }
+  return "unknown";
+}
+
+/** Codes of the errors owl-stream's own checks raise, in domain "owl" (OwlErrorCode in TS). */
+namespace codes {
+// an option is malformed (the message names it and what is allowed)
+inline constexpr const char* kEinval = "EINVAL";
+// the input file does not exist (the message names the path)
+inline constexpr const char* kEnoent = "ENOENT";
+// the RTSP output cannot bind host:port: another server has it
+inline constexpr const char* kEaddrinuse = "EADDRINUSE";
+// the RTSP output cannot bind host:port: a privileged port
+inline constexpr const char* kEacces = "EACCES";
+// the RTSP output cannot bind host:port: no such local address
+inline constexpr const char* kEaddrnotavail = "EADDRNOTAVAIL";
+// another pipeline already serves that RTSP mount
+inline constexpr const char* kEmountinuse = "EMOUNTINUSE";
+// a GStreamer element is not installed (the message names the package)
+inline constexpr const char* kEnoplugin = "ENOPLUGIN";
+// the pipeline or server was already started or stopped
+inline constexpr const char* kEstate = "ESTATE";
+// the input pipeline's elements could not be linked
+inline constexpr const char* kElink = "ELINK";
+// GStreamer failed to initialise
+inline constexpr const char* kEgstinit = "EGSTINIT";
+// GStreamer reported a failure without an error
+inline constexpr const char* kEunknown = "EUNKNOWN";
+}  // namespace codes
+
+/** x264enc speed presets, fastest (least CPU, most bits) first. */
+inline constexpr std::array<const char*, 10> kX264Presets = {
+    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"};
+
+}  // namespace owl

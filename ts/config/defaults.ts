@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+// The defaults that more than one layer applies, written once. The service schema (schema.ts, documented in
+// configs/default.yaml), the Pipeline API (ts/pipeline/options.ts) and the Redis publisher
+// (ts/redis/publisher-options.ts) all take them from here, so that a program using the Pipeline API directly gets
+// what a user of the service gets. test/defaults.test.ts holds every layer to them.
+
+/** `input.rtsp`: TCP survives lossy networks and NAT; 50 ms of jitter buffer, as the seed app used. */
+export const RTSP_DEFAULTS = { transport: 'tcp', latencyMs: 50 } as const;
+
+/** `input.test`: size and rate of the built-in test source. */
+export const TEST_SOURCE_DEFAULTS = { width: 1280, height: 720, fps: 30 } as const;
+
+/** `input.reconnect`: the first retry after 1 s, doubling up to 30 s; 5 s without a frame is a lost input. */
+export const RECONNECT_DEFAULTS = { initialDelayMs: 1000, maxDelayMs: 30_000, stallTimeoutMs: 5000 } as const;
+
+/** `output.url`: where the seed app served its video (its `--stream_output`). */
+export const OUTPUT_URL_DEFAULT = 'rtsp://0.0.0.0:6000/out';
+
+/**
+ * `output.encoder`: the fastest x264 preset (on small CPUs the encoder competes with the model), 2 Mbit/s,
+ * the source's size (0).
+ */
+export const ENCODER_DEFAULTS = { preset: 'ultrafast', bitrateKbps: 2000, width: 0, height: 0 } as const;
+
+/** `overlay`: box line width and label height in output pixels; scores not shown. */
+export const OVERLAY_DEFAULTS = { lineWidth: 3, fontSize: 20, showScores: false } as const;
+
+/**
+ * `redis`: the seed app's target (localhost:6379, stream `owl`) and the metadata output's bounds; no password,
+ * no TLS (the system's CAs when TLS is on).
+ */
+export const REDIS_DEFAULTS = {
+  host: 'localhost',
+  port: 6379,
+  stream: 'owl',
+  maxlen: 10_000,
+  outputInterval: 1,
+  queueSize: 1000,
+  idFormat: 'string',
+  password: '',
+  tls: false,
+  tlsCaFile: '',
+} as const;

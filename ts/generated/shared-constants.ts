@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// Generated from native/src/common/shared-constants.json by deploy/gen-constants.js — do not edit.
+
+/**
+ * The pipeline lifecycle both engines report:
+ * - `connecting` building the input or waiting for its first frame
+ * - `playing` frames flow (first connection)
+ * - `lost` the input failed or stalled; a retry is scheduled
+ * - `reconnected` frames flow again after a loss
+ * - `stopped` stop() ran: the last event
+ */
+export const PIPELINE_STATES = ['connecting', 'playing', 'lost', 'reconnected', 'stopped'] as const;
+export type NativePipelineState = (typeof PIPELINE_STATES)[number];
+
+/**
+ * Codes of the errors owl-stream's own checks raise, in domain `owl`:
+ * - `EINVAL` an option is malformed (the message names it and what is allowed)
+ * - `ENOENT` the input file does not exist (the message names the path)
+ * - `EADDRINUSE` the RTSP output cannot bind host:port: another server has it
+ * - `EACCES` the RTSP output cannot bind host:port: a privileged port
+ * - `EADDRNOTAVAIL` the RTSP output cannot bind host:port: no such local address
+ * - `EMOUNTINUSE` another pipeline already serves that RTSP mount
+ * - `ENOPLUGIN` a GStreamer element is not installed (the message names the package)
+ * - `ESTATE` the pipeline or server was already started or stopped
+ * - `ELINK` the input pipeline's elements could not be linked
+ * - `EGSTINIT` GStreamer failed to initialise
+ * - `EUNKNOWN` GStreamer reported a failure without an error
+ */
+export const OWL_ERROR_CODES = [
+  'EINVAL', 'ENOENT', 'EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'EMOUNTINUSE', 'ENOPLUGIN', 'ESTATE', 'ELINK',
+  'EGSTINIT', 'EUNKNOWN',
+] as const;
+export type OwlErrorCode = (typeof OWL_ERROR_CODES)[number];
+
+/** x264enc speed presets, fastest (least CPU, most bits) first. */
+export const X264_PRESETS = [
+  'ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow', 'placebo',
+] as const;
+export type X264Preset = (typeof X264_PRESETS)[number];
