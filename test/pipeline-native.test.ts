@@ -117,7 +117,10 @@ describe('native Pipeline', () => {
     const deadline = Date.now() + 30_000;
     while (pipeline.stats().eventsDropped === 0 && Date.now() < deadline) { /* busy */ }
     assert.ok(pipeline.stats().eventsDropped > 0, 'the queue never filled');
-    pipeline.stop();  // still busy: its `stopped` event finds the queue full as well
+    // stop() joins on a thread of its own: stay busy while it does, so its `stopped` event finds the queue full too.
+    const stopping = pipeline.stop();
+    const busyUntil = Date.now() + 1000;
+    while (Date.now() < busyUntil) { /* busy */ }
     const dropped = pipeline.stats().eventsDropped;
     assert.ok(dropped >= 2, `the stopped event was dropped too (${dropped})`);
     assert.equal(events.length, 0);
@@ -129,6 +132,7 @@ describe('native Pipeline', () => {
     assert.equal(states.at(-1), 'stopped');
     assert.equal(states.filter((s) => s === 'stopped').length, 1, 'stopped arrives once');
     assert.ok(events.length >= 256, `the queued events arrive (${events.length})`);
+    await stopping;
     assert.equal(pipeline.stats().eventsDropped, dropped, 'the count survives stop');
   });
 });
