@@ -2,6 +2,8 @@
 // Which prompts are in force: the service-wide ones and each stream's own, and the model whose prompt sets hold
 // their text embeddings (loaded or not, and why). While the model is not loaded, a service-wide change is refused
 // but the prompts of the configuration are kept for it; once loaded they are encoded before any frame uses them.
+// Prompt changes and a model taking over (start, or a reload on SIGHUP) happen one at a time: a change made while
+// a new model loads is in that model once it is in use, and a stream removed meanwhile leaves nothing in it.
 import type { EngineModel } from './engine';
 import type { PromptSet } from '../model/prompts';
 import { ModelNotLoadedError } from './errors';
@@ -34,6 +36,8 @@ export class PromptControl implements StreamHooks {
   #prompts: PromptSet;
   #model: EngineModel | null = null;
   #modelError = 'loading';
+  // Resolves when the change or take-over in progress (the last to ask) is done.
+  #turn: Promise<void> = Promise.resolve();
 
   constructor(options: PromptControlOptions) {
     this.#options = options;
@@ -45,20 +49,30 @@ export class PromptControl implements StreamHooks {
     return { loaded: this.#model !== null, error: this.#model === null ? this.#modelError : null };
   }
 
-  /** The engine loaded its model with the prompts in force (get()): from now on changes go to its prompt sets. */
-  attach(model: EngineModel): void {
-    this.#model = model;
-  }
-
   /**
-   * Encodes each running stream's own prompts into a model about to replace the one in use (a reload), so that
-   * none of its frames is decoded without them.
+   * Runs `load` (the engine's loadModel) so that the model it puts in use holds the prompts in force at that moment:
+   * its `prepare` step encodes the service-wide prompts and each running stream's own into the new model, and
+   * prompt changes wait from then until the model is attached (from then on they go to its prompt sets).
+   * @returns what `load` returns; rejects with what it throws (the model in use, if any, stays).
    */
-  async encodeOwn(model: EngineModel): Promise<void> {
-    for (const stream of this.#options.streams.list()) {
-      const own = stream.prompts;
-      if (own === null || own.objects.length === 0) continue;
-      await model.promptSets.set(own.objects, own.thresholds, stream.ownPromptSet);
+  async adopt(load: (prepare: (model: EngineModel) => Promise<void>) => Promise<EngineModel>): Promise<EngineModel> {
+    let release: (() => void) | null = null;
+    const prepare = async (model: EngineModel): Promise<void> => {
+      release = await this.#lock();
+      await model.promptSets.set(this.#prompts.objects, this.#prompts.thresholds);
+      for (const stream of this.#options.streams.list()) {
+        const own = stream.prompts;
+        if (own !== null && own.objects.length > 0) {
+          await model.promptSets.set(own.objects, own.thresholds, stream.ownPromptSet);
+        }
+      }
+    };
+    try {
+      const model = await load(prepare);
+      this.#model = model;
+      return model;
+    } finally {
+      (release as (() => void) | null)?.();
     }
   }
 
@@ -77,7 +91,11 @@ export class PromptControl implements StreamHooks {
    * @returns the prompts in force once the new text embeddings are in use.
    * @throws {ModelNotLoadedError}; {PromptError} for a list the limits refuse; {ModelError}.
    */
-  async set(objects: string[], thresholds: number[]): Promise<PromptSet> {
+  set(objects: string[], thresholds: number[]): Promise<PromptSet> {
+    return this.#exclusive(() => this.#set(objects, thresholds));
+  }
+
+  async #set(objects: string[], thresholds: number[]): Promise<PromptSet> {
     const state = await this.#loaded().promptSets.set(objects, thresholds);
     const overridden = this.#options.streams.list().filter((stream) => stream.prompts !== null);
     const changed = overridden.length > 0 || !samePrompts(state, this.#prompts);
@@ -95,7 +113,11 @@ export class PromptControl implements StreamHooks {
    * @returns them, once in use.
    * @throws {UnknownStreamError}, {ModelNotLoadedError} (for a non-empty list); {PromptError}, {ModelError}.
    */
-  async setForStream(id: string, objects: string[], thresholds: number[]): Promise<PromptSet> {
+  setForStream(id: string, objects: string[], thresholds: number[]): Promise<PromptSet> {
+    return this.#exclusive(() => this.#setForStream(id, objects, thresholds));
+  }
+
+  async #setForStream(id: string, objects: string[], thresholds: number[]): Promise<PromptSet> {
     const { streams, metrics, log } = this.#options;
     const stream = streams.get(id);
     if (objects.length > 0) this.#loaded();
@@ -108,17 +130,20 @@ export class PromptControl implements StreamHooks {
   }
 
   /** Gives the configured streams their own prompts again (after a reload replaced the service-wide ones). */
-  async reapplyConfigured(): Promise<void> {
-    for (const stream of this.#options.streams.list()) {
-      if (stream.spec.prompts !== null) await this.#applyOwn(stream, stream.spec.prompts);
-    }
+  reapplyConfigured(): Promise<void> {
+    return this.#exclusive(async () => {
+      for (const stream of this.#options.streams.list()) {
+        if (stream.spec.prompts !== null) await this.#applyOwn(stream, stream.spec.prompts);
+      }
+    });
   }
 
   /** StreamHooks: a new stream with prompts of its own gets them before its first frame. */
   async prepare(stream: ServiceStream): Promise<void> {
-    if (stream.spec.prompts === null) return;
+    const own = stream.spec.prompts;
+    if (own === null) return;
     try {
-      await this.#applyOwn(stream, stream.spec.prompts);
+      await this.#exclusive(() => this.#applyOwn(stream, own));
     } catch (err) {
       this.#options.log.error(`prompts of stream ${stream.id || stream.spec.uri}: ${(err as Error).message}`);
     }
@@ -126,7 +151,11 @@ export class PromptControl implements StreamHooks {
 
   /** StreamHooks: a removed stream's prompt set is forgotten. */
   released(stream: ServiceStream): void {
-    void this.#model?.promptSets.drop(stream.ownPromptSet);
+    void this.#exclusive(() => this.#drop(stream));
+  }
+
+  async #drop(stream: ServiceStream): Promise<void> {
+    await this.#model?.promptSets.drop(stream.ownPromptSet);
   }
 
   /** Encodes a stream's own prompts where the model is loaded, and makes them the stream's. */
@@ -138,7 +167,26 @@ export class PromptControl implements StreamHooks {
       stream.prompts = copy(prompts);
     }
     // Removed meanwhile: its set was dropped before this one was added.
-    if (!this.#options.streams.has(stream)) this.released(stream);
+    if (!this.#options.streams.has(stream)) await this.#drop(stream);
+  }
+
+  /** Runs `step` after every change and model take-over before it, and before those after it. */
+  async #exclusive<T>(step: () => Promise<T>): Promise<T> {
+    const release = await this.#lock();
+    try {
+      return await step();
+    } finally {
+      release();
+    }
+  }
+
+  /** Waits for the changes before; resolves with the function that lets the next one run. */
+  #lock(): Promise<() => void> {
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => { release = resolve; });
+    const turn = this.#turn.then(() => release);
+    this.#turn = this.#turn.then(() => done);
+    return turn;
   }
 
   #loaded(): EngineModel {
