@@ -74,7 +74,7 @@ describe('config files', () => {
       + 'password, passwordFile, tls, tlsCaFile');
     assert.equal(refusal('colour: red\n'),
       'configs/x.yaml: colour: unknown key; allowed keys: input, output, engine, model, prompts, redis, api, sensor, '
-      + 'overlay, log, streams');
+      + 'overlay, log, state, streams');
     assert.equal(refusal('input:\n  rtsp:\n    latency: 50\n'),
       'configs/x.yaml: input.rtsp.latency: unknown key; allowed keys: transport, latencyMs');
   });

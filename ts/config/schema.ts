@@ -196,6 +196,11 @@ const overlaySchema = section({
   showScores: flag(OVERLAY_DEFAULTS.showScores),
 });
 
+// What the service keeps across restarts (ts/state/): prompts and streams changed through the API.
+const stateSchema = section({
+  dir: text(''),
+});
+
 /** Log levels, most severe first. */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
@@ -211,6 +216,7 @@ export const configSchema = section({
   sensor: sensorSchema.prefault({}),
   overlay: overlaySchema.prefault({}),
   log: section({ level: oneOf(LOG_LEVELS, 'info') }).prefault({}),
+  state: stateSchema.prefault({}),
   streams: streamsSchema,
 }).superRefine((config, ctx) => {
   const { input, streams } = config;

@@ -26,6 +26,8 @@ export interface PromptControlOptions {
   streams: PromptedStreams;
   metrics: InferenceMetrics;
   log: Logger;
+  /** A stream's own prompts kept from an earlier run (ts/state/), which a new stream with that id starts with. */
+  restored?: (streamId: string) => PromptSet | null;
 }
 
 /** The prompts in force; see the file comment. Its StreamHooks give new streams their own prompts. */
@@ -65,6 +67,11 @@ export class PromptControl implements StreamHooks {
   /** The model could not be loaded: prompt changes are refused with this reason. */
   failed(reason: string): void {
     this.#modelError = reason;
+  }
+
+  /** Service-wide prompts kept from an earlier run replace the configuration's; call before the model loads. */
+  restore(prompts: PromptSet): void {
+    this.#prompts = copy(prompts);
   }
 
   /** The service-wide prompts in force (a copy). */
@@ -107,6 +114,37 @@ export class PromptControl implements StreamHooks {
     return copy(stream.prompts!);
   }
 
+  /**
+   * Back to `configured` (the configuration's prompts) for every stream, and each configured stream's own prompts
+   * from the configuration again.
+   * @returns the service-wide prompts now in force.
+   * @throws as set().
+   */
+  async reset(configured: PromptSet): Promise<PromptSet> {
+    const prompts = await this.set(configured.objects, configured.thresholds);
+    await this.reapplyConfigured();
+    return prompts;
+  }
+
+  /**
+   * One stream back to the prompts it would start with: its own from the configuration, else the service-wide ones.
+   * @returns the prompts now in force for it.
+   * @throws {UnknownStreamError}; what encoding its configured prompts throws.
+   */
+  async resetStream(id: string): Promise<PromptSet> {
+    const { streams, metrics, log } = this.#options;
+    const stream = streams.get(id);
+    if (stream.spec.prompts !== null) await this.#applyOwn(stream, stream.spec.prompts);
+    else if (stream.prompts !== null) {
+      stream.prompts = null;
+      void this.#model?.promptSets.drop(stream.ownPromptSet);
+    }
+    metrics.promptChanges++;
+    log.info(`prompts of stream ${stream.id} back to ${stream.prompts === null ? 'the service-wide ones'
+      : 'those of the configuration'}`);
+    return copy(stream.prompts ?? this.#prompts);
+  }
+
   /** Gives the configured streams their own prompts again (after a reload replaced the service-wide ones). */
   async reapplyConfigured(): Promise<void> {
     for (const stream of this.#options.streams.list()) {
@@ -114,11 +152,15 @@ export class PromptControl implements StreamHooks {
     }
   }
 
-  /** StreamHooks: a new stream with prompts of its own gets them before its first frame. */
+  /**
+   * StreamHooks: a new stream with prompts of its own gets them before its first frame: those kept from an earlier
+   * run for its id, else its configured ones.
+   */
   async prepare(stream: ServiceStream): Promise<void> {
-    if (stream.spec.prompts === null) return;
+    const own = (stream.id === '' ? null : this.#options.restored?.(stream.id) ?? null) ?? stream.spec.prompts;
+    if (own === null) return;
     try {
-      await this.#applyOwn(stream, stream.spec.prompts);
+      await this.#applyOwn(stream, own);
     } catch (err) {
       this.#options.log.error(`prompts of stream ${stream.id || stream.spec.uri}: ${(err as Error).message}`);
     }

@@ -8,9 +8,12 @@
 //   ModelLoader (model-loader.ts)        the engine's model: loaded at start, again on SIGHUP when it changed
 //   VstReconciler (vst-reconciler.ts)    input.vst.follow
 //   planReload / executeReload (reload-plan.ts, reload-executor.ts)  SIGHUP
+//   RuntimeStateStore (ts/state/)        what the API changed, kept across restarts
 // Start: the API first (so /health answers while the model loads; a warning when anyone may reach it without a
-// token), then the model, the RTSP server (with the output's credentials), the configured streams and VST. Stop: intake first (VST, then every stream, in parallel within a deadline), then the
-// engine (a bounded Redis flush, the model), the RTSP server and the API.
+// token), then the kept state, the model (with the kept prompts, else the configured ones), the RTSP server (with
+// the output's credentials), the configured streams, the streams added through the API before, and VST. Stop:
+// intake first (VST, then every stream, in parallel within a deadline), then the engine (a bounded Redis flush, the
+// model), the RTSP server, the API and the last state write.
 import type { AddressInfo } from 'node:net';
 
 import { apiOptionsFrom, createApi } from '../api/app';
@@ -30,10 +33,11 @@ import { ServiceControl } from './control';
 import { InferenceMetrics } from './inference-metrics';
 import type { Logger } from './logger';
 import { ModelLoader } from './model-loader';
-import { PromptControl } from './prompt-control';
+import { describePrompts, PromptControl } from './prompt-control';
 import { executeReload, reloadTraits } from './reload-executor';
 import { planReload } from './reload-plan';
-import { configuredStreams } from './stream-spec';
+import { RuntimeStateStore } from '../state/state-store';
+import { apiStreamSpec, configuredStreams, type StreamSpec } from './stream-spec';
 import { StreamRegistry } from './stream-registry';
 import { VstReconciler } from './vst-reconciler';
 
@@ -57,6 +61,7 @@ export class Supervisor {
   readonly #prompts: PromptControl;
   readonly #model: ModelLoader;
   readonly #vst: VstReconciler;
+  readonly #state: RuntimeStateStore;
   readonly #api: ApiServer;
   #rtsp: RtspServer | null = null;
   // Settles when start() has started the configured streams: stream requests that come earlier (the API answers
@@ -80,11 +85,13 @@ export class Supervisor {
     this.#engine = engine;
     this.#registry = new StreamRegistry({ engine, config: () => this.#config, log,
       hooks: { prepare: (stream) => this.#prompts.prepare(stream), released: (stream) => this.#prompts.released(stream) } });
-    this.#prompts = new PromptControl({ initial: config.prompts, streams: this.#registry, metrics, log });
+    this.#state = new RuntimeStateStore(config.state.dir, log.child('state'));
+    this.#prompts = new PromptControl({ initial: config.prompts, streams: this.#registry, metrics, log,
+      restored: (id) => this.#state.streamPrompts(id) });
     this.#model = new ModelLoader({ engine, prompts: this.#prompts, streams: this.#registry, log });
     this.#vst = new VstReconciler(this.#registry, log);
     const control = new ServiceControl({ engine, registry: this.#registry, prompts: this.#prompts, vst: this.#vst,
-      metrics, config: () => this.#config, started: this.#started });
+      metrics, state: this.#state, config: () => this.#config, started: this.#started });
     this.#api = createApi(control, { ...apiOptionsFrom(config), promptLimits: this.#promptLimits });
   }
 
@@ -108,15 +115,10 @@ export class Supervisor {
     this.#log.info(`REST API on http://${config.api.host}:${address.port} (try GET /prompt, /health, /metrics)`);
     const exposure = exposureWarning(config);
     if (exposure !== null) this.#log.warn(exposure);
+    await this.#restoreState();
     await this.#model.load(config.model);
     this.#startOutput();
-    for (const spec of configuredStreams(config)) {
-      try {
-        this.#registry.start(spec);
-      } catch (err) {
-        this.#log.error(`stream ${spec.id || redactUrl(spec.uri)} not started: ${(err as Error).message}`);
-      }
-    }
+    for (const spec of [...configuredStreams(config), ...this.#keptStreams()]) this.#startStream(spec);
     const { vst } = config.input;
     if (vst.follow) this.#vst.follow(config.input.uri, { pollMs: vst.pollMs, timeoutMs: vst.timeoutMs });
     else if (this.#registry.size === 0) this.#log.info('no stream yet: add one with POST /api/v1/live-stream');
@@ -131,6 +133,7 @@ export class Supervisor {
     this.#rtsp?.stop();
     this.#rtsp = null;
     await this.#api.close();
+    await this.#state.flush();
   }
 
   /**
@@ -145,9 +148,40 @@ export class Supervisor {
     const previous = this.#config;
     this.#config = next;
     const facts = { modelFiles: await this.#model.filesChanged(next.model) };
-    await executeReload(planReload(previous, next, reloadTraits(this.#engine), facts), { engine: this.#engine,
+    const plan = planReload(previous, next, reloadTraits(this.#engine), facts);
+    await executeReload(plan, { engine: this.#engine,
       registry: this.#registry, model: this.#model, prompts: this.#prompts, promptLimits: this.#promptLimits,
       log: this.#log });
+    // The file's new prompts are the newest word: they replace those kept from the API, at the next start too.
+    if (plan.some((action) => action.kind === 'prompts')) await this.#state.clearPrompts();
+  }
+
+  /** Reads the kept state; its service-wide prompts replace the configured ones before the model encodes them. */
+  async #restoreState(): Promise<void> {
+    await this.#state.load(this.#promptLimits);
+    const { prompts, streams, streamPrompts } = this.#state.state;
+    if (prompts !== null) {
+      this.#prompts.restore(prompts);
+      this.#log.info(`prompts ${describePrompts(prompts)} restored (set through the API before; DELETE /prompt `
+        + 'goes back to the configuration\'s)');
+    }
+    const own = Object.keys(streamPrompts).length;
+    if (streams.length + own > 0) {
+      this.#log.info(`restoring ${streams.length} stream(s) added and ${own} stream prompt list(s) set through the API`);
+    }
+  }
+
+  /** The streams added through the API before, as kept. */
+  #keptStreams(): StreamSpec[] {
+    return this.#state.state.streams.flatMap((kept) => apiStreamSpec(kept.id, kept.uri, kept.description) ?? []);
+  }
+
+  #startStream(spec: StreamSpec): void {
+    try {
+      this.#registry.start(spec);
+    } catch (err) {
+      this.#log.error(`stream ${spec.id || redactUrl(spec.uri)} not started: ${(err as Error).message}`);
+    }
   }
 
   /** Starts the RTSP server every stream mounts on (viewers give output.auth's credentials, if set), unless off. */
