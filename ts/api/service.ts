@@ -21,6 +21,11 @@ export interface StreamStatus {
   reason: string;
   /** When it entered this state, ISO 8601 UTC. */
   since: string;
+  /**
+   * Present when the stream is stuck: milliseconds without a new input frame while its state says frames flow,
+   * beyond input.reconnect.stallTimeoutMs (ts/service/frame-watch.ts). /ready is then 503.
+   */
+  stalledMs?: number;
 }
 
 /** Redis writer state: `ready` when connected, `connecting`/`reconnecting` while trying, `down` after an error. */

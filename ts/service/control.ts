@@ -13,6 +13,7 @@ import type { Engine } from './engine';
 import type { PromptSet } from '../model/prompts';
 import type { RuntimeStateStore } from '../state/state-store';
 import { InvalidStreamInputError, StreamFailedError } from './errors';
+import type { FrameWatch } from './frame-watch';
 import type { InferenceMetrics } from './inference-metrics';
 import type { PromptControl } from './prompt-control';
 import type { StreamRegistry } from './stream-registry';
@@ -26,6 +27,8 @@ export interface ServiceControlParts {
   prompts: PromptControl;
   vst: VstReconciler;
   metrics: InferenceMetrics;
+  /** Which flowing streams are stuck (no new frame beyond the stall timeout). */
+  frames: FrameWatch;
   /** Where what the API changes is kept for the next start (prompts, added streams). */
   state: RuntimeStateStore;
   /** The configuration in force. */
@@ -110,7 +113,10 @@ export class ServiceControl implements ControlService {
       engine: engine.name,
       model: prompts.modelStatus(),
       redis: engine.redis.status(),
-      streams: registry.list().map((stream) => stream.status()),
+      streams: registry.list().map((stream) => {
+        const stalledMs = this.#parts.frames.stalledMs(stream);
+        return stalledMs === null ? stream.status() : { ...stream.status(), stalledMs };
+      }),
       state: this.#parts.state.status(),
       startedAt: this.#startedAt.toISOString(),
     };

@@ -30,6 +30,7 @@ import type { PromptLimits } from '../model/prompts';
 import { native, type NativeBinding } from '../native';
 import { RtspServer } from '../pipeline';
 import { ServiceControl } from './control';
+import { FrameWatch } from './frame-watch';
 import { InferenceMetrics } from './inference-metrics';
 import type { Logger } from './logger';
 import { ModelLoader } from './model-loader';
@@ -62,6 +63,7 @@ export class Supervisor {
   readonly #model: ModelLoader;
   readonly #vst: VstReconciler;
   readonly #state: RuntimeStateStore;
+  readonly #frames: FrameWatch;
   readonly #api: ApiServer;
   #rtsp: RtspServer | null = null;
   // Settles when start() has started the configured streams: stream requests that come earlier (the API answers
@@ -90,8 +92,9 @@ export class Supervisor {
       restored: (id) => this.#state.streamPrompts(id) });
     this.#model = new ModelLoader({ engine, prompts: this.#prompts, streams: this.#registry, log });
     this.#vst = new VstReconciler(this.#registry, log);
+    this.#frames = new FrameWatch(() => this.#registry.list(), () => this.#config.input.reconnect.stallTimeoutMs);
     const control = new ServiceControl({ engine, registry: this.#registry, prompts: this.#prompts, vst: this.#vst,
-      metrics, state: this.#state, config: () => this.#config, started: this.#started });
+      metrics, state: this.#state, frames: this.#frames, config: () => this.#config, started: this.#started });
     this.#api = createApi(control, { ...apiOptionsFrom(config), promptLimits: this.#promptLimits });
   }
 
@@ -119,6 +122,7 @@ export class Supervisor {
     await this.#model.load(config.model);
     this.#startOutput();
     for (const spec of [...configuredStreams(config), ...this.#keptStreams()]) this.#startStream(spec);
+    this.#frames.start();
     const { vst } = config.input;
     if (vst.follow) this.#vst.follow(config.input.uri, { pollMs: vst.pollMs, timeoutMs: vst.timeoutMs });
     else if (this.#registry.size === 0) this.#log.info('no stream yet: add one with POST /api/v1/live-stream');
@@ -127,6 +131,7 @@ export class Supervisor {
 
   /** Stops intake, flushes Redis (bounded), stops the model, the RTSP server and the API. Idempotent. */
   async stop(): Promise<void> {
+    this.#frames.stop();
     await this.#vst.stop();
     await this.#registry.stopAll('service stopping', STOP_STREAMS_MS);
     await this.#engine.close();
