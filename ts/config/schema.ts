@@ -10,14 +10,16 @@ import {
 import { describeValue } from '../errors/expected';
 import { X264_PRESETS } from '../generated/shared-constants';
 import {
-  ENCODER_DEFAULTS, OUTPUT_URL_DEFAULT, OVERLAY_DEFAULTS, RECONNECT_DEFAULTS, REDIS_DEFAULTS, RTSP_DEFAULTS,
-  TEST_SOURCE_DEFAULTS,
+  ENCODER_DEFAULTS, MQTT_DEFAULTS, OUTPUT_URL_DEFAULT, OVERLAY_DEFAULTS, RECONNECT_DEFAULTS, REDIS_DEFAULTS,
+  RTSP_DEFAULTS, TEST_SOURCE_DEFAULTS,
 } from './defaults';
 import {
   checkedText, decimal, flag, integer, nonEmptyText, type Normaliser, normalisedText, oneOf, section, text,
 } from './fields';
 import { checkInput, classifyInput, INPUT_URI_ALLOWED } from './input-uri';
 import { checkOutputUrl, OUTPUT_URL_ALLOWED } from './output-url';
+import { KAFKA_BROKER_ALLOWED, KAFKA_PROTO_CFG_ALLOWED, parseKafkaBroker, parseProtoCfg } from '../kafka/settings';
+import { isTopicTemplate, MQTT_TOPIC_ALLOWED, MQTT_URL_ALLOWED, parseMqttUrl } from '../mqtt/target';
 
 const MAX_SIDE = 7680;
 
@@ -156,6 +158,7 @@ const streamsSchema = z.preprocess((value) => {
   .default([]);
 
 const redisSchema = section({
+  enabled: flag(true),
   host: nonEmptyText(REDIS_DEFAULTS.host),
   port: integer(1, 65_535, REDIS_DEFAULTS.port),
   stream: nonEmptyText(REDIS_DEFAULTS.stream),
@@ -175,6 +178,34 @@ const redisSchema = section({
     ctx.addIssue({ code: 'custom', path: ['passwordFile'], input: value.passwordFile,
       message: 'expected redis.password or redis.passwordFile, not both' });
   }
+});
+
+// The MQTT output (off by default): the same Minimal Schema messages as Redis, one topic per sensor.
+const mqttSchema = section({
+  enabled: flag(false),
+  url: checkedText(MQTT_URL_ALLOWED, (v) => parseMqttUrl(v) !== null, MQTT_DEFAULTS.url),
+  topic: checkedText(MQTT_TOPIC_ALLOWED, isTopicTemplate, MQTT_DEFAULTS.topic),
+  qos: integer(0, 2, MQTT_DEFAULTS.qos, '0, 1 or 2'),
+  retain: flag(false),
+  clientId: checkedText('at most 23 letters, digits, "-" or "_" (empty: one is made up)',
+    (v) => /^[A-Za-z0-9_-]{0,23}$/.test(v), ''),
+  username: text(''),
+  password: text(''),
+  caFile: text(''),
+  certFile: text(''),
+  keyFile: text(''),
+  outputInterval: integer(1, 1_000_000, MQTT_DEFAULTS.outputInterval),
+  queueSize: integer(1, 1_000_000, MQTT_DEFAULTS.queueSize),
+});
+
+// The Kafka output of the deepstream engine (nvmsgbroker's Kafka adaptor); off by default.
+const kafkaSchema = section({
+  enabled: flag(false),
+  broker: checkedText(KAFKA_BROKER_ALLOWED, (v) => parseKafkaBroker(v) !== null, 'localhost:9092'),
+  topic: checkedText('a Kafka topic name: letters, digits, ".", "_" or "-" (at most 249)',
+    (v) => /^[A-Za-z0-9._-]{1,249}$/.test(v), 'owl'),
+  protoCfg: checkedText(KAFKA_PROTO_CFG_ALLOWED, (v) => parseProtoCfg(v) !== null, ''),
+  outputInterval: integer(1, 1_000_000, 1),
 });
 
 const apiSchema = section({
@@ -212,6 +243,8 @@ export const configSchema = section({
   model: modelSchema.prefault({}),
   prompts: promptsSchema.prefault({}),
   redis: redisSchema.prefault({}),
+  mqtt: mqttSchema.prefault({}),
+  kafka: kafkaSchema.prefault({}),
   api: apiSchema.prefault({}),
   sensor: sensorSchema.prefault({}),
   overlay: overlaySchema.prefault({}),

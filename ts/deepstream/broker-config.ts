@@ -12,13 +12,14 @@ export function redisProtoLib(deepstreamDir: string): string {
 }
 
 /** nvmsgbroker `conn-str`: the adaptor reads `host;port`. */
-export function redisConnStr(redis: DeepStreamConfigInput['redis']): string {
+export function redisConnStr(redis: NonNullable<DeepStreamConfigInput['redis']>): string {
   return `${redis.host};${redis.port}`;
 }
 
 /** The text of the Redis adaptor's config (`[message-broker]`; the group must exist even if empty). */
 export function redisBrokerConfig(input: Pick<DeepStreamConfigInput, 'redis'>): string {
   const { redis } = input;
+  if (redis === null) throw new Error('the Redis output is off: no Redis adaptor config to write');
   const group: KeyFileGroup = {
     name: 'message-broker',
     entries: [
