@@ -74,7 +74,7 @@ describe('config files', () => {
       + 'queueSize, idFormat, password, passwordFile, tls, tlsCaFile');
     assert.equal(refusal('colour: red\n'),
       'configs/x.yaml: colour: unknown key; allowed keys: input, output, engine, model, prompts, redis, mqtt, kafka, api, '
-      + 'sensor, overlay, log, state, streams');
+      + 'sensor, overlay, log, state, vst, streams');
     assert.equal(refusal('input:\n  rtsp:\n    latency: 50\n'),
       'configs/x.yaml: input.rtsp.latency: unknown key; allowed keys: transport, latencyMs');
   });

@@ -227,6 +227,17 @@ const overlaySchema = section({
   showScores: flag(OVERLAY_DEFAULTS.showScores),
 });
 
+// The annotated outputs registered in VST as sensors (ts/vst/output-registration.ts).
+const vstSchema = section({
+  registerOutput: flag(false),
+  // VST's address; empty: input.uri's, when that is a VST address.
+  url: checkedText('a VST address such as http://host:81, or empty', (v) => v === '' || classifyInput(v)?.kind === 'vst',
+    ''),
+  // The host VST reaches this machine's RTSP server at, where output.url binds a wildcard address.
+  outputHost: nonEmptyText('127.0.0.1'),
+  timeoutMs: integer(100, 600_000, 5000),
+});
+
 // What the service keeps across restarts (ts/state/): prompts and streams changed through the API.
 const stateSchema = section({
   dir: text(''),
@@ -250,6 +261,7 @@ export const configSchema = section({
   overlay: overlaySchema.prefault({}),
   log: section({ level: oneOf(LOG_LEVELS, 'info') }).prefault({}),
   state: stateSchema.prefault({}),
+  vst: vstSchema.prefault({}),
   streams: streamsSchema,
 }).superRefine((config, ctx) => {
   const { input, streams } = config;
@@ -257,6 +269,10 @@ export const configSchema = section({
   if (follow && classifyInput(input.uri)?.kind !== 'vst') {
     ctx.addIssue({ code: 'custom', path: ['input', 'vst', 'follow'], input: follow,
       message: `following VST needs a VST address (http://host:81) in input.uri, received ${describeValue(input.uri)}` });
+  }
+  if (config.vst.registerOutput && config.vst.url === '' && classifyInput(input.uri)?.kind !== 'vst') {
+    ctx.addIssue({ code: 'custom', path: ['vst', 'url'], input: config.vst.url,
+      message: 'vst.registerOutput needs a VST address: set vst.url (http://host:81), or give one as input.uri' });
   }
   const count = streams.length + (input.uri !== '' && !follow ? 1 : 0);
   if (count > input.maxStreams) {

@@ -41,6 +41,8 @@ import { RuntimeStateStore } from '../state/state-store';
 import { apiStreamSpec, configuredStreams, type StreamSpec } from './stream-spec';
 import { StreamRegistry } from './stream-registry';
 import { VstReconciler } from './vst-reconciler';
+import { VstOutputRegistration } from '../vst/output-registration';
+import { VstSensors } from '../vst/sensors';
 
 /** The engines, by the name resolveEngine gives. */
 const ENGINES: Record<EngineName, new (context: EngineContext) => Engine> = {
@@ -50,6 +52,8 @@ const ENGINES: Record<EngineName, new (context: EngineContext) => Engine> = {
 
 /** How long stopping the service waits for its streams' pipelines: the whole stop must end within 2 s. */
 const STOP_STREAMS_MS = 800;
+/** How long stopping waits for VST to remove the registered outputs (within the same 2 s). */
+const STOP_VST_MS = 400;
 
 /** Runs the service for one configuration. */
 export class Supervisor {
@@ -64,6 +68,7 @@ export class Supervisor {
   readonly #vst: VstReconciler;
   readonly #state: RuntimeStateStore;
   readonly #frames: FrameWatch;
+  readonly #outputs: VstOutputRegistration | null;
   readonly #api: ApiServer;
   #rtsp: RtspServer | null = null;
   // Settles when start() has started the configured streams: stream requests that come earlier (the API answers
@@ -85,8 +90,16 @@ export class Supervisor {
     const engine = new ENGINES[resolveEngine(config.engine, binding)](
       { config, log, metrics, promptLimits: this.#promptLimits, binding });
     this.#engine = engine;
-    this.#registry = new StreamRegistry({ engine, config: () => this.#config, log,
-      hooks: { prepare: (stream) => this.#prompts.prepare(stream), released: (stream) => this.#prompts.released(stream) } });
+    this.#outputs = outputRegistration(config, log);
+    this.#registry = new StreamRegistry({ engine, config: () => this.#config, log, hooks: {
+      prepare: (stream) => this.#prompts.prepare(stream),
+      released: (stream) => {
+        this.#prompts.released(stream);
+        this.#outputs?.unregister(stream);
+      },
+      served: (stream) => this.#outputs?.register({ key: stream.key, id: stream.id,
+        outputUrl: stream.info().outputUrl, location: stream.info().location }),
+    } });
     this.#state = new RuntimeStateStore(config.state.dir, log.child('state'));
     this.#prompts = new PromptControl({ initial: config.prompts, streams: this.#registry, metrics, log,
       restored: (id) => this.#state.streamPrompts(id) });
@@ -134,6 +147,7 @@ export class Supervisor {
     this.#frames.stop();
     await this.#vst.stop();
     await this.#registry.stopAll('service stopping', STOP_STREAMS_MS);
+    if (this.#outputs !== null) await within(this.#outputs.settled(), STOP_VST_MS);
     await this.#engine.close();
     this.#rtsp?.stop();
     this.#rtsp = null;
@@ -199,4 +213,19 @@ export class Supervisor {
       auth: output.auth.user !== '' ? output.auth : null });
     this.#registry.serveOn(this.#rtsp, address.mount);
   }
+}
+
+/** The registration of outputs with VST (vst.registerOutput), or null when off. */
+function outputRegistration(config: OwlConfig, log: Logger): VstOutputRegistration | null {
+  const { vst } = config;
+  if (!vst.registerOutput) return null;
+  const base = vst.url !== '' ? vst.url : config.input.uri;  // the schema made sure one is a VST address
+  return new VstOutputRegistration(new VstSensors(base, vst.timeoutMs), vst.outputHost, log.child('vst'));
+}
+
+/** Waits for `promise` at most `ms` (its outcome is its own business). */
+async function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => { timer = setTimeout(resolve, ms); })]);
+  clearTimeout(timer);
 }
