@@ -322,6 +322,33 @@ test('prepareDeepStream: run folder, description and native options from the ser
   assert.doesNotMatch(headless.options.description, /nvdsosd|udpsink/);
 });
 
+test('prepareDeepStream: MQTT and Kafka on, Redis off: their branches, adaptor configs and a QoS warning', async () => {
+  const config: OwlConfig = defaultConfig();
+  config.redis.enabled = false;
+  config.mqtt = { ...config.mqtt, enabled: true, url: 'mqtt://broker.local', topic: 'cams/{sensorId}', qos: 1,
+    outputInterval: 10 };
+  config.kafka = { ...config.kafka, enabled: true, broker: 'kafka.local:9092', topic: 'owl' };
+  const runDir = path.join(workDir, 'run-brokers');
+  const run = await prepareDeepStream({
+    config, model, server: null, runDir,
+    source: { kind: 'rtsp', url: 'rtsp://camera/stream1', transport: 'tcp', latencyMs: 50 },
+    sensorId: 'front', addonDir: '/app/native/build/Release', deepstreamDir: '/opt/ds', deviceModel: null, env: {},
+  });
+  assert.deepEqual(run.warnings, ['engine deepstream publishes MQTT at QoS 0 without retain (its adaptor\'s fixed '
+    + 'choice): mqtt.qos 1 ignored']);
+  assert.equal(fs.existsSync(path.join(runDir, DEEPSTREAM_FILES.broker)), false, 'no Redis adaptor config');
+  const brokers = run.options.description.split('\n').filter((line) => line.includes('nvmsgbroker'));
+  assert.deepEqual(brokers, [
+    `t. ! queue ! nvmsgconv name=msgconv-mqtt config="${run.files.msgconv}" payload-type=1 msg2p-newapi=true `
+      + 'frame-interval=10 comp-id=1 ! nvmsgbroker name=broker-mqtt proto-lib="/opt/ds/lib/libnvds_mqtt_proto.so" '
+      + `conn-str="broker.local;1883" config="${run.files.mqtt}" topic="cams/front" comp-id=1 sync=false`,
+    `t. ! queue ! nvmsgconv name=msgconv-kafka config="${run.files.msgconv}" payload-type=1 msg2p-newapi=true `
+      + 'frame-interval=1 comp-id=2 ! nvmsgbroker name=broker-kafka proto-lib="/opt/ds/lib/libnvds_kafka_proto.so" '
+      + `conn-str="kafka.local;9092" config="${run.files.kafka}" topic="owl" comp-id=2 sync=false`,
+  ]);
+  assert.ok(fs.existsSync(run.files.mqtt) && fs.existsSync(run.files.kafka));
+});
+
 test('prepareDeepStream reads the environment DeepStream\'s plugins read: the muxer, and the Redis adaptor\'s switch', async () => {
   const env: NodeJS.ProcessEnv = { USE_NEW_NVSTREAMMUX: 'yes', [SENSOR_ID_EXTRACTION_VARIABLE]: '1', OTHER: 'kept' };
   const prepare = () => prepareDeepStream({

@@ -5,22 +5,11 @@
 // consumer-group-id, share-connection. The partition key is the JSON path of each message's Kafka key
 // (json_helper.cpp: dotted, a string value; default `sensor.id`, which the minimal schema does not have): the
 // minimal schema's top-level `sensorId`, so each camera's messages keep their order in one partition.
-import path from 'node:path';
 import type { DeepStreamConfigInput } from './config-input';
 import { formatKeyFile, type KeyFileGroup } from './keyfile';
 
 /** The JSON field of the minimal schema that keys each Kafka message. */
 export const KAFKA_PARTITION_KEY = 'sensorId';
-
-/** The Kafka protocol adaptor inside a DeepStream install. */
-export function kafkaProtoLib(deepstreamDir: string): string {
-  return path.join(deepstreamDir, 'lib', 'libnvds_kafka_proto.so');
-}
-
-/** nvmsgbroker `conn-str`: the adaptor reads `host;port` (is_valid_kafka_connection_str). */
-export function kafkaConnStr(kafka: NonNullable<DeepStreamConfigInput['kafka']>): string {
-  return `${kafka.host};${kafka.port}`;
-}
 
 /** The text of the Kafka adaptor's config (the group is always there: fetch_config_value fails without it). */
 export function kafkaBrokerConfig(input: Pick<DeepStreamConfigInput, 'kafka'>): string {

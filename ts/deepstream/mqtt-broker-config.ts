@@ -6,19 +6,8 @@
 // (mosquitto_publish_v5(..., qos 0, retain false)), so mqtt.qos and mqtt.retain do not reach it. DeepStream 9.1
 // also takes the credentials from USER_MQTT / PASSWORD_MQTT, ahead of the file; 7.x reads the file only, which is
 // why they are written here (the run folder is readable by this user only).
-import path from 'node:path';
 import type { DeepStreamConfigInput } from './config-input';
 import { formatKeyFile, type KeyFileGroup } from './keyfile';
-
-/** The MQTT protocol adaptor inside a DeepStream install (nvmsgbroker checks for this very file name). */
-export function mqttProtoLib(deepstreamDir: string): string {
-  return path.join(deepstreamDir, 'lib', 'libnvds_mqtt_proto.so');
-}
-
-/** nvmsgbroker `conn-str`: the adaptor reads `host;port` (is_valid_mqtt_connection_str). */
-export function mqttConnStr(mqtt: NonNullable<DeepStreamConfigInput['mqtt']>): string {
-  return `${mqtt.host};${mqtt.port}`;
-}
 
 /**
  * The text of the MQTT adaptor's config. Only keys with a value are written (the adaptor takes an absent or empty
