@@ -19,7 +19,8 @@ import {
 import { checkInput, classifyInput, INPUT_URI_ALLOWED } from './input-uri';
 import { checkOutputUrl, OUTPUT_URL_ALLOWED } from './output-url';
 import { KAFKA_BROKER_ALLOWED, KAFKA_PROTO_CFG_ALLOWED, parseKafkaBroker, parseProtoCfg } from '../kafka/settings';
-import { isTopicTemplate, MQTT_TOPIC_ALLOWED, MQTT_URL_ALLOWED, parseMqttUrl } from '../mqtt/target';
+import { checkMqttUrl, isTopicTemplate, MQTT_TOPIC_ALLOWED, MQTT_URL_ALLOWED } from '../mqtt/target';
+import { checkUrl } from './url-policy';
 
 const MAX_SIDE = 7680;
 
@@ -183,7 +184,7 @@ const redisSchema = section({
 // The MQTT output (off by default): the same Minimal Schema messages as Redis, one topic per sensor.
 const mqttSchema = section({
   enabled: flag(false),
-  url: checkedText(MQTT_URL_ALLOWED, (v) => parseMqttUrl(v) !== null, MQTT_DEFAULTS.url),
+  url: normalisedText(MQTT_URL_ALLOWED, checkMqttUrl).default(MQTT_DEFAULTS.url),
   topic: checkedText(MQTT_TOPIC_ALLOWED, isTopicTemplate, MQTT_DEFAULTS.topic),
   qos: integer(0, 2, MQTT_DEFAULTS.qos, '0, 1 or 2'),
   retain: flag(false),
@@ -231,8 +232,10 @@ const overlaySchema = section({
 const vstSchema = section({
   registerOutput: flag(false),
   // VST's address; empty: input.uri's, when that is a VST address.
-  url: checkedText('a VST address such as http://host:81, or empty', (v) => v === '' || classifyInput(v)?.kind === 'vst',
-    ''),
+  url: normalisedText('a VST address such as http://host:81, or empty', (v) => {
+    const checked = checkUrl(v, ['http:', 'https:']);
+    return checked.ok ? { ok: true, value: checked.href } : checked;
+  }, false).default(''),
   // The host VST reaches this machine's RTSP server at, where output.url binds a wildcard address.
   outputHost: nonEmptyText('127.0.0.1'),
   timeoutMs: integer(100, 600_000, 5000),

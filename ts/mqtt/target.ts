@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Where MQTT messages go: the broker URL (`mqtt://host:1883`, `mqtts://host:8883` for TLS) and the topic, whose
 // `{sensorId}` is replaced by each message's sensor id. Shared by the portable engine's publisher and the
-// DeepStream engine's nvmsgbroker MQTT adaptor config, so both read the settings the same way.
+// DeepStream engine's nvmsgbroker MQTT adaptor config, so both read the settings the same way. The URL goes
+// through the one URL validator (ts/config/url-policy.ts) like every URL from outside.
+import { checkUrl } from '../config/url-policy';
 
 /** The broker as both engines need it. */
 export interface MqttBroker {
@@ -23,19 +25,30 @@ export const MQTT_TOPIC_ALLOWED = `a topic of at most 1024 characters without "+
   + `${SENSOR_PLACEHOLDER} is replaced by the sensor id`;
 
 /**
+ * Checks `mqtt.url` (the one URL validator, then what a broker address may hold).
+ * @returns its normal form, or the problem worded to follow the field's name.
+ */
+export function checkMqttUrl(value: string): { ok: true; value: string } | { ok: false; problem: string } {
+  const checked = checkUrl(value, ['mqtt:', 'mqtts:']);
+  if (!checked.ok) return checked;
+  const { url } = checked;
+  if (url.username !== '' || url.password !== '') {
+    return { ok: false, problem: 'has credentials: give them as mqtt.username and mqtt.password' };
+  }
+  if (url.search !== '' || (url.pathname !== '' && url.pathname !== '/')) {
+    return { ok: false, problem: 'has a path or query, which a broker address does not take' };
+  }
+  return { ok: true, value: checked.href };
+}
+
+/**
  * Reads `mqtt.url`.
  * @returns the broker, or null when the URL is not one MQTT_URL_ALLOWED describes.
  */
 export function parseMqttUrl(text: string): MqttBroker | null {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'mqtt:' && url.protocol !== 'mqtts:') return null;
-  if (url.hostname === '' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return null;
-  if (url.pathname !== '' && url.pathname !== '/') return null;
+  const checked = checkMqttUrl(text);
+  if (!checked.ok) return null;
+  const url = new URL(checked.value);
   const secure = url.protocol === 'mqtts:';
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   return { secure, host, port: url.port === '' ? (secure ? 8883 : 1883) : Number(url.port) };

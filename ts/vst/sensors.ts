@@ -7,6 +7,7 @@
 //   DELETE api/v1/sensor/<sensorId>
 // VST answers JSON, sometimes as text/plain: bodies are parsed whatever the Content-Type says.
 import { redactUrl } from '../config/redact';
+import { boundText, escapeControlChars } from '../config/safe-text';
 import { VstError } from './errors';
 
 /** One VST request's outcome: its status and parsed body (null when empty or not JSON). */
@@ -102,7 +103,8 @@ export class VstSensors {
   }
 
   #refused(call: string, answer: VstAnswer): VstError {
-    const said = JSON.stringify(answer.body)?.slice(0, 200) ?? 'nothing';
+    // VST's words reach the log: escaped to one line and bounded.
+    const said = answer.body === null ? 'nothing' : boundText(escapeControlChars(JSON.stringify(answer.body)), 200);
     return new VstError(answer.status >= 500 ? 'unreachable' : 'bad_response',
       `VST at ${redactUrl(this.#base.href)} refused ${call} (${answer.status}): ${said}`);
   }
