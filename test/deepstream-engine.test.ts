@@ -20,7 +20,7 @@ import {
   resolveEngine, type DeepStreamBinding,
 } from '../ts/deepstream/engine';
 import {
-  deepStreamDescription, quoteValue, rtspMountLaunch, type DeepStreamPipelineInput,
+  deepStreamDescription, quoteValue, rtspMountLaunch, type BrokerBranch, type DeepStreamPipelineInput,
 } from '../ts/deepstream/pipeline-description';
 import { DEEPSTREAM_FILES } from '../ts/deepstream/run-folder';
 import { addonPath, native, type NativeRtspServer } from '../ts/native';
@@ -44,7 +44,8 @@ const model: DeepStreamModel = {
   std: [0.26862954, 0.26130258, 0.27577711],
 };
 
-const broker: NonNullable<DeepStreamPipelineInput['broker']> = {
+const broker: BrokerBranch = {
+  name: '',
   msgconvConfigPath: '/run/owl/msgconv.txt',
   frameInterval: 1,
   protoLib: '/opt/nvidia/deepstream/deepstream/lib/libnvds_redis_proto.so',
@@ -60,35 +61,47 @@ const descriptions: Record<string, DeepStreamPipelineInput> = {
     mux: { kind: 'legacy', width: 1920, height: 1080 },
     inferConfigPath: '/run/owl/nvinfer.txt',
     output: { encoder: 'hw', bitrateKbps: 2000, udpPort: 5400, swPreset: 'ultrafast' },
-    broker,
+    brokers: [broker],
+  },
+  // Redis, MQTT and Kafka at once: one converter per broker, paired by comp-id.
+  'rtsp-hw-redis-mqtt-kafka': {
+    source: { kind: 'rtsp', url: 'rtsp://camera.local:554/stream1', transport: 'tcp', latencyMs: 50 },
+    mux: { kind: 'legacy', width: 1920, height: 1080 },
+    inferConfigPath: '/run/owl/nvinfer.txt',
+    output: { encoder: 'hw', bitrateKbps: 2000, udpPort: 5400, swPreset: 'ultrafast' },
+    brokers: [broker,
+      { ...broker, name: 'mqtt', protoLib: '/opt/nvidia/deepstream/deepstream/lib/libnvds_mqtt_proto.so',
+        connStr: 'broker.local;1883', configPath: '/run/owl/mqtt.txt', topic: 'owl/front-gate', frameInterval: 5 },
+      { ...broker, name: 'kafka', protoLib: '/opt/nvidia/deepstream/deepstream/lib/libnvds_kafka_proto.so',
+        connStr: 'kafka.local;9092', configPath: '/run/owl/kafka.txt', topic: 'owl' }],
   },
   'test-sw-redis': {
     source: { kind: 'test', pattern: 'ball', width: 1280, height: 720, fps: 30 },
     mux: { kind: 'legacy', width: 1280, height: 720 },
     inferConfigPath: '/run/owl/nvinfer.txt',
     output: { encoder: 'sw', bitrateKbps: 1500, udpPort: 5401, swPreset: 'veryfast' },
-    broker: { ...broker, frameInterval: 60, topic: 'genai' },
+    brokers: [{ ...broker, frameInterval: 60, topic: 'genai' }],
   },
   'file-headless': {
     source: { kind: 'file', path: '/videos/my clip #1.mp4' },
     mux: { kind: 'legacy', width: 1920, height: 1080 },
     inferConfigPath: '/run/owl/nvinfer.txt',
     output: null,
-    broker: null,
+    brokers: [],
   },
   'rtsp-udp-hw-redis-new-mux': {
     source: { kind: 'rtsp', url: 'rtsp://camera.local:554/stream1', transport: 'udp', latencyMs: 200 },
     mux: { kind: 'new' },
     inferConfigPath: '/run/owl/nvinfer.txt',
     output: { encoder: 'hw', bitrateKbps: 4000, udpPort: 5402, swPreset: 'ultrafast' },
-    broker,
+    brokers: [broker],
   },
   'file-headless-new-mux': {
     source: { kind: 'file', path: '/videos/clip.mp4' },
     mux: { kind: 'new' },
     inferConfigPath: '/run/owl/nvinfer.txt',
     output: null,
-    broker: null,
+    brokers: [],
   },
 };
 
@@ -279,7 +292,9 @@ test('prepareDeepStream: run folder, description and native options from the ser
     deviceModel: 'NVIDIA Jetson Orin Nano Developer Kit', env: {},
   });
   assert.deepEqual(run.warnings, []);
-  for (const name of Object.values(DEEPSTREAM_FILES)) assert.ok(fs.existsSync(path.join(runDir, name)), name);
+  // Every file but the adaptor configs of the outputs that are off by default (MQTT, Kafka).
+  const off: string[] = [DEEPSTREAM_FILES.mqtt, DEEPSTREAM_FILES.kafka];
+  for (const name of Object.values(DEEPSTREAM_FILES)) assert.equal(fs.existsSync(path.join(runDir, name)), !off.includes(name), name);
   assert.equal(fs.readFileSync(run.files.labels, 'utf8'), 'a person\na dog\n');
   assert.match(fs.readFileSync(run.files.nvinfer, 'utf8'), /^custom-lib-path=\/app\/native\/build\/Release\/libowl_ds_parser\.so$/m);
 
@@ -305,6 +320,33 @@ test('prepareDeepStream: run folder, description and native options from the ser
   });
   assert.equal(headless.options.output, null);
   assert.doesNotMatch(headless.options.description, /nvdsosd|udpsink/);
+});
+
+test('prepareDeepStream: MQTT and Kafka on, Redis off: their branches, adaptor configs and a QoS warning', async () => {
+  const config: OwlConfig = defaultConfig();
+  config.redis.enabled = false;
+  config.mqtt = { ...config.mqtt, enabled: true, url: 'mqtt://broker.local', topic: 'cams/{sensorId}', qos: 1,
+    outputInterval: 10 };
+  config.kafka = { ...config.kafka, enabled: true, broker: 'kafka.local:9092', topic: 'owl' };
+  const runDir = path.join(workDir, 'run-brokers');
+  const run = await prepareDeepStream({
+    config, model, server: null, runDir,
+    source: { kind: 'rtsp', url: 'rtsp://camera/stream1', transport: 'tcp', latencyMs: 50 },
+    sensorId: 'front', addonDir: '/app/native/build/Release', deepstreamDir: '/opt/ds', deviceModel: null, env: {},
+  });
+  assert.deepEqual(run.warnings, ['engine deepstream publishes MQTT at QoS 0 without retain (its adaptor\'s fixed '
+    + 'choice): mqtt.qos 1 ignored']);
+  assert.equal(fs.existsSync(path.join(runDir, DEEPSTREAM_FILES.broker)), false, 'no Redis adaptor config');
+  const brokers = run.options.description.split('\n').filter((line) => line.includes('nvmsgbroker'));
+  assert.deepEqual(brokers, [
+    `t. ! queue ! nvmsgconv name=msgconv-mqtt config="${run.files.msgconv}" payload-type=1 msg2p-newapi=true `
+      + 'frame-interval=10 comp-id=1 ! nvmsgbroker name=broker-mqtt proto-lib="/opt/ds/lib/libnvds_mqtt_proto.so" '
+      + `conn-str="broker.local;1883" config="${run.files.mqtt}" topic="cams/front" comp-id=1 sync=false`,
+    `t. ! queue ! nvmsgconv name=msgconv-kafka config="${run.files.msgconv}" payload-type=1 msg2p-newapi=true `
+      + 'frame-interval=1 comp-id=2 ! nvmsgbroker name=broker-kafka proto-lib="/opt/ds/lib/libnvds_kafka_proto.so" '
+      + `conn-str="kafka.local;9092" config="${run.files.kafka}" topic="owl" comp-id=2 sync=false`,
+  ]);
+  assert.ok(fs.existsSync(run.files.mqtt) && fs.existsSync(run.files.kafka));
 });
 
 test('prepareDeepStream reads the environment DeepStream\'s plugins read: the muxer, and the Redis adaptor\'s switch', async () => {

@@ -71,10 +71,10 @@ function testDescription(udpPort: number | null, sourceProperties = ''): string 
     mux: { kind: 'legacy', width: 320, height: 240 },
     inferConfigPath: '/run/owl/nvinfer.txt',
     output: udpPort === null ? null : { encoder: 'sw', bitrateKbps: 500, udpPort, swPreset: 'ultrafast' },
-    broker: {
-      msgconvConfigPath: '/run/owl/msgconv.txt', frameInterval: 1, protoLib: '/opt/ds/lib/libnvds_redis_proto.so',
+    brokers: [{
+      name: '', msgconvConfigPath: '/run/owl/msgconv.txt', frameInterval: 1, protoLib: '/opt/ds/lib/libnvds_redis_proto.so',
       connStr: 'localhost;6379', configPath: '/run/owl/redis.txt', topic: 'owl',
-    },
+    }],
   };
   return withStandIns(deepStreamDescription(input)).replace('videotestsrc name=src', `videotestsrc name=src${sourceProperties}`);
 }

@@ -29,8 +29,9 @@ function description(broker = 'fakesink sync=false name=broker'): string {
     mux: { kind: 'legacy', width: 320, height: 240 },
     inferConfigPath: '/run/owl/nvinfer.txt',
     output: null,
-    broker: { msgconvConfigPath: '/run/owl/msgconv.txt', frameInterval: 1, protoLib: '/opt/ds/lib/libnvds_redis_proto.so',
-      connStr: 'localhost;6379', configPath: '/run/owl/redis.txt', topic: 'owl' },
+    brokers: [{ name: '', msgconvConfigPath: '/run/owl/msgconv.txt', frameInterval: 1,
+      protoLib: '/opt/ds/lib/libnvds_redis_proto.so', connStr: 'localhost;6379', configPath: '/run/owl/redis.txt',
+      topic: 'owl' }],
   }));
   assert.ok(generated.includes('fakesink sync=false name=broker'), generated);
   return generated.replace('fakesink sync=false name=broker', broker);

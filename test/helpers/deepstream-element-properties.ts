@@ -22,9 +22,11 @@ export const DEEPSTREAM_PROPERTIES: Readonly<Record<string, readonly string[]>> 
   // gst-v4l2 is not in these trees: deepstream_sink_bin.c sets bitrate (bits/s) and iframeinterval.
   nvv4l2h264enc: ['bitrate', 'iframeinterval'],
   // gst-nvmsgconv gstnvmsgconv.c(pp); payload-type 1 = NVDS_PAYLOAD_DEEPSTREAM_MINIMAL (nvdsmeta_schema.h).
-  nvmsgconv: ['config', 'payload-type', 'msg2p-newapi', 'frame-interval'],
-  // gst-nvmsgbroker gstnvmsgbroker.c(pp); a GstBaseSink, hence `sync`.
-  nvmsgbroker: ['proto-lib', 'conn-str', 'config', 'topic', 'sync'],
+  // comp-id: stamped on each payload (payloads[p]->componentId) in all three.
+  nvmsgconv: ['config', 'payload-type', 'msg2p-newapi', 'frame-interval', 'comp-id'],
+  // gst-nvmsgbroker gstnvmsgbroker.c(pp); a GstBaseSink, hence `sync`. comp-id: payloads of another component
+  // are skipped (all three).
+  nvmsgbroker: ['proto-lib', 'conn-str', 'config', 'topic', 'comp-id', 'sync'],
 };
 
 // A property as the generator writes it: key=value or key="quoted \"value\"".

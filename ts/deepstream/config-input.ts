@@ -3,7 +3,9 @@
 // config (ts/config) and the loaded model's description onto it, so the generators stay pure functions.
 import path from 'node:path';
 import type { OwlConfig } from '../config/schema';
+import { parseKafkaBroker, parseProtoCfg } from '../kafka/settings';
 import type { ModelFolder } from '../model/model-folder';
+import { parseMqttUrl, topicFor } from '../mqtt/target';
 
 /** The model files and preprocessing the DeepStream engine uses (from the model folder's owl.json). */
 export interface DeepStreamModel {
@@ -32,6 +34,7 @@ export interface DeepStreamConfigInput {
   parserLibPath: string;
   /** CUDA device. @default 0 */
   gpuId: number;
+  /** null: the Redis output is off. */
   redis: {
     host: string;
     port: number;
@@ -39,7 +42,34 @@ export interface DeepStreamConfigInput {
     stream: string;
     /** `XADD ... MAXLEN ~ maxlen`; 0 = unbounded. */
     maxlen: number;
-  };
+    /** One message every N frames (nvmsgconv frame-interval). */
+    frameInterval: number;
+  } | null;
+  /** null: the MQTT output is off. */
+  mqtt: {
+    host: string;
+    port: number;
+    /** mqtts:// : TLS. */
+    secure: boolean;
+    /** The topic with the sensor id in place. */
+    topic: string;
+    clientId: string;
+    username: string;
+    password: string;
+    caFile: string;
+    certFile: string;
+    keyFile: string;
+    frameInterval: number;
+  } | null;
+  /** null: the Kafka output is off. */
+  kafka: {
+    host: string;
+    port: number;
+    topic: string;
+    /** librdkafka settings. */
+    protoCfg: [string, string][];
+    frameInterval: number;
+  } | null;
   sensor: {
     /** `sensorId` of every message (resolved before generation: config, VST name or URL segment). */
     id: string;
@@ -62,11 +92,31 @@ export function deepStreamConfigInput(config: OwlConfig, model: DeepStreamModel,
     model,
     parserLibPath,
     gpuId: 0,
-    redis: {
+    redis: !config.redis.enabled ? null : {
       host: config.redis.host, port: config.redis.port, stream: config.redis.stream, maxlen: config.redis.maxlen,
+      frameInterval: config.redis.outputInterval,
     },
+    mqtt: mqttInput(config.mqtt, sensorId),
+    kafka: kafkaInput(config.kafka),
     sensor: { id: sensorId, type: config.sensor.type },
   };
+}
+
+function mqttInput(mqtt: OwlConfig['mqtt'], sensorId: string): DeepStreamConfigInput['mqtt'] {
+  if (!mqtt.enabled) return null;
+  const broker = parseMqttUrl(mqtt.url)!;  // checked by the schema
+  return {
+    host: broker.host, port: broker.port, secure: broker.secure, topic: topicFor(mqtt.topic, sensorId),
+    clientId: mqtt.clientId, username: mqtt.username, password: mqtt.password, caFile: mqtt.caFile,
+    certFile: mqtt.certFile, keyFile: mqtt.keyFile, frameInterval: mqtt.outputInterval,
+  };
+}
+
+function kafkaInput(kafka: OwlConfig['kafka']): DeepStreamConfigInput['kafka'] {
+  if (!kafka.enabled) return null;
+  const broker = parseKafkaBroker(kafka.broker)!;  // checked by the schema
+  return { host: broker.host, port: broker.port, topic: kafka.topic, protoCfg: parseProtoCfg(kafka.protoCfg)!,
+    frameInterval: kafka.outputInterval };
 }
 
 /**

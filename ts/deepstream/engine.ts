@@ -8,7 +8,8 @@ import path from 'node:path';
 import { parseOutputUrl } from '../config/output-url';
 import type { OwlConfig } from '../config/schema';
 import type { DeepStreamBinding, NativeDeepStreamOptions, NativeRtspServer } from '../native';
-import { guardRedisAdaptorEnvironment, redisConnStr, redisProtoLib } from './broker-config';
+import { guardRedisAdaptorEnvironment } from './broker-config';
+import { brokerBranches, deepStreamMqttWarnings } from './broker-branches';
 import { deepStreamConfigInput, type DeepStreamModel } from './config-input';
 import {
   deepStreamDescription, rtspMountLaunch, type DeepStreamMuxer, type DeepStreamSource,
@@ -155,20 +156,13 @@ export async function prepareDeepStream(inputs: DeepStreamRunInputs): Promise<De
       udpPort,
       swPreset: config.output.encoder.preset,
     },
-    broker: {
-      msgconvConfigPath: files.msgconv,
-      frameInterval: config.redis.outputInterval,
-      protoLib: redisProtoLib(inputs.deepstreamDir),
-      connStr: redisConnStr(configInput.redis),
-      configPath: files.broker,
-      topic: config.redis.stream,
-    },
+    brokers: brokerBranches(configInput, files, inputs.deepstreamDir),
   });
   const output = inputs.server === null ? null
     : { server: inputs.server, mount: parseOutputUrl(config.output.url)!.mount, launch: rtspMountLaunch(udpPort) };
   return {
     files,
-    warnings: redisWarning === null ? [] : [redisWarning],
+    warnings: [...(redisWarning === null ? [] : [redisWarning]), ...deepStreamMqttWarnings(config.mqtt)],
     options: {
       description,
       output,

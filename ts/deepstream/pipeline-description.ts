@@ -6,6 +6,12 @@
 //     t. -> nvvideoconvert -> RGBA -> nvdsosd -> nvvideoconvert -> I420 -> encoder name=enc -> h264parse
 //           -> rtph264pay -> udpsink 127.0.0.1:<udpPort>   (the RTSP mount reads it: rtspMountLaunch)
 //     t. -> nvmsgconv name=msgconv (minimal schema, new API) -> nvmsgbroker name=broker (Redis)
+//     t. -> nvmsgconv name=msgconv-mqtt -> nvmsgbroker name=broker-mqtt (MQTT), likewise -kafka (Kafka)
+//
+// One converter per broker, each with its own frame interval. With more than one, each pair shares a comp-id: the
+// converters attach their payloads to the same frame metadata (tee hands every branch the same buffer), and a
+// broker with comp-id 0 would send every payload it finds, the other outputs' included (gstnvmsgbroker.cpp skips
+// payloads whose componentId differs from a non-zero comp-id; gstnvmsgconv.c(pp) stamps its comp-id on each).
 //
 // The encoder and OSD chain follows deepstream-app's RTSP sink (deepstream_sink_bin.c); the RTSP mount is
 // its udpsrc factory. Element names are the contract with native/src/deepstream/ds_pipeline.cc. Every
@@ -34,18 +40,26 @@ export interface DeepStreamPipelineInput {
   inferConfigPath: string;
   /** null: no video output. `hw`: nvv4l2h264enc (NVENC); `sw`: x264enc (Jetson Orin Nano has no NVENC). */
   output: { encoder: 'hw' | 'sw'; bitrateKbps: number; udpPort: number; swPreset: string } | null;
-  /** null: no Redis output through nvmsgbroker. */
-  broker: {
-    msgconvConfigPath: string;
-    /** One payload every N frames. */
-    frameInterval: number;
-    protoLib: string;
-    /** `host;port` */
-    connStr: string;
-    configPath: string;
-    /** Redis stream key. */
-    topic: string;
-  } | null;
+  /** The metadata outputs through nvmsgbroker (none: no metadata out). */
+  brokers: readonly BrokerBranch[];
+}
+
+/** One nvmsgconv -> nvmsgbroker branch. */
+export interface BrokerBranch {
+  /**
+   * '' for the Redis branch, whose elements are `msgconv` and `broker` (the names the native pipeline and the
+   * broker status know); else a suffix: `mqtt` gives `msgconv-mqtt` and `broker-mqtt`.
+   */
+  name: string;
+  msgconvConfigPath: string;
+  /** One payload every N frames. */
+  frameInterval: number;
+  protoLib: string;
+  /** `host;port` */
+  connStr: string;
+  configPath: string;
+  /** Redis stream key, MQTT topic or Kafka topic. */
+  topic: string;
 }
 
 // RTP payload of the H.264 stream, shared by rtph264pay and the mount's udpsrc caps.
@@ -115,19 +129,21 @@ export function deepStreamDescription(input: DeepStreamPipelineInput): string {
     `${muxer(input.mux, input.source)} ! nvinfer name=infer config-file-path=${quoteValue(input.inferConfigPath)} `
       + '! tee name=t',
   ];
-  const { output, broker } = input;
+  const { output, brokers } = input;
   if (output !== null) {
     chains.push('t. ! queue ! nvvideoconvert ! video/x-raw(memory:NVMM),format=RGBA ! nvdsosd ! '
       + `${encoder(output)} ! h264parse config-interval=-1 ! rtph264pay pt=96 config-interval=1 ! `
       + `udpsink host=127.0.0.1 port=${output.udpPort} sync=false async=false`);
   }
-  if (broker !== null) {
-    chains.push(`t. ! queue ! nvmsgconv name=msgconv config=${quoteValue(broker.msgconvConfigPath)} payload-type=1 `
-      + `msg2p-newapi=true frame-interval=${broker.frameInterval} ! `
-      + `nvmsgbroker name=broker proto-lib=${quoteValue(broker.protoLib)} conn-str=${quoteValue(broker.connStr)} `
-      + `config=${quoteValue(broker.configPath)} topic=${quoteValue(broker.topic)} sync=false`);
-  }
-  if (output === null && broker === null) chains.push('t. ! queue ! fakesink sync=false');
+  brokers.forEach((broker, i) => {
+    const suffix = broker.name === '' ? '' : `-${broker.name}`;
+    const component = brokers.length > 1 ? ` comp-id=${i + 1}` : '';
+    chains.push(`t. ! queue ! nvmsgconv name=msgconv${suffix} config=${quoteValue(broker.msgconvConfigPath)} `
+      + `payload-type=1 msg2p-newapi=true frame-interval=${broker.frameInterval}${component} ! `
+      + `nvmsgbroker name=broker${suffix} proto-lib=${quoteValue(broker.protoLib)} conn-str=${quoteValue(broker.connStr)} `
+      + `config=${quoteValue(broker.configPath)} topic=${quoteValue(broker.topic)}${component} sync=false`);
+  });
+  if (output === null && brokers.length === 0) chains.push('t. ! queue ! fakesink sync=false');
   return chains.join('\n');
 }
 

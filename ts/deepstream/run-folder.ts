@@ -4,6 +4,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { redisBrokerConfig } from './broker-config';
 import type { DeepStreamConfigInput } from './config-input';
+import { kafkaBrokerConfig } from './kafka-broker-config';
+import { mqttBrokerConfig } from './mqtt-broker-config';
 import { msgconvConfig } from './msgconv-config';
 import { LABEL_FILE_NAME, labelFile, nvinferConfig } from './nvinfer-config';
 
@@ -13,9 +15,11 @@ export const DEEPSTREAM_FILES = {
   labels: LABEL_FILE_NAME,
   msgconv: 'msgconv.txt',
   broker: 'redis.txt',
+  mqtt: 'mqtt.txt',
+  kafka: 'kafka.txt',
 } as const;
 
-/** Absolute paths of the written files. */
+/** Absolute paths of the written files (a broker's only where its output is on). */
 export type DeepStreamConfigPaths = Record<keyof typeof DEEPSTREAM_FILES, string>;
 
 /** The generated files by name (pure; what the golden tests pin). @throws on invalid input */
@@ -24,7 +28,9 @@ export function deepStreamFiles(input: DeepStreamConfigInput): Record<string, st
     [DEEPSTREAM_FILES.nvinfer]: nvinferConfig(input),
     [DEEPSTREAM_FILES.labels]: labelFile(input),
     [DEEPSTREAM_FILES.msgconv]: msgconvConfig(input),
-    [DEEPSTREAM_FILES.broker]: redisBrokerConfig(input),
+    ...(input.redis === null ? {} : { [DEEPSTREAM_FILES.broker]: redisBrokerConfig(input) }),
+    ...(input.mqtt === null ? {} : { [DEEPSTREAM_FILES.mqtt]: mqttBrokerConfig(input) }),
+    ...(input.kafka === null ? {} : { [DEEPSTREAM_FILES.kafka]: kafkaBrokerConfig(input) }),
   };
 }
 

@@ -28,6 +28,8 @@ export interface PromptControlOptions {
   streams: PromptedStreams;
   metrics: InferenceMetrics;
   log: Logger;
+  /** A stream's own prompts kept from an earlier run (ts/state/), which a new stream with that id starts with. */
+  restored?: (streamId: string) => PromptSet | null;
 }
 
 /** The prompts in force; see the file comment. Its StreamHooks give new streams their own prompts. */
@@ -81,6 +83,11 @@ export class PromptControl implements StreamHooks {
     this.#modelError = reason;
   }
 
+  /** Service-wide prompts kept from an earlier run replace the configuration's; call before the model loads. */
+  restore(prompts: PromptSet): void {
+    this.#prompts = copy(prompts);
+  }
+
   /** The service-wide prompts in force (a copy). */
   get(): PromptSet {
     return copy(this.#prompts);
@@ -129,6 +136,41 @@ export class PromptControl implements StreamHooks {
     return copy(stream.prompts!);
   }
 
+  /**
+   * Back to `configured` (the configuration's prompts) for every stream, and each configured stream's own prompts
+   * from the configuration again.
+   * @returns the service-wide prompts now in force.
+   * @throws as set().
+   */
+  async reset(configured: PromptSet): Promise<PromptSet> {
+    const prompts = await this.set(configured.objects, configured.thresholds);
+    await this.reapplyConfigured();
+    return prompts;
+  }
+
+  /**
+   * One stream back to the prompts it would start with: its own from the configuration, else the service-wide ones.
+   * @returns the prompts now in force for it.
+   * @throws {UnknownStreamError}; what encoding its configured prompts throws.
+   */
+  resetStream(id: string): Promise<PromptSet> {
+    return this.#exclusive(() => this.#resetStream(id));
+  }
+
+  async #resetStream(id: string): Promise<PromptSet> {
+    const { streams, metrics, log } = this.#options;
+    const stream = streams.get(id);
+    if (stream.spec.prompts !== null) await this.#applyOwn(stream, stream.spec.prompts);
+    else if (stream.prompts !== null) {
+      stream.prompts = null;
+      await this.#drop(stream);
+    }
+    metrics.promptChanges++;
+    log.info(`prompts of stream ${stream.id} back to ${stream.prompts === null ? 'the service-wide ones'
+      : 'those of the configuration'}`);
+    return copy(stream.prompts ?? this.#prompts);
+  }
+
   /** Gives the configured streams their own prompts again (after a reload replaced the service-wide ones). */
   reapplyConfigured(): Promise<void> {
     return this.#exclusive(async () => {
@@ -138,9 +180,12 @@ export class PromptControl implements StreamHooks {
     });
   }
 
-  /** StreamHooks: a new stream with prompts of its own gets them before its first frame. */
+  /**
+   * StreamHooks: a new stream with prompts of its own gets them before its first frame: those kept from an earlier
+   * run for its id, else its configured ones.
+   */
   async prepare(stream: ServiceStream): Promise<void> {
-    const own = stream.spec.prompts;
+    const own = (stream.id === '' ? null : this.#options.restored?.(stream.id) ?? null) ?? stream.spec.prompts;
     if (own === null) return;
     try {
       await this.#exclusive(() => this.#applyOwn(stream, own));
