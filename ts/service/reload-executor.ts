@@ -2,6 +2,7 @@
 // Carries out a reload plan (reload-plan.ts) on the running parts, step by step in the plan's order: streams that
 // stop are awaited before any starts (a changed stream keeps its id and mount), and each step's failure is logged
 // without stopping the others. What needs a restart is said in one line at the end.
+import type { OwlConfig } from '../config/schema';
 import type { Engine } from './engine';
 import type { PromptLimits } from '../model/prompts';
 import type { Logger } from './logger';
@@ -13,7 +14,7 @@ import type { StreamRegistry } from './stream-registry';
 
 /** The running parts a reload changes. */
 export interface ReloadParts {
-  engine: Pick<Engine, 'redis' | 'maxPromptsLive' | 'modelLive'>;
+  engine: Pick<Engine, 'redis' | 'maxPromptsLive' | 'modelLive' | 'trackerLive'>;
   registry: StreamRegistry;
   model: Pick<ModelLoader, 'load'>;
   prompts: PromptControl;
@@ -24,7 +25,8 @@ export interface ReloadParts {
 
 /** What the running engine takes live (the plan's input). */
 export function reloadTraits(engine: ReloadParts['engine']): ReloadTraits {
-  return { redis: engine.redis.update !== null, maxPrompts: engine.maxPromptsLive, model: engine.modelLive };
+  return { redis: engine.redis.update !== null, maxPrompts: engine.maxPromptsLive, model: engine.modelLive,
+    tracker: engine.trackerLive };
 }
 
 /**
@@ -63,6 +65,16 @@ export async function executeReload(actions: readonly ReloadAction[], parts: Rel
             }
           }
           break;
+        case 'tracker':
+          for (const stream of registry.list()) {
+            try {
+              stream.setTracker(action.tracker);
+            } catch (err) {
+              log.error(`tracker of stream ${stream.id}: ${(err as Error).message}`);
+            }
+          }
+          log.info(`tracker now ${describeTracker(action.tracker)}`);
+          break;
         case 'model':
           await model.load(action.model);  // never rejects: a failure is logged, the model in use runs on
           break;
@@ -94,4 +106,12 @@ export async function executeReload(actions: readonly ReloadAction[], parts: Rel
   } finally {
     if (restart.length > 0) log.warn(`changes to ${restart.join(', ')} take effect after a restart`);
   }
+}
+
+/** The tracker settings for the log, e.g. "on (boxes predicted per frame, min hits 2, buffer 3000 ms, ...)". */
+function describeTracker(tracker: OwlConfig['tracker']): string {
+  if (!tracker.enabled) return 'off (every detection a new object)';
+  return `on (boxes ${tracker.drawPredicted ? 'predicted per frame' : 'at the model\'s'}, low scores down to `
+    + `${tracker.lowScoreRatio} x the threshold, min hits ${tracker.minHits}, buffer ${tracker.bufferMs} ms, `
+    + `match IoU ${tracker.matchIou} / ${tracker.lowMatchIou})`;
 }
