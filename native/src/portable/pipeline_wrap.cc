@@ -31,13 +31,14 @@ std::vector<OverlayBoxInput> ReadBoxes(const Napi::Value& value) {
     if (!item.IsObject()) throw Napi::TypeError::New(value.Env(), "Expected an object for " + path);
     Napi::Object box = item.As<Napi::Object>();
     const auto coordinate = [&](const char* name) { return static_cast<float>(AttrAsDouble(box, name, path)); };
+    OverlayBoxInput input{coordinate("x0"), coordinate("y0"), coordinate("x1"), coordinate("y1"),
+                          AttrAsInt32(box, "color", path), AttrAsString(box, "text", path), 0};
     const double track_id = AttrAsDouble(box, "trackId", path);
     if (track_id < 0 || track_id > kMaxSafeInteger || std::trunc(track_id) != track_id) {
       ThrowExpected(box.Get("trackId"), "an integer from 0 (untracked) to 2^53 - 1", path + ".trackId");
     }
-    boxes.push_back({coordinate("x0"), coordinate("y0"), coordinate("x1"), coordinate("y1"),
-                     AttrAsInt32(box, "color", path), AttrAsString(box, "text", path),
-                     static_cast<uint64_t>(track_id)});
+    input.track_id = static_cast<uint64_t>(track_id);
+    boxes.push_back(std::move(input));
   }
   return boxes;
 }
