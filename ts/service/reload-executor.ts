@@ -9,6 +9,7 @@ import type { Logger } from './logger';
 import type { ModelLoader } from './model-loader';
 import type { PromptControl } from './prompt-control';
 import type { ReloadAction, ReloadTraits } from './reload-plan';
+import type { ServiceStream } from './service-stream';
 import { sameSpec } from './stream-spec';
 import type { StreamRegistry } from './stream-registry';
 
@@ -57,22 +58,10 @@ export async function executeReload(actions: readonly ReloadAction[], parts: Rel
             + 'characters');
           break;
         case 'overlay':
-          for (const stream of registry.list()) {
-            try {
-              stream.setOverlay(action.overlay);
-            } catch (err) {
-              log.error(`overlay of stream ${stream.id}: ${(err as Error).message}`);
-            }
-          }
+          eachStream(parts, 'overlay', (stream) => stream.setOverlay(action.overlay));
           break;
         case 'tracker':
-          for (const stream of registry.list()) {
-            try {
-              stream.setTracker(action.tracker);
-            } catch (err) {
-              log.error(`tracker of stream ${stream.id}: ${(err as Error).message}`);
-            }
-          }
+          eachStream(parts, 'tracker', (stream) => stream.setTracker(action.tracker));
           log.info(`tracker now ${describeTracker(action.tracker)}`);
           break;
         case 'model':
@@ -105,6 +94,17 @@ export async function executeReload(actions: readonly ReloadAction[], parts: Rel
     await Promise.all(stops);
   } finally {
     if (restart.length > 0) log.warn(`changes to ${restart.join(', ')} take effect after a restart`);
+  }
+}
+
+/** Applies a setting to every running stream; a stream that refuses it is logged, the others still get it. */
+function eachStream({ registry, log }: ReloadParts, what: string, apply: (stream: ServiceStream) => void): void {
+  for (const stream of registry.list()) {
+    try {
+      apply(stream);
+    } catch (err) {
+      log.error(`${what} of stream ${stream.id}: ${(err as Error).message}`);
+    }
   }
 }
 
