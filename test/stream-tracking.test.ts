@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // What a portable stream reports of each model result (ts/engines/stream-tracking.ts, with the real native tracker,
 // no pipeline): boxes clipped to the frame, track ids, ByteTrack's second stage, prompt changes that keep the ids of
-// the prompts that stay, live settings; and the clipping on its own (ts/model/frame-boxes.ts).
+// the prompts that stay, live settings; the clipping on its own (ts/model/frame-boxes.ts) and the overlay's labels.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
@@ -9,6 +9,7 @@ import { configSchema, type OwlConfig } from '../ts/config/schema';
 import { StreamTracking } from '../ts/engines/stream-tracking';
 import type { DetectResult, Detection } from '../ts/model/detector';
 import { clipToFrame } from '../ts/model/frame-boxes';
+import { overlayLabel } from '../ts/pipeline';
 
 const FRAME = { width: 640, height: 360 };
 
@@ -45,6 +46,15 @@ describe('clipToFrame', () => {
     ];
     assert.deepEqual(clipToFrame(items, 640, 360), [{ n: 1, box: [0, 0, 100, 360] }, { n: 4, box: [630, 350, 640, 360] }]);
     assert.deepEqual(items[0].box, [-10, -20, 100, 400], 'the input is left as it was');
+  });
+});
+
+describe('overlayLabel', () => {
+  test('the track id first, then the prompt, then the score when asked for', () => {
+    const detection = { label: 'a person', labelIndex: 0, score: 0.634, box: [0, 0, 1, 1] as const };
+    assert.equal(overlayLabel({ ...detection, trackId: 12 }, true), '#12 a person 0.63');
+    assert.equal(overlayLabel({ ...detection, trackId: 12 }, false), '#12 a person');
+    assert.equal(overlayLabel(detection, true), 'a person 0.63', 'untracked: no id');
   });
 });
 
