@@ -15,6 +15,7 @@ import { RtspServer } from './pipeline/rtsp-server';
 
 export {
   DeepStreamPipeline, type DeepStreamDetections, type DeepStreamPipelineEvents, type DeepStreamPipelineOptions,
+  type DeepStreamPipelineStats, type DeepStreamStreamOptions, type DeepStreamStreamStateChange,
 } from './pipeline/deepstream-pipeline';
 export {
   DEFAULT_OUTPUT_URL, X264_PRESETS, type OverlayStyle, type PipelineOptions, type RtspMount, type X264Preset,

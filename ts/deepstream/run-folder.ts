@@ -4,26 +4,25 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { redisBrokerConfig } from './broker-config';
 import type { DeepStreamConfigInput } from './config-input';
-import { msgconvConfig } from './msgconv-config';
-import { LABEL_FILE_NAME, labelFile, nvinferConfig } from './nvinfer-config';
+import { nvinferConfig } from './nvinfer-config';
+import { trackerConfig } from './tracker-config';
 
 /** File names inside the run folder. */
 export const DEEPSTREAM_FILES = {
   nvinfer: 'nvinfer.txt',
-  labels: LABEL_FILE_NAME,
-  msgconv: 'msgconv.txt',
+  tracker: 'tracker.yml',
   broker: 'redis.txt',
 } as const;
 
-/** Absolute paths of the written files. */
-export type DeepStreamConfigPaths = Record<keyof typeof DEEPSTREAM_FILES, string>;
+/** Absolute paths of the written files (`tracker` only with a tracker). */
+export type DeepStreamConfigPaths = Record<Exclude<keyof typeof DEEPSTREAM_FILES, 'tracker'>, string>
+  & { tracker: string | null };
 
 /** The generated files by name (pure; what the golden tests pin). @throws on invalid input */
 export function deepStreamFiles(input: DeepStreamConfigInput): Record<string, string> {
   return {
     [DEEPSTREAM_FILES.nvinfer]: nvinferConfig(input),
-    [DEEPSTREAM_FILES.labels]: labelFile(input),
-    [DEEPSTREAM_FILES.msgconv]: msgconvConfig(input),
+    ...(input.tracker === null ? {} : { [DEEPSTREAM_FILES.tracker]: trackerConfig(input.tracker) }),
     [DEEPSTREAM_FILES.broker]: redisBrokerConfig(input),
   };
 }
@@ -37,9 +36,9 @@ export async function writeDeepStreamFiles(input: DeepStreamConfigInput, dir: st
   const root = path.resolve(dir);
   await fs.mkdir(root, { recursive: true });
   await Promise.all(Object.entries(files).map(([name, text]) => fs.writeFile(path.join(root, name), text)));
-  const paths = {} as DeepStreamConfigPaths;
-  for (const [key, name] of Object.entries(DEEPSTREAM_FILES)) {
-    paths[key as keyof typeof DEEPSTREAM_FILES] = path.join(root, name);
-  }
-  return paths;
+  return {
+    nvinfer: path.join(root, DEEPSTREAM_FILES.nvinfer),
+    tracker: input.tracker === null ? null : path.join(root, DEEPSTREAM_FILES.tracker),
+    broker: path.join(root, DEEPSTREAM_FILES.broker),
+  };
 }
