@@ -70,7 +70,8 @@ describe('config files', () => {
 
   it('refuses an unknown key, naming the allowed ones', () => {
     assert.equal(refusal('redis:\n  hots: a\n'),
-      'configs/x.yaml: redis.hots: unknown key; allowed keys: host, port, stream, maxlen, outputInterval, queueSize, idFormat');
+      'configs/x.yaml: redis.hots: unknown key; allowed keys: host, port, stream, maxlen, outputInterval, queueSize, idFormat, '
+      + 'password, passwordFile, tls, tlsCaFile');
     assert.equal(refusal('colour: red\n'),
       'configs/x.yaml: colour: unknown key; allowed keys: input, output, engine, model, prompts, redis, api, sensor, '
       + 'overlay, log, streams');
@@ -85,7 +86,7 @@ describe('config files', () => {
     assert.equal(refusal('api:\n  port: ~\n'),
       'configs/x.yaml: api.port: expected an integer from 0 (any free port) to 65535, received null');
     assert.equal(refusal('redis: 5\n'), 'configs/x.yaml: redis: expected a mapping with keys host, port, stream, maxlen, '
-      + 'outputInterval, queueSize, idFormat, received 5');
+      + 'outputInterval, queueSize, idFormat, password, passwordFile, tls, tlsCaFile, received 5');
     assert.equal(refusal('model:\n  threads: [1]\n'),
       'configs/x.yaml: model.threads: expected an integer from 0 (all cores) to 1024, received a list');
   });
@@ -114,7 +115,7 @@ describe('config files', () => {
     assert.equal(refusal('input:\n  uri: ftp://cam/x\n'), 'configs/x.yaml: input.uri: expected an rtsp:// URL, a VST http(s):// '
       + 'address, a file path or test:[pattern], received "ftp://cam/x"');
     assert.equal(refusal('output:\n  url: rtsp://0.0.0.0/out\n'), 'configs/x.yaml: output.url: expected an rtsp://host:port/path '
-      + 'URL such as rtsp://0.0.0.0:6000/out, received "rtsp://0.0.0.0/out"');
+      + 'URL such as rtsp://0.0.0.0:6000/out; the value has no port');
   });
 
   it('refuses bad prompt lists with the prompt rules\' messages', () => {

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { Random } from '../bench/tracking/random';
 import { addonPath, native, type NativeImageOutputs } from '../ts/native';
 
 const harness = path.join(process.env.OWL_DS_DECODE_BUILD ?? path.dirname(addonPath), 'owl_tensor_decode_harness');
@@ -126,20 +127,9 @@ function toHalfExact(values: Float32Array): Uint16Array {
   });
 }
 
-// Deterministic pseudo-random numbers (mulberry32), so a failure reproduces.
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomImage(seed: number, patches: number, dim: number): NativeImageOutputs {
-  const rnd = random(seed);
+  const seeded = new Random(seed);  // a failure reproduces
+  const rnd = () => seeded.next();
   const normal = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
   const boxes = new Float32Array(patches * 4);
   for (let i = 0; i < patches; i++) {
@@ -157,8 +147,8 @@ function randomImage(seed: number, patches: number, dim: number): NativeImageOut
 }
 
 function randomPrompts(seed: number, q: number, dim: number, thresholds: number[]) {
-  const rnd = random(seed);
-  return { embeds: Float32Array.from({ length: q * dim }, () => rnd() - 0.5), q, d: dim, thresholds: Float32Array.from(thresholds) };
+  const seeded = new Random(seed);
+  return { embeds: Float32Array.from({ length: q * dim }, () => seeded.next() - 0.5), q, d: dim, thresholds: Float32Array.from(thresholds) };
 }
 
 /** What the decode must return: the decode core's detections for the frame, clipped to it (empty ones dropped). */

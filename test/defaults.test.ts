@@ -22,7 +22,8 @@ test('the Pipeline API\'s defaults are the service schema\'s', () => {
   // The values themselves, as configs/default.yaml documents them.
   assert.deepEqual(api.native.input, { kind: 'test', uri: 'ball', rtspTransport: 'tcp', latencyMs: 50, width: 1280,
     height: 720, fps: 30 });
-  assert.deepEqual(api.native.reconnect, { initialDelayMs: 1000, maxDelayMs: 30_000, stallTimeoutMs: 5000 });
+  // probeAddress is derived from an RTSP input (none for test:), not a default.
+  assert.deepEqual(api.native.reconnect, { initialDelayMs: 1000, maxDelayMs: 30_000, stallTimeoutMs: 5000, probeAddress: '' });
   assert.deepEqual({ ...api.native.output, mount: undefined },
     { mount: undefined, preset: 'ultrafast', bitrateKbps: 2000, width: 0, height: 0 });
   assert.deepEqual([api.native.overlay.lineWidth, api.native.overlay.fontSize, api.showScores], [3, 20, false]);
@@ -31,7 +32,8 @@ test('the Pipeline API\'s defaults are the service schema\'s', () => {
 test('the Redis publisher\'s defaults are the service schema\'s', () => {
   const { redis } = defaultConfig();
   const publisher = parsePublisherOptions();
-  for (const key of Object.keys(redis) as (keyof typeof redis)[]) {
+  // redis.passwordFile is the service's alone: read into redis.password when the configuration is resolved.
+  for (const key of (Object.keys(redis) as (keyof typeof redis)[]).filter((k) => k !== 'passwordFile')) {
     assert.equal(publisher[key], redis[key], `redis.${key}`);
   }
 });

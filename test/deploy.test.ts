@@ -70,7 +70,7 @@ describe('deploy/docker-compose.yaml', () => {
     for (const name of Object.keys(service.environment)) assert.ok(knownVariables.has(name), `unknown variable ${name}`);
     const config = validateConfig(envLayer(service.environment));
     assert.equal(config.engine, 'deepstream');
-    assert.deepEqual(classifyInput(config.input.uri), { kind: 'vst', base: 'http://0.0.0.0:81' });
+    assert.deepEqual(classifyInput(config.input.uri), { kind: 'vst', base: 'http://0.0.0.0:81/' });
     assert.deepEqual(parseOutputUrl(config.output.url), { host: '0.0.0.0', port: 5011, mount: '/out' });
     assert.equal(config.api.port, 5010);
     assert.deepEqual([config.redis.host, config.redis.port, config.redis.stream], ['localhost', 6379, 'owl']);

@@ -154,7 +154,7 @@ describe('three cameras in one service', () => {
     const pid = service.child.pid!;
     const cycle = async () => {
       const added = await service.get('/api/v1/live-stream', { method: 'POST',
-        body: JSON.stringify({ liveStreamUrl: cameras[1].url }) });
+        headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ liveStreamUrl: cameras[1].url }) });
       assert.equal(added.status, 200, JSON.stringify(added.body));
       // A client on the new mount too: its session must go with the stream.
       const outputUrl = (await service.get('/streams')).body.find((s: any) => s.id === added.body.id).outputUrl;
@@ -205,7 +205,7 @@ describe('removing a stream', () => {
     const service = await ServiceProcess.start({ args: ['--model', TINY_MODEL], env: { OWL_INPUT_ALLOW_EMPTY: 'true' } });
     try {
       const added = await service.get('/api/v1/live-stream', { method: 'POST',
-        body: JSON.stringify({ liveStreamUrl: camera.url }) });
+        headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ liveStreamUrl: camera.url }) });
       assert.equal(added.status, 200, JSON.stringify(added.body));
       // A hung camera: the input's teardown waits for its answer to RTSP TEARDOWN (rtspsrc gives it 100 ms).
       camera.freeze();

@@ -186,7 +186,7 @@ describe('GET /rates', () => {
     inferences,
     inferenceErrors: 0,
     inferenceLatency: { bounds: [1], counts: [inferences, 0], sum: latencySum },
-    redis: { written: inferences, queueDepth: 0, dropped: 0, errors: 0 },
+    redis: { written: inferences, queueDepth: 0, dropped: 0, errors: 0, rejected: 0 },
     promptChanges: 0,
   });
 

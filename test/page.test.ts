@@ -111,7 +111,8 @@ const storedToken = (page: Page) => page.evaluate(() => sessionStorage.getItem('
 /** The checks of the page that any service must pass. */
 function pageChecks(target: () => PageTarget): void {
   beforeEach(async () => {
-    assert.deepEqual(await http(target().base, '/prompt', { method: 'POST', body: JSON.stringify(START) }), START);
+    assert.deepEqual(await http(target().base, '/prompt', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(START) }), START);
   });
 
   it('loads and shows the live view, the RTSP URL, the prompts, the detections and the state', async (t) => {

@@ -72,7 +72,7 @@ describe('RedisPublisher', () => {
     assert.deepEqual(parsed.map((m) => m.id), frames.map((f) => String(f.frameId)));
     assert.deepEqual(parsed[2].objects[1], { id: '2', left: 10.25, top: 20.5, right: 110.13, bottom: 300.67, label: 'a hat', attributes: [] });
     assert.deepEqual(out.status(), {
-      state: 'ready', queued: 0, published: 25, sent: 25, dropped: 0, skipped: 0, rejected: 0, lastError: null,
+      state: 'ready', queued: 0, published: 25, sent: 25, dropped: 0, skipped: 0, rejected: 0, errors: 0, lastError: null,
     });
     assert.deepEqual(states, ['ready']);
     assert.deepEqual(warnings, []);
@@ -222,8 +222,10 @@ describe('RedisPublisher', () => {
     const start = Date.now();
     await out.close({ flushMs: 5000 });
     assert.ok(Date.now() - start < 1000, `close() took ${Date.now() - start} ms while Redis was down`);
+    assert.ok(status.errors >= 1, 'the refused connection is counted');
     assert.deepEqual(out.status(), {
-      state: 'closed', queued: 0, published: 10, sent: 0, dropped: 10, skipped: 0, rejected: 0, lastError: status.lastError,
+      state: 'closed', queued: 0, published: 10, sent: 0, dropped: 10, skipped: 0, rejected: 0, errors: out.status().errors,
+      lastError: status.lastError,
     });
     assert.deepEqual(warnings.splice(0), [`Redis metadata output closed with 10 entries not delivered to 127.0.0.1:${port}; counted as dropped.`]);
     assert.equal(out.publish(frame(11)), false);

@@ -8,8 +8,8 @@ import { describe, test } from 'node:test';
 import { configSchema, type OwlConfig } from '../ts/config/schema';
 import { planReload, type ReloadAction, type ReloadTraits } from '../ts/service/reload-plan';
 
-const PORTABLE: ReloadTraits = { redis: true, maxPrompts: true };
-const DEEPSTREAM: ReloadTraits = { redis: false, maxPrompts: false };
+const PORTABLE: ReloadTraits = { redis: true, maxPrompts: true, model: true };
+const DEEPSTREAM: ReloadTraits = { redis: false, maxPrompts: false, model: false };
 
 /** A configuration as a file would give it (every default filled in). */
 function config(file: Record<string, unknown> = {}): OwlConfig {
@@ -87,9 +87,25 @@ describe('reload plan', () => {
   test('sections no engine takes live are named as needing a restart, after the live steps', () => {
     const next = config({ input: { uri: 'test:snow' }, output: { encoder: { bitrateKbps: 4000 } }, model: { threads: 1 },
       api: { port: 5001 }, sensor: { location: 'gate' }, engine: 'portable', log: { level: 'warn' } });
-    assert.deepEqual(planReload(config(), next, PORTABLE), [
+    assert.deepEqual(planReload(config(), next, DEEPSTREAM), [
       { kind: 'log-level', level: 'warn' },
       { kind: 'restart-needed', keys: ['input', 'output', 'engine', 'model', 'api', 'sensor'] },
     ]);
+    assert.deepEqual(planReload(config(), next, PORTABLE), [
+      { kind: 'log-level', level: 'warn' },
+      { kind: 'model', model: next.model },
+      { kind: 'restart-needed', keys: ['input', 'output', 'engine', 'api', 'sensor'] },
+    ]);
+  });
+
+  test('the model loads again where the engine takes it live: its settings or its folder\'s files changed', () => {
+    const next = config({ model: { maxDetections: 5 }, streams: ['test:ball'], prompts: { objects: 'a cat' } });
+    // Before the streams start and the prompts change, so that both use the new model.
+    assert.deepEqual(kinds(planReload(config(), next, PORTABLE)), ['model', 'start-stream', 'prompts']);
+    assert.deepEqual(planReload(config(), config(), PORTABLE, { modelFiles: true }),
+      [{ kind: 'model', model: config().model }]);
+    assert.deepEqual(planReload(config(), config(), PORTABLE, { modelFiles: false }), []);
+    // Where the engine cannot take the model live, only changed settings are named (see the previous test).
+    assert.deepEqual(planReload(config(), config(), DEEPSTREAM, { modelFiles: true }), []);
   });
 });

@@ -115,6 +115,17 @@ export interface NativeRtspServerOptions {
   /** Address to bind, e.g. "0.0.0.0" or "127.0.0.1". */
   host: string;
   port: number;
+  /** Basic and digest authentication on every mount; absent or null: none. The user has no ':'. */
+  auth?: { user: string; password: string } | null;
+}
+
+/** The encoder settings of a held mount (as NativePipelineOptions.output). */
+export interface NativeHoldEncoder {
+  preset: string;
+  bitrateKbps: number;
+  /** 0: 1280x720 until a pipeline takes the mount over. */
+  width: number;
+  height: number;
 }
 
 /** One in-process gst-rtsp-server; pipelines mount their outputs on it. */
@@ -123,6 +134,13 @@ export interface NativeRtspServer {
   start(): void;
   /** The bound port (useful with port 0). */
   port(): number;
+  /**
+   * [sync] Serves black at `mount` until a pipeline started with that mount takes it over (its viewers then see
+   * that pipeline's video). Throws with code "EMOUNTINUSE", "EINVAL" (unknown preset) or "ESTATE".
+   */
+  hold(mount: string, encoder: NativeHoldEncoder): void;
+  /** [sync] Ends a hold that no pipeline took over (disconnecting its viewers); no-op otherwise. */
+  release(mount: string): void;
   stop(): void;
 }
 
@@ -162,6 +180,11 @@ export interface NativePipelineOptions {
     maxDelayMs: number;
     /** No frame for this long while playing = lost. */
     stallTimeoutMs: number;
+    /**
+     * "host:port" of the camera, connected to every second while waiting to retry so a returning camera is
+     * noticed within about a second; '' for none (file and test inputs). Optional (DeepStream gives none).
+     */
+    probeAddress?: string;
   };
   overlay: {
     lineWidth: number;
@@ -262,6 +285,8 @@ export interface NativeDeepStreamOptions {
 export interface NativeDeepStreamSource {
   /** Its source bin: a gst-launch bin description with one unlinked src pad (decoded video). */
   description: string;
+  /** "host:port" of its RTSP camera (no credentials): probed while the stream waits to retry; '' or absent: none. */
+  probeAddress?: string;
   /** `sensorId` of its Redis entries (nvmsgconv's minimal schema). */
   sensorId: string;
   /** Its inferred frames get a Redis entry one in N (>= 1), those with objects (nvmsgconv writes no empty one). */

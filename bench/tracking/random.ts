@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Seeded pseudo-random numbers for the tracking scenes: the same seed gives the same scene on every machine.
+// Seeded pseudo-random numbers for the tracking scenes and the fuzz tests: the same seed gives the same draws on
+// every machine, so a run can be replayed.
 
 /** Uniform and normal draws from one seeded stream (mulberry32; normals by Box-Muller). */
 export class Random {

@@ -8,6 +8,7 @@ import Koa, { type Context, type Next } from 'koa';
 import type { OwlConfig } from '../config/schema';
 import { PromptError, type PromptLimits } from '../model/prompts';
 import { bearerAuth } from './auth';
+import { encodingGuard } from './encoding-guard';
 import { ApiError, errorBody } from './errors';
 import { addJpsRoutes, JPS_PREFIX, jpsErrorBody } from './jps-routes';
 import { addPageRoutes } from './page-routes';
@@ -61,6 +62,7 @@ export function createApi(service: ControlService, options: ApiOptions): ApiServ
     layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path}`));
 
   app.use(errorResponses(routes));
+  app.use(encodingGuard());
   app.use(bearerAuth(options.token));
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -40,7 +40,12 @@ export function metricFamilies(metrics: MetricsSnapshot, status: ServiceStatus):
     gauge('owl_redis_queue_depth', 'Metadata messages waiting to be written.', one(redis.queueDepth)),
     counter('owl_redis_messages_dropped_total', 'Metadata messages dropped because the queue was full.',
       one(redis.dropped)),
-    counter('owl_redis_errors_total', 'Failed Redis writes and connection errors.', one(redis.errors)),
+    counter('owl_redis_errors_total',
+      'Redis connection errors (refused, timed out, closed, TLS or password refused) and failed writes.',
+      one(redis.errors)),
+    counter('owl_redis_messages_rejected_total',
+      'Metadata messages not written because they break the Minimal Schema (e.g. a label with |).',
+      one(redis.rejected)),
     counter('owl_prompt_changes_total', 'Prompt changes applied.', one(metrics.promptChanges)),
   ];
 }

@@ -127,8 +127,10 @@ export interface MetricsSnapshot {
     queueDepth: number;
     /** Messages dropped because the queue was full. */
     dropped: number;
-    /** Failed writes and connection errors. */
+    /** Connection errors (refused, timed out, closed, TLS or password refused) and failed writes. */
     errors: number;
+    /** Messages not written because they break the Minimal Schema (e.g. a label with `|`). */
+    rejected: number;
   };
   /** Successful prompt changes. */
   promptChanges: number;

@@ -65,7 +65,10 @@ export async function runService(argv: readonly string[], env: NodeJS.ProcessEnv
       bridgeGstLog(log.child('gst'), next.config.log.level);
       supervisor.reload(next.config).catch((err: Error) => log.error(`reload: ${err.message}`));
     } catch (err) {
-      log.error(`SIGHUP: configuration kept, the new one is invalid:\n${(err as Error).message}`);
+      // One line per refused setting: the logger keeps every message on one line.
+      const issues = err instanceof ConfigError ? err.message.split('\n') : [(err as Error).message];
+      log.error(`SIGHUP: configuration kept, the new one is invalid (${issues.length} problem(s)):`);
+      for (const issue of issues) log.error(`  ${issue}`);
     }
   });
 

@@ -25,7 +25,10 @@ export const ENCODER_DEFAULTS = { preset: 'ultrafast', bitrateKbps: 2000, width:
 /** `overlay`: box line width and label height in output pixels; scores not shown. */
 export const OVERLAY_DEFAULTS = { lineWidth: 3, fontSize: 20, showScores: false } as const;
 
-/** `redis`: the seed app's target (localhost:6379, stream `owl`) and the metadata output's bounds. */
+/**
+ * `redis`: the seed app's target (localhost:6379, stream `owl`) and the metadata output's bounds; no password,
+ * no TLS (the system's CAs when TLS is on).
+ */
 export const REDIS_DEFAULTS = {
   host: 'localhost',
   port: 6379,
@@ -34,4 +37,7 @@ export const REDIS_DEFAULTS = {
   outputInterval: 1,
   queueSize: 1000,
   idFormat: 'string',
+  password: '',
+  tls: false,
+  tlsCaFile: '',
 } as const;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Secrets never leave the process: the API token and passwords inside URLs (rtsp://user:pass@cam) are
-// masked wherever the config is shown (GET /config, logs).
+// Secrets never leave the process: the API token, the Redis and RTSP output passwords and passwords inside URLs
+// (rtsp://user:pass@cam) are masked wherever the config is shown (GET /config, logs).
 import type { OwlConfig } from './schema';
 
 /** What replaces a secret. */
@@ -19,10 +19,12 @@ export function redactUrl(value: string): string {
   return url.toString();
 }
 
-/** A deep copy of the config with the API token and URL passwords masked. */
+/** A deep copy of the config with the API token, passwords and URL passwords masked. */
 export function redactConfig(config: OwlConfig): OwlConfig {
   const copy = structuredClone(config);
   if (copy.api.token !== '') copy.api.token = REDACTED;
+  if (copy.redis.password !== '') copy.redis.password = REDACTED;
+  if (copy.output.auth.password !== '') copy.output.auth.password = REDACTED;
   copy.input.uri = redactUrl(copy.input.uri);
   copy.output.url = redactUrl(copy.output.url);
   for (const stream of copy.streams) stream.uri = redactUrl(stream.uri);

@@ -7,17 +7,27 @@ import { z } from 'zod';
 import {
   DEFAULT_PROMPT_LIMITS, parsePrompts, PromptError, type PromptErrorCode, type PromptLimits, type PromptSet,
 } from '../model/prompts';
+import { describeValue } from '../errors/expected';
+import { X264_PRESETS } from '../generated/shared-constants';
 import {
   ENCODER_DEFAULTS, OUTPUT_URL_DEFAULT, OVERLAY_DEFAULTS, RECONNECT_DEFAULTS, REDIS_DEFAULTS, RTSP_DEFAULTS,
   TEST_SOURCE_DEFAULTS,
 } from './defaults';
-import { describeValue } from '../errors/expected';
-import { X264_PRESETS } from '../generated/shared-constants';
-import { checkedText, decimal, flag, integer, nonEmptyText, oneOf, requiredText, section, text } from './fields';
-import { classifyInput, INPUT_URI_ALLOWED } from './input-uri';
-import { OUTPUT_URL_ALLOWED, parseOutputUrl } from './output-url';
+import {
+  checkedText, decimal, flag, integer, nonEmptyText, type Normaliser, normalisedText, oneOf, section, text,
+} from './fields';
+import { checkInput, classifyInput, INPUT_URI_ALLOWED } from './input-uri';
+import { checkOutputUrl, OUTPUT_URL_ALLOWED } from './output-url';
 
 const MAX_SIDE = 7680;
+
+/** An input URI in its normal form; `vst: false` refuses VST addresses. */
+const inputUri = (vst: boolean): Normaliser => (value) => {
+  const checked = checkInput(value);
+  if (!checked.ok) return checked;
+  if (!vst && checked.input.kind === 'vst') return { ok: false, problem: '' };
+  return { ok: true, value: checked.uri };
+};
 const sideOrSource = (fallback: number) =>
   integer(0, MAX_SIDE, fallback, `0 (source size) or an integer from 1 to ${MAX_SIDE}`);
 
@@ -33,7 +43,7 @@ const reconnectSchema = section({
 });
 
 const inputSchema = section({
-  uri: checkedText(INPUT_URI_ALLOWED, (v) => v === '' || classifyInput(v) !== null, ''),
+  uri: normalisedText(INPUT_URI_ALLOWED, inputUri(true), false).default(''),
   rtsp: section({
     transport: oneOf(['tcp', 'udp'], RTSP_DEFAULTS.transport),
     latencyMs: integer(0, 60_000, RTSP_DEFAULTS.latencyMs),
@@ -57,7 +67,17 @@ const inputSchema = section({
 
 const outputSchema = section({
   enabled: flag(true),
-  url: checkedText(OUTPUT_URL_ALLOWED, (v) => parseOutputUrl(v) !== null, OUTPUT_URL_DEFAULT),
+  url: normalisedText(OUTPUT_URL_ALLOWED, checkOutputUrl).default(OUTPUT_URL_DEFAULT),
+  // Basic and digest authentication of the RTSP output; both empty: none. Prefer OWL_OUTPUT_AUTH_PASSWORD.
+  auth: section({
+    user: checkedText('a user name without ":"', (v) => !v.includes(':'), ''),
+    password: text(''),
+  }).superRefine((value, ctx) => {
+    if ((value.user === '') !== (value.password === '')) {
+      ctx.addIssue({ code: 'custom', path: [value.user === '' ? 'user' : 'password'], input: '',
+        message: 'expected both output.auth.user and output.auth.password, or neither' });
+    }
+  }).prefault({}),
   encoder: section({
     preset: oneOf(X264_PRESETS, ENCODER_DEFAULTS.preset),
     bitrateKbps: integer(100, 100_000, ENCODER_DEFAULTS.bitrateKbps),
@@ -116,9 +136,8 @@ const MOUNT_PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
 const streamSchema = section({
   id: checkedText('letters, digits, ".", "_", "~" or "-" (at most 100)', (v) => v === '' || STREAM_ID.test(v), ''),
   name: text(''),
-  uri: requiredText('an rtsp:// URL, a file path or test:[pattern] (a VST address belongs in input.uri, with '
-    + 'input.vst.follow: true)',
-    (v) => { const kind = classifyInput(v)?.kind; return kind !== undefined && kind !== 'vst'; }),
+  uri: normalisedText('an rtsp:// URL, a file path or test:[pattern] (a VST address belongs in input.uri, with '
+    + 'input.vst.follow: true)', inputUri(false)),
   output: checkedText('a mount path such as /out/front', (v) => v === '' || MOUNT_PATH.test(v), ''),
   prompts: section({ objects: z.unknown(), thresholds: z.unknown() })
     .transform((value, ctx) => checkPrompts(value, { maxPrompts: MAX_PROMPTS, maxPromptLength: MAX_PROMPT_LENGTH }, ctx)
@@ -129,7 +148,9 @@ const streamSchema = section({
 
 // A comma-separated string (OWL_STREAMS) or a list whose items may be bare URIs.
 const streamsSchema = z.preprocess((value) => {
-  const items = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : value;
+  // Spaces around commas are layout; any other whitespace stays, and the URL validator refuses it.
+  const items = typeof value === 'string' ? value.split(',').map((s) => s.replace(/^ +| +$/g, '')).filter((s) => s !== '')
+    : value;
   return Array.isArray(items) ? items.map((item) => (typeof item === 'string' ? { uri: item } : item)) : items;
 }, z.array(streamSchema, { error: (issue) => `expected a list of streams, received ${describeValue(issue.input)}` }))
   .default([]);
@@ -142,6 +163,18 @@ const redisSchema = section({
   outputInterval: integer(1, 1_000_000, REDIS_DEFAULTS.outputInterval),
   queueSize: integer(1, 1_000_000, REDIS_DEFAULTS.queueSize),
   idFormat: oneOf(['string', 'number'], REDIS_DEFAULTS.idFormat),
+  // AUTH password (requirepass / ACL default user); prefer OWL_REDIS_PASSWORD or passwordFile to writing it here.
+  password: text(REDIS_DEFAULTS.password),
+  // A file whose content (trailing newline dropped) is the password, e.g. a Docker or Kubernetes secret.
+  passwordFile: text(''),
+  // TLS to Redis (its tls-port); tlsCaFile: the CA bundle that signed Redis's certificate ('' = the system's).
+  tls: flag(REDIS_DEFAULTS.tls),
+  tlsCaFile: text(REDIS_DEFAULTS.tlsCaFile),
+}).superRefine((value, ctx) => {
+  if (value.password !== '' && value.passwordFile !== '') {
+    ctx.addIssue({ code: 'custom', path: ['passwordFile'], input: value.passwordFile,
+      message: 'expected redis.password or redis.passwordFile, not both' });
+  }
 });
 
 const apiSchema = section({

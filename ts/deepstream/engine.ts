@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { OwlConfig } from '../config/schema';
 import type { DeepStreamBinding, NativeDeepStreamOptions } from '../native';
 import type { DeepStreamStreamOptions } from '../pipeline/deepstream-pipeline';
-import type { RtspMount } from '../pipeline/options';
+import { cameraAddress, type RtspMount } from '../pipeline/options';
 import { OVERLAY_PALETTE } from '../pipeline/palette';
 import { guardRedisAdaptorEnvironment, redisConnStr, redisProtoLib } from './broker-config';
 import { deepStreamConfigInput, type DeepStreamModel } from './config-input';
@@ -208,13 +208,18 @@ export async function deepStreamStream(inputs: DeepStreamStreamInputs): Promise<
     throw new Error('the sensor id is empty: resolve it (sensor.id, VST stream name or URL) first');
   }
   const description = deepStreamSourceDescription(inputs.source);
-  const { output } = inputs;
-  if (output === null) return { description, sensorId: inputs.sensorId, outputInterval: inputs.outputInterval, output: null };
-  const udpPort = await freeUdpPort();
-  return {
+  const source = {
     description,
+    // A camera is probed while its stream waits to retry, as in the portable engine.
+    probeAddress: inputs.source.kind === 'rtsp' ? cameraAddress(inputs.source.url) : '',
     sensorId: inputs.sensorId,
     outputInterval: inputs.outputInterval,
+  };
+  const { output } = inputs;
+  if (output === null) return { ...source, output: null };
+  const udpPort = await freeUdpPort();
+  return {
+    ...source,
     output: {
       server: output.server,
       mount: output.mount,

@@ -7,6 +7,8 @@
 // its sources.
 import os from 'node:os';
 import type { MetricsSnapshot } from '../api/service';
+import type { OwlConfig } from '../config/schema';
+import { exportBrokerAccess } from '../deepstream/broker-access';
 import { deepStreamModel } from '../deepstream/config-input';
 import { readDeviceModel } from '../deepstream/engine';
 import { loadModelFolder } from '../model/model-folder';
@@ -21,7 +23,7 @@ import type { Engine, EngineContext, EngineLimits, EngineModel, RedisWriter } fr
 
 /** nvmsgbroker's counters are not this process's to see. */
 const NO_REDIS_COUNTERS: Readonly<MetricsSnapshot['redis']> = Object.freeze(
-  { written: 0, queueDepth: 0, dropped: 0, errors: 0 });
+  { written: 0, queueDepth: 0, dropped: 0, errors: 0, rejected: 0 });
 
 /** The DeepStream engine; see the file comment. */
 export class DeepStreamEngine implements Engine {
@@ -37,6 +39,8 @@ export class DeepStreamEngine implements Engine {
     firstFrameMs: (reconnect) => 4 * reconnect.stallTimeoutMs + 1000,
   };
   readonly maxPromptsLive = false;
+  // nvinfer's TensorRT engine is part of the running pipeline.
+  readonly modelLive = false;
   readonly withoutModel = 'no stream can start (nvinfer needs it)';
   readonly redis: RedisWriter;
   readonly #context: EngineContext;
@@ -44,8 +48,10 @@ export class DeepStreamEngine implements Engine {
   #model: (DeepStreamServiceModel & { close(): Promise<void> }) | null = null;
   #deviceModel: string | null = null;
 
+  /** @throws {Error} for settings nvmsgbroker cannot follow (redis.tls; see broker-access.ts). */
   constructor(context: EngineContext) {
     this.#context = context;
+    exportBrokerAccess(context.config.redis);
     // nvmsgbroker's settings are part of the running pipeline: a changed `redis` section needs a restart.
     this.redis = {
       status: () => ({ ...this.#broker.status(), writer: 'nvmsgbroker' }),
@@ -56,23 +62,28 @@ export class DeepStreamEngine implements Engine {
       + 'Redis is written by nvmsgbroker');
   }
 
-  async loadModel(prompts: PromptSet): Promise<EngineModel> {
-    const { config: { model }, promptLimits } = this.#context;
+  async loadModel(prompts: PromptSet, settings: OwlConfig['model'],
+    prepare: (model: EngineModel) => Promise<void> = async () => undefined): Promise<EngineModel> {
     this.#deviceModel = await readDeviceModel();
-    const folder = await loadModelFolder(model.folder);
+    const folder = await loadModelFolder(settings.folder);
     const text = await OwlTextEncoder.load(folder,
-      { threads: model.threads || os.availableParallelism(), cacheSize: model.textCacheSize });
-    const promptSets = new PromptSets((objects) => text.encode(objects), promptLimits);
+      { threads: settings.threads || os.availableParallelism(), cacheSize: settings.textCacheSize });
+    const promptSets = new PromptSets((objects) => text.encode(objects), this.#context.promptLimits);
     let deepstream;
+    let summary;
     try {
-      deepstream = deepStreamModel(folder, model.imageEncoderEngine);
+      deepstream = deepStreamModel(folder, settings.imageEncoderEngine);
+      summary = `input ${folder.config.imageSize}px, TensorRT engine ${deepstream.engineFile}`;
       await promptSets.set(prompts.objects, prompts.thresholds);
+      await prepare({ promptSets, summary });
     } catch (err) {
       await text.close();
       throw err;
     }
+    const previous = this.#model;
     this.#model = { deepstream, promptSets, close: () => text.close() };
-    return { promptSets, summary: `input ${folder.config.imageSize}px, TensorRT engine ${deepstream.engineFile}` };
+    await previous?.close();
+    return { promptSets, summary };
   }
 
   createStream(options: StreamBaseOptions): ServiceStream {

@@ -25,6 +25,7 @@ export class PortableEngine implements Engine {
     firstFrameMs: (reconnect) => 2 * reconnect.stallTimeoutMs + 1000,
   };
   readonly maxPromptsLive = true;
+  readonly modelLive = true;
   readonly withoutModel = 'video runs without detection';
   readonly redis: RedisWriter;
   readonly #context: EngineContext;
@@ -46,20 +47,26 @@ export class PortableEngine implements Engine {
     };
   }
 
-  async loadModel(prompts: PromptSet): Promise<EngineModel> {
-    const { config: { model }, promptLimits } = this.#context;
-    const detector = await OwlDetector.load(model.folder, {
-      threads: model.threads, nmsIou: model.nmsIou, maxDetections: model.maxDetections,
-      textCacheSize: model.textCacheSize, promptLimits,
+  async loadModel(prompts: PromptSet, settings: OwlConfig['model'],
+    prepare: (model: EngineModel) => Promise<void> = async () => undefined): Promise<EngineModel> {
+    const detector = await OwlDetector.load(settings.folder, {
+      threads: settings.threads, nmsIou: settings.nmsIou, maxDetections: settings.maxDetections,
+      textCacheSize: settings.textCacheSize, promptLimits: this.#context.promptLimits,
     });
+    const model = { promptSets: detector.promptSets, summary: `input ${detector.inputSize}px` };
     try {
       await detector.promptSets.set(prompts.objects, prompts.thresholds);
+      await prepare(model);
     } catch (err) {
       await detector.close();
       throw err;
     }
+    const previous = this.#detector;
     this.#detector = detector;
-    return { promptSets: detector.promptSets, summary: `input ${detector.inputSize}px` };
+    // Not awaited: the caller moves the streams to the new model in this same turn of the event loop, before any
+    // frame of their old pipelines comes (ServiceStream.modelChanged).
+    previous?.close().catch((err: Error) => this.#context.log.warn(`the previous model did not close: ${err.message}`));
+    return model;
   }
 
   createStream(options: StreamBaseOptions): ServiceStream {
@@ -82,6 +89,6 @@ function publisherStatus(publisher: RedisPublisher): ServiceStatus['redis'] {
 }
 
 function publisherCounters(publisher: RedisPublisher): MetricsSnapshot['redis'] {
-  const { sent, queued, dropped, rejected } = publisher.status();
-  return { written: sent, queueDepth: queued, dropped, errors: rejected };
+  const { sent, queued, dropped, errors, rejected } = publisher.status();
+  return { written: sent, queueDepth: queued, dropped, errors, rejected };
 }

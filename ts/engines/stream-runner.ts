@@ -27,6 +27,12 @@ export interface StreamRunnerOptions extends StreamBaseOptions {
 /** Runs one stream on the portable engine until stop(). */
 export class StreamRunner extends StreamBase {
   #pipeline: Pipeline | null = null;
+  // What the running pipeline was built for: its input URL and the model input it scales frames to.
+  #url = '';
+  #inference: PipelineOptions['inference'] = null;
+  // Pipelines replaced for another model, and the latest rebuild (modelChanged).
+  readonly #retired = new WeakSet<Pipeline>();
+  #rebuilt: Promise<void> = Promise.resolve();
   #failedFrames = 0;
   #overlayCleared = false;
   // The style in force: the config's at first, then each setOverlay() (also for a pipeline started later).
@@ -37,6 +43,15 @@ export class StreamRunner extends StreamBase {
     super(options);
     this.#options = options;
     this.#overlay = options.config.overlay;
+    // Served from now on, whatever the input does (VST still asked, unreachable, answering garbage): black
+    // until the pipeline takes the mount over.
+    if (options.output !== null) {
+      try {
+        options.output.server.hold(options.output.mount, options.config.output.encoder);
+      } catch (err) {
+        options.log.warn(`output ${options.output.mount} not served before the input is known: ${(err as Error).message}`);
+      }
+    }
   }
 
   /** Frame counters for /metrics (label stream = its id). */
@@ -58,23 +73,58 @@ export class StreamRunner extends StreamBase {
   }
 
   protected async stopPipeline(): Promise<void> {
+    // The hold, when no pipeline took it over (stopped while discovering, or the pipeline never started).
+    if (this.#options.output !== null) this.#options.output.server.release(this.#options.output.mount);
     this.#options.scheduler.remove(this.key);
     await this.#pipeline?.stop();
   }
 
+  /**
+   * A pipeline built for another model input (or none: the model loaded after the stream started) is rebuilt for
+   * the model now in use, once the old one let go of its mount; its viewers reconnect. One rebuild at a time.
+   */
+  override modelChanged(): Promise<void> {
+    this.#rebuilt = this.#rebuilt.then(() => this.#rebuildForModel());
+    return this.#rebuilt;
+  }
+
+  async #rebuildForModel(): Promise<void> {
+    const old = this.#pipeline;
+    if (old === null || this.stopped) return;
+    if (JSON.stringify(this.#inferenceOptions()) === JSON.stringify(this.#inference)) return;
+    this.#options.log.info('the model changed: rebuilding the pipeline for its input size');
+    this.#retired.add(old);
+    await old.stop();
+    if (this.stopped) return;
+    try {
+      this.startPipeline(this.#url);
+    } catch (err) {
+      this.onPipelineFailure(err as Error);
+    }
+  }
+
   protected startPipeline(url: string): void {
-    const { config, output, detector, scheduler } = this.#options;
-    const model = detector();
+    const { config, output, scheduler } = this.#options;
+    const inference = this.#inferenceOptions();
     const pipeline = new Pipeline();
+    // Events of a pipeline replaced since (modelChanged) are its last words, not this stream's state.
+    const current = () => !this.#retired.has(pipeline);
     pipeline.on('state', ({ state, reason }) => {
+      if (!current()) return;
       this.onPipelineState(state, reason);
       scheduler.setFlowing(this.key, FLOWING_STATES.has(state));
     });
-    pipeline.on('error', (err) => this.onPipelineFailure(err));
+    pipeline.on('error', (err) => current() && this.onPipelineFailure(err));
     pipeline.on('frame', (frame) => this.#onFrame(pipeline, frame));
-    pipeline.start(pipelineOptions({ ...config, overlay: this.#overlay }, url, output,
-      model === null ? null : { inputSize: model.inputSize, ...model.normalisation }));
+    pipeline.start(pipelineOptions({ ...config, overlay: this.#overlay }, url, output, inference));
     this.#pipeline = pipeline;
+    this.#url = url;
+    this.#inference = inference;
+  }
+
+  #inferenceOptions(): PipelineOptions['inference'] {
+    const model = this.#options.detector();
+    return model === null ? null : { inputSize: model.inputSize, ...model.normalisation };
   }
 
   #onFrame(pipeline: Pipeline, frame: PipelineFrame): void {

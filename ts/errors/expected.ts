@@ -2,13 +2,14 @@
 // The one rendering of a refused value on the TS side: "Expected <what> for <field> but received <value>", the
 // template the addon uses too (native/src/common/expected.h), and describeValue for the value itself, which
 // every layer's messages share (config issues show it after their own "expected ..., received").
+import { escapeControlChars } from '../config/safe-text';
 
 const MAX_SHOWN = 60;
 
 /**
- * A short, typed, one-line rendering of a received value: strings JSON-quoted (control characters escaped)
- * and cut, numbers and booleans as they are, `nothing` for undefined, lists and mappings named but never shown
- * (they may be whole documents, or hold secrets).
+ * A short, typed, one-line rendering of a received value: strings JSON-quoted (every control character escaped:
+ * JSON escapes C0, escapeControlChars the rest) and cut, numbers and booleans as they are, `nothing` for
+ * undefined, lists and mappings named but never shown (they may be whole documents, or hold secrets).
  */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
@@ -16,7 +17,7 @@ export function describeValue(value: unknown): string {
   if (value instanceof Date) return `Date(${value.getTime()})`;
   if (typeof value === 'function') return 'a function';
   if (value !== null && typeof value === 'object') return 'a mapping';
-  const text = typeof value === 'string' ? JSON.stringify(value)
+  const text = typeof value === 'string' ? escapeControlChars(JSON.stringify(value))
     : typeof value === 'bigint' ? `${value}n` : String(value);
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 4)}..."` : text;
 }

@@ -36,6 +36,8 @@ export interface DeepStreamPipelineOptions {
 export interface DeepStreamStreamOptions {
   /** Its source bin (deepStreamSourceDescription). */
   description: string;
+  /** "host:port" of its RTSP camera, probed while it waits to retry ('' for none). */
+  probeAddress?: string;
   /** `sensorId` of its Redis entries. */
   sensorId: string;
   /** One Redis entry every N of its inferred frames (those with objects). */

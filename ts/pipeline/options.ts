@@ -122,10 +122,11 @@ export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipeli
     throw PipelineError.invalid('encoder.width and encoder.height', 'both or neither', `${width}x${height}`);
   }
   const { mount, output } = resolveOutput(options.output === undefined ? DEFAULT_OUTPUT_URL : options.output);
+  const input = resolveInput(options.input);
   return {
     native: {
       input: {
-        ...resolveInput(options.input),
+        ...input,
         rtspTransport: transport,
         latencyMs: int(options.latencyMs ?? RTSP_DEFAULTS.latencyMs, 'latencyMs', 0, 60_000),
         width: int(test.width ?? TEST_SOURCE_DEFAULTS.width, 'testSource.width', 16, 7680),
@@ -141,6 +142,7 @@ export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipeli
         maxDelayMs: int(reconnect.maxDelayMs ?? RECONNECT_DEFAULTS.maxDelayMs, 'reconnect.maxDelayMs', 1, 3_600_000),
         stallTimeoutMs: int(reconnect.stallTimeoutMs ?? RECONNECT_DEFAULTS.stallTimeoutMs, 'reconnect.stallTimeoutMs',
           100, 3_600_000),
+        probeAddress: input.kind === 'rtsp' ? cameraAddress(input.uri) : '',
       },
       overlay: {
         ...resolveStyle(overlay, OVERLAY_DEFAULTS),
@@ -185,6 +187,16 @@ function resolveInput(input: unknown): { kind: 'rtsp' | 'file' | 'test'; uri: st
     case 'vst':
       throw PipelineError.invalid('input', 'an RTSP URL (resolve VST addresses with ts/vst first)', input);
   }
+}
+
+/**
+ * host:port of an RTSP camera (no credentials, default ports filled in): the reconnect loop probes it with a TCP
+ * connect while it waits, to notice a returning camera within a second.
+ */
+export function cameraAddress(url: string): string {
+  const parsed = new URL(url);
+  const port = parsed.port !== '' ? parsed.port : parsed.protocol === 'rtsps:' ? '322' : '554';
+  return `${parsed.hostname}:${port}`;
 }
 
 function resolveOutput(output: string | RtspMount | null):

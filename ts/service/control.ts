@@ -68,8 +68,10 @@ export class ServiceControl implements ControlService {
     try {
       await added.firstFrame(engine.limits.firstFrameMs(config().input.reconnect));
     } catch (err) {
-      await registry.stop(added, 'its first connection failed');
-      throw new StreamFailedError(`Failed to add stream ${redactUrl(stream.uri)}: ${(err as Error).message}`);
+      await registry.stop(added, `its first connection failed: ${(err as Error).message}`);
+      // The same answer whatever went wrong (a closed port, an open port that is not RTSP, a timeout): the API
+      // must not serve as a port scanner. The log line of the stop keeps the detail.
+      throw new StreamFailedError(`Failed to add stream: no RTSP video at ${redactUrl(stream.uri)}`);
     }
     return added.info();
   }

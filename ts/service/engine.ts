@@ -83,11 +83,19 @@ export interface Engine {
   /** What runs while the model is not loaded, for the log (e.g. "video runs without detection"). */
   readonly withoutModel: string;
   /**
-   * Loads the configured model folder (the part this engine runs itself) and encodes `prompts`, the service-wide
-   * prompts in force, so no frame is decoded without them; the engine keeps the model for its streams.
-   * @throws {ModelError} naming the missing, corrupt or mismatched file and the fix (nothing is kept then).
+   * Whether loadModel may run again while streams run, replacing the model in use (a reload after the model's
+   * settings or files changed); false where the model is part of the running pipelines (nvinfer's engine).
    */
-  loadModel(prompts: PromptSet): Promise<EngineModel>;
+  readonly modelLive: boolean;
+  /**
+   * Loads the model folder of `settings` (the part this engine runs itself) and encodes `prompts`, the service-wide
+   * prompts in force, then runs `prepare` (e.g. the streams' own prompts into its prompt sets), so no frame is
+   * decoded without them; then the engine uses it for its streams, and a model it used before is closed.
+   * @throws {ModelError} naming the missing, corrupt or mismatched file and the fix; what `prepare` throws. Nothing
+   *   is kept then, and a model in use before stays in use.
+   */
+  loadModel(prompts: PromptSet, settings: OwlConfig['model'],
+    prepare?: (model: EngineModel) => Promise<void>): Promise<EngineModel>;
   /** A new stream, not started (ServiceStream.start starts it). */
   createStream(options: StreamBaseOptions): ServiceStream;
   /** After the streams stopped: flushes the Redis writer (bounded) and releases the model. */

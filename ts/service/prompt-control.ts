@@ -50,6 +50,18 @@ export class PromptControl implements StreamHooks {
     this.#model = model;
   }
 
+  /**
+   * Encodes each running stream's own prompts into a model about to replace the one in use (a reload), so that
+   * none of its frames is decoded without them.
+   */
+  async encodeOwn(model: EngineModel): Promise<void> {
+    for (const stream of this.#options.streams.list()) {
+      const own = stream.prompts;
+      if (own === null || own.objects.length === 0) continue;
+      await model.promptSets.set(own.objects, own.thresholds, stream.ownPromptSet);
+    }
+  }
+
   /** The model could not be loaded: prompt changes are refused with this reason. */
   failed(reason: string): void {
     this.#modelError = reason;

@@ -5,6 +5,7 @@
 import type { Engine } from './engine';
 import type { PromptLimits } from '../model/prompts';
 import type { Logger } from './logger';
+import type { ModelLoader } from './model-loader';
 import type { PromptControl } from './prompt-control';
 import type { ReloadAction, ReloadTraits } from './reload-plan';
 import { sameSpec } from './stream-spec';
@@ -12,8 +13,9 @@ import type { StreamRegistry } from './stream-registry';
 
 /** The running parts a reload changes. */
 export interface ReloadParts {
-  engine: Pick<Engine, 'redis' | 'maxPromptsLive'>;
+  engine: Pick<Engine, 'redis' | 'maxPromptsLive' | 'modelLive'>;
   registry: StreamRegistry;
+  model: Pick<ModelLoader, 'load'>;
   prompts: PromptControl;
   /** The prompt limits in force (shared with the API and the model's prompt sets): updated in place. */
   promptLimits: PromptLimits;
@@ -22,7 +24,7 @@ export interface ReloadParts {
 
 /** What the running engine takes live (the plan's input). */
 export function reloadTraits(engine: ReloadParts['engine']): ReloadTraits {
-  return { redis: engine.redis.update !== null, maxPrompts: engine.maxPromptsLive };
+  return { redis: engine.redis.update !== null, maxPrompts: engine.maxPromptsLive, model: engine.modelLive };
 }
 
 /**
@@ -31,7 +33,7 @@ export function reloadTraits(engine: ReloadParts['engine']): ReloadTraits {
  *   steps before it are applied; the restart line is still logged).
  */
 export async function executeReload(actions: readonly ReloadAction[], parts: ReloadParts): Promise<void> {
-  const { engine, registry, prompts, promptLimits, log } = parts;
+  const { engine, registry, model, prompts, promptLimits, log } = parts;
   const stops: Promise<void>[] = [];
   const restart = actions.flatMap((action) => (action.kind === 'restart-needed' ? action.keys : []));
   try {
@@ -60,6 +62,9 @@ export async function executeReload(actions: readonly ReloadAction[], parts: Rel
               log.error(`overlay of stream ${stream.id}: ${(err as Error).message}`);
             }
           }
+          break;
+        case 'model':
+          await model.load(action.model);  // never rejects: a failure is logged, the model in use runs on
           break;
         case 'stop-stream': {
           const running = registry.list().find((stream) => stream.spec.origin === 'config'

@@ -7,12 +7,20 @@ import type { PromptLimits, PromptSet } from '../model/prompts';
 import type { LogLevel } from './logger';
 import { configuredStreams, sameSpec, type StreamSpec } from './stream-spec';
 
-/** What the running engine takes live of its own settings (Engine: redis.update, maxPromptsLive). */
+/** What the running engine takes live of its own settings (Engine: redis.update, maxPromptsLive, modelLive). */
 export interface ReloadTraits {
   /** The `redis` section. */
   redis: boolean;
   /** `prompts.maxPrompts`. */
   maxPrompts: boolean;
+  /** The `model` section, and a model folder whose files changed. */
+  model: boolean;
+}
+
+/** What changed outside the configuration since the model was last loaded. */
+export interface ReloadFacts {
+  /** The model folder's files (model-watch.ts): a folder fixed on disk, a re-export. */
+  modelFiles: boolean;
 }
 
 /** One step of a reload, in the order a plan lists them. */
@@ -24,6 +32,8 @@ export type ReloadAction =
   | { kind: 'prompt-limits'; limits: PromptLimits }
   /** The overlay style of every running stream. */
   | { kind: 'overlay'; overlay: OwlConfig['overlay'] }
+  /** The model loaded again (its settings or files changed); the one in use runs until the new one is in. */
+  | { kind: 'model'; model: OwlConfig['model'] }
   /** A `streams:` entry removed or changed: its stream stops (before any starts). */
   | { kind: 'stop-stream'; spec: StreamSpec }
   /** A `streams:` entry added or changed: its stream starts. */
@@ -33,11 +43,12 @@ export type ReloadAction =
   /** Changed settings that take effect only after a restart (dotted keys or whole sections). */
   | { kind: 'restart-needed'; keys: string[] };
 
-/** Sections no engine takes while running: a change to any of their keys needs a restart. */
+/** Sections the service does not take while running (`model`: unless the engine does, see ReloadTraits). */
 const RESTART_SECTIONS = ['input', 'output', 'engine', 'model', 'api', 'sensor'] as const;
 
 /** The steps that take the service from `previous` to `next`; see the file comment. */
-export function planReload(previous: OwlConfig, next: OwlConfig, traits: ReloadTraits): ReloadAction[] {
+export function planReload(previous: OwlConfig, next: OwlConfig, traits: ReloadTraits,
+  facts: ReloadFacts = { modelFiles: false }): ReloadAction[] {
   const actions: ReloadAction[] = [];
   const restart: string[] = [];
   if (next.log.level !== previous.log.level) actions.push({ kind: 'log-level', level: next.log.level });
@@ -58,6 +69,10 @@ export function planReload(previous: OwlConfig, next: OwlConfig, traits: ReloadT
 
   if (changedKeys(previous.overlay, next.overlay).length > 0) actions.push({ kind: 'overlay', overlay: next.overlay });
 
+  // Before the streams and prompts: those that start or change use the new model.
+  const modelSettings = changedKeys(previous.model, next.model).length > 0;
+  if (traits.model && (modelSettings || facts.modelFiles)) actions.push({ kind: 'model', model: next.model });
+
   const before = configuredStreams(previous).filter((spec) => spec.origin === 'config');
   const after = configuredStreams(next).filter((spec) => spec.origin === 'config');
   for (const spec of before) {
@@ -73,7 +88,8 @@ export function planReload(previous: OwlConfig, next: OwlConfig, traits: ReloadT
     actions.push({ kind: 'prompts', prompts });
   }
 
-  restart.push(...RESTART_SECTIONS.filter((key) => JSON.stringify(next[key]) !== JSON.stringify(previous[key])));
+  restart.push(...RESTART_SECTIONS.filter((key) => JSON.stringify(next[key]) !== JSON.stringify(previous[key]))
+    .filter((key) => key !== 'model' || !traits.model));
   if (restart.length > 0) actions.push({ kind: 'restart-needed', keys: restart });
   return actions;
 }

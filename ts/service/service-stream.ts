@@ -48,4 +48,9 @@ export interface ServiceStream {
   latest(): FrameDetections | null;
   /** Applies a changed overlay style while running (SIGHUP), where the engine draws the boxes itself. */
   setOverlay(style: OwlConfig['overlay']): void;
+  /**
+   * Another model is now in use (loaded after start, or reloaded on SIGHUP): adapt the pipeline to it if needed.
+   * Resolves once adapted; never rejects (a pipeline that cannot start again is the stream's failure, in its state).
+   */
+  modelChanged(): Promise<void>;
 }

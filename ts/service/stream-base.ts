@@ -70,8 +70,9 @@ export abstract class StreamBase implements ServiceStream {
     this.promptsChanged();
   }
 
+  /** Its id; until discovery names a VST input, a provisional one (see pendingVstId), never ''. */
   get id(): string {
-    return this.#id;
+    return this.#id !== '' ? this.#id : pendingVstId(this.#base.config.input.vst.stream);
   }
 
   get key(): string {
@@ -137,21 +138,21 @@ export abstract class StreamBase implements ServiceStream {
     if (this.#stopped) return this.#stopping;
     this.#stopped = true;
     this.#discovery.abort();
-    this.#settleFirst(new Error(`stream ${this.#id} was stopped`));
+    this.#settleFirst(new Error(`stream ${this.id} was stopped`));
     this.setState('stopped', reason);
     this.#stopping = this.stopPipeline();
     return this.#stopping;
   }
 
   status(): StreamStatus {
-    return { id: this.#id, state: this.#state, reason: this.#reason, since: this.#since.toISOString() };
+    return { id: this.id, state: this.#state, reason: this.#reason, since: this.#since.toISOString() };
   }
 
   info(): StreamInfo {
     const { spec, config, outputUrl } = this.#base;
     return {
-      id: this.#id,
-      name: spec.name !== '' ? spec.name : this.#vst?.name ?? this.#id,
+      id: this.id,
+      name: spec.name !== '' ? spec.name : this.#vst?.name ?? this.id,
       sensorId: this.#sensorId,
       sensorType: spec.sensor.type !== '' ? spec.sensor.type : config.sensor.type,
       location: spec.sensor.location !== '' ? spec.sensor.location : config.sensor.location,
@@ -180,6 +181,8 @@ export abstract class StreamBase implements ServiceStream {
   protected abstract stopPipeline(): Promise<void>;
   /** The stream's prompts were replaced (or reset to the service-wide ones). */
   protected promptsChanged(): void {}
+  /** Another model is in use; engines whose pipeline depends on it override this. */
+  async modelChanged(): Promise<void> {}
 
   /** Records a pipeline state change: the stream's state, the first-frame outcome and a log line. */
   protected onPipelineState(state: Exclude<StreamState, 'discovering' | 'failed'>, reason: string): void {
@@ -202,7 +205,7 @@ export abstract class StreamBase implements ServiceStream {
     detections: readonly { label: string; score: number; box: readonly [number, number, number, number] }[]):
     FrameDetections {
     this.#latest = {
-      streamId: this.#id, frameId: frame.frameId, timestamp: timestamp.toISOString(), width: frame.width,
+      streamId: this.id, frameId: frame.frameId, timestamp: timestamp.toISOString(), width: frame.width,
       height: frame.height, objects: detections.map((d) => ({ id: this.#nextObjectId++, label: d.label,
         score: d.score, left: d.box[0], top: d.box[1], right: d.box[2], bottom: d.box[3] })),
     };
@@ -232,7 +235,7 @@ export abstract class StreamBase implements ServiceStream {
           initialDelayMs: config.input.reconnect.initialDelayMs,
           maxDelayMs: config.input.reconnect.maxDelayMs,
           signal,
-          onRetry: (err, delayMs) => log.warn(`${err.message}; retrying in ${delayMs} ms`),
+          onRetry: (err, delayMs) => this.#discoveryFailed(`${err.message}; retrying in ${delayMs} ms`),
         });
         this.#vst = { streamId: found.streamId, name: found.name };
         if (this.#sensorId === '') this.#sensorId = found.sensorId;
@@ -242,13 +245,23 @@ export abstract class StreamBase implements ServiceStream {
       } catch (err) {
         if (signal.aborted) break;
         const retryMs = config.input.reconnect.maxDelayMs;
-        this.setState('failed', (err as Error).message);
-        log.error(`${(err as Error).message}; asking VST again in ${retryMs} ms`);
+        this.#discoveryFailed(`${(err as Error).message}; asking VST again in ${retryMs} ms`);
         await delay(retryMs, signal);
       }
     }
     return null;
   }
+
+  // Still discovering (it is retried), with the last error as the reason: /ready and /status say what is wrong.
+  #discoveryFailed(reason: string): void {
+    this.setState('discovering', reason);
+    this.#base.log.warn(reason);
+  }
+}
+
+/** The id of a VST input until discovery names it: the configured VST stream choice, else `vst`. */
+function pendingVstId(choice: string): string {
+  return choice !== '' ? choice : 'vst';
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {

@@ -5,14 +5,16 @@
 //   ServiceControl (control.ts)      what the REST API calls
 //   StreamRegistry (stream-registry.ts)  the streams: start, stop, ids, mounts, limits
 //   PromptControl (prompt-control.ts)    the prompts in force and the model's prompt sets
+//   ModelLoader (model-loader.ts)        the engine's model: loaded at start, again on SIGHUP when it changed
 //   VstReconciler (vst-reconciler.ts)    input.vst.follow
 //   planReload / executeReload (reload-plan.ts, reload-executor.ts)  SIGHUP
-// Start: the API first (so /health answers while the model loads), then the model, the RTSP server, the
-// configured streams and VST. Stop: intake first (VST, then every stream, in parallel within a deadline), then the
+// Start: the API first (so /health answers while the model loads; a warning when anyone may reach it without a
+// token), then the model, the RTSP server (with the output's credentials), the configured streams and VST. Stop: intake first (VST, then every stream, in parallel within a deadline), then the
 // engine (a bounded Redis flush, the model), the RTSP server and the API.
 import type { AddressInfo } from 'node:net';
 
 import { apiOptionsFrom, createApi } from '../api/app';
+import { exposureWarning } from '../api/exposure';
 import type { ApiServer } from '../api/server';
 import { parseOutputUrl } from '../config/output-url';
 import { redactUrl } from '../config/redact';
@@ -27,7 +29,8 @@ import { RtspServer } from '../pipeline';
 import { ServiceControl } from './control';
 import { InferenceMetrics } from './inference-metrics';
 import type { Logger } from './logger';
-import { describePrompts, PromptControl } from './prompt-control';
+import { ModelLoader } from './model-loader';
+import { PromptControl } from './prompt-control';
 import { executeReload, reloadTraits } from './reload-executor';
 import { planReload } from './reload-plan';
 import { configuredStreams } from './stream-spec';
@@ -52,6 +55,7 @@ export class Supervisor {
   readonly #promptLimits: PromptLimits;
   readonly #registry: StreamRegistry;
   readonly #prompts: PromptControl;
+  readonly #model: ModelLoader;
   readonly #vst: VstReconciler;
   readonly #api: ApiServer;
   #rtsp: RtspServer | null = null;
@@ -77,6 +81,7 @@ export class Supervisor {
     this.#registry = new StreamRegistry({ engine, config: () => this.#config, log,
       hooks: { prepare: (stream) => this.#prompts.prepare(stream), released: (stream) => this.#prompts.released(stream) } });
     this.#prompts = new PromptControl({ initial: config.prompts, streams: this.#registry, metrics, log });
+    this.#model = new ModelLoader({ engine, prompts: this.#prompts, streams: this.#registry, log });
     this.#vst = new VstReconciler(this.#registry, log);
     const control = new ServiceControl({ engine, registry: this.#registry, prompts: this.#prompts, vst: this.#vst,
       metrics, config: () => this.#config, started: this.#started });
@@ -101,7 +106,9 @@ export class Supervisor {
     const config = this.#config;
     const address = await this.#api.listen(config.api.host, config.api.port);
     this.#log.info(`REST API on http://${config.api.host}:${address.port} (try GET /prompt, /health, /metrics)`);
-    await this.#loadModel();
+    const exposure = exposureWarning(config);
+    if (exposure !== null) this.#log.warn(exposure);
+    await this.#model.load(config.model);
     this.#startOutput();
     for (const spec of configuredStreams(config)) {
       try {
@@ -128,37 +135,29 @@ export class Supervisor {
 
   /**
    * Applies a new configuration where it can change live (reload-plan.ts: prompts and their limits, the Redis
-   * writer's settings, the overlay style, the log level and the `streams:` list; what the engine cannot take live
-   * and every other section are named in the log as needing a restart). Waits for start() first.
+   * writer's settings, the overlay style, the log level, the `streams:` list and, where the engine takes it live, a
+   * model whose settings or files changed; what the engine cannot take live and every other section are named in
+   * the log as needing a restart). Waits for start() first.
    * @throws what applying the new prompts throws (the other changes are applied).
    */
   async reload(next: OwlConfig): Promise<void> {
     await this.#started;
     const previous = this.#config;
     this.#config = next;
-    await executeReload(planReload(previous, next, reloadTraits(this.#engine)), { engine: this.#engine,
-      registry: this.#registry, prompts: this.#prompts, promptLimits: this.#promptLimits, log: this.#log });
+    const facts = { modelFiles: await this.#model.filesChanged(next.model) };
+    await executeReload(planReload(previous, next, reloadTraits(this.#engine), facts), { engine: this.#engine,
+      registry: this.#registry, model: this.#model, prompts: this.#prompts, promptLimits: this.#promptLimits,
+      log: this.#log });
   }
 
-  async #loadModel(): Promise<void> {
-    try {
-      const model = await this.#engine.loadModel(this.#prompts.get());
-      this.#prompts.attach(model);
-      this.#log.info(`model ${this.#config.model.folder} loaded (${model.summary}); `
-        + `prompts ${describePrompts(this.#prompts.get())}`);
-    } catch (err) {
-      this.#prompts.failed((err as Error).message);
-      this.#log.error(`model not loaded, ${this.#engine.withoutModel}: ${(err as Error).message}`);
-    }
-  }
-
-  /** Starts the RTSP server every stream mounts on, unless output is off. */
+  /** Starts the RTSP server every stream mounts on (viewers give output.auth's credentials, if set), unless off. */
   #startOutput(): void {
     const { output } = this.#config;
     if (!output.enabled) return;
     const address = parseOutputUrl(output.url);
     if (address === null) throw new Error(`output.url: cannot read "${output.url}" as rtsp://host:port/mount`);
-    this.#rtsp = RtspServer.start({ host: address.host, port: address.port });
+    this.#rtsp = RtspServer.start({ host: address.host, port: address.port,
+      auth: output.auth.user !== '' ? output.auth : null });
     this.#registry.serveOn(this.#rtsp, address.mount);
   }
 }

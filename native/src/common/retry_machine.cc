@@ -3,16 +3,27 @@
 
 #include <algorithm>
 #include <exception>
+#include <memory>
 #include <utility>
 
 namespace owl {
 namespace {
 
 constexpr unsigned kWatchdogIntervalMs = 100;
+// How often a waiting machine checks whether its camera answers again, and how long one connect may take.
+constexpr unsigned kProbeIntervalMs = 1000;
+constexpr unsigned kProbeTimeoutS = 1;
 
 int64_t NowUs() { return g_get_monotonic_time(); }
 
 }  // namespace
+
+// One probe connect in flight; owned by its callback. `alive` as for first-frame notes.
+struct RetryMachineProbeCall {
+  RetryMachine* machine;
+  uint64_t round;
+  std::shared_ptr<std::atomic<bool>> alive;
+};
 
 int64_t BackoffDelayMs(const ReconnectOptions& options, int failures) {
   int64_t delay = std::max(1, options.initial_delay_ms);
@@ -23,6 +34,15 @@ int64_t BackoffDelayMs(const ReconnectOptions& options, int failures) {
 RetryMachine::RetryMachine(MainLoopThread& loop, Target& target, Settings settings,
                            std::function<void(const StateEvent&)> on_state)
     : loop_(loop), target_(target), settings_(std::move(settings)), on_state_(std::move(on_state)) {}
+
+RetryMachine::~RetryMachine() {
+  alive_->store(false);
+  if (probe_cancellable_ != nullptr) {
+    g_cancellable_cancel(probe_cancellable_);
+    g_object_unref(probe_cancellable_);
+  }
+  if (probe_client_ != nullptr) g_object_unref(probe_client_);
+}
 
 void RetryMachine::NoteFrame() {
   last_frame_us_.store(NowUs());
@@ -51,6 +71,7 @@ void RetryMachine::Resume(const std::string& reason) {
 }
 
 void RetryMachine::Connect() {
+  StopProbing();
   phase_ = Phase::kConnecting;
   attempt_started_us_ = NowUs();
   got_frame_.store(false);
@@ -106,12 +127,78 @@ void RetryMachine::Fail(const std::string& reason) {
     Connect();
     return false;
   });
+  if (delay > kProbeIntervalMs) StartProbing();
+}
+
+// --- return probe (loop thread) ------------------------------------------------------------------
+
+void RetryMachine::StartProbing() {
+  if (settings_.reconnect.probe_address.empty()) return;
+  probe_saw_down_ = false;
+  probe_timer_ = loop_.AddTimeout(kProbeIntervalMs, [this] {
+    Probe();
+    return true;
+  });
+}
+
+void RetryMachine::StopProbing() {
+  probe_timer_.Reset();
+  ++probe_round_;
+  if (probe_cancellable_ != nullptr) {
+    g_cancellable_cancel(probe_cancellable_);
+    g_object_unref(probe_cancellable_);
+    probe_cancellable_ = nullptr;
+  }
+}
+
+void RetryMachine::Probe() {
+  if (probe_cancellable_ != nullptr) return;  // the previous connect has not finished
+  if (probe_client_ == nullptr) {
+    probe_client_ = g_socket_client_new();
+    g_socket_client_set_timeout(probe_client_, kProbeTimeoutS);
+  }
+  probe_cancellable_ = g_cancellable_new();
+  g_socket_client_connect_to_host_async(probe_client_, settings_.reconnect.probe_address.c_str(), 0,
+                                        probe_cancellable_, &RetryMachine::ProbeDone,
+                                        new RetryMachineProbeCall{this, probe_round_, alive_});
+}
+
+void RetryMachine::ProbeDone(GObject* client, GAsyncResult* result, gpointer data) {
+  std::unique_ptr<RetryMachineProbeCall> call(static_cast<RetryMachineProbeCall*>(data));
+  GError* error = nullptr;
+  GSocketConnection* connection =
+      g_socket_client_connect_to_host_finish(G_SOCKET_CLIENT(client), result, &error);
+  // Cancelled: StopProbing ran (the machine may be ending or gone); touch nothing of it.
+  const bool cancelled = error != nullptr && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  const bool reachable = connection != nullptr;
+  if (connection != nullptr) {
+    g_io_stream_close(G_IO_STREAM(connection), nullptr, nullptr);
+    g_object_unref(connection);
+  }
+  g_clear_error(&error);
+  if (cancelled || !call->alive->load() || call->round != call->machine->probe_round_) return;
+  g_clear_object(&call->machine->probe_cancellable_);
+  call->machine->OnProbeResult(reachable);
+}
+
+void RetryMachine::OnProbeResult(bool reachable) {
+  if (phase_ != Phase::kRetryWait) return;
+  if (!reachable) {
+    probe_saw_down_ = true;
+    return;
+  }
+  if (!probe_saw_down_) return;  // it answered all along: the failure was not about reaching it
+  retry_timer_.Reset();
+  Emit(PipelineState::kConnecting, settings_.reconnect.probe_address + " answers again: retrying now (attempt " +
+                                       std::to_string(failures_ + 1) + ")");
+  Connect();
 }
 
 void RetryMachine::Suspend(const std::string& reason) {
   if (phase_ == Phase::kStopped || phase_ == Phase::kSuspended) return;
   const bool begun = phase_ != Phase::kIdle;
   retry_timer_.Reset();
+  StopProbing();
   if (begun) Disconnect();
   phase_ = Phase::kSuspended;
   if (begun) Emit(PipelineState::kLost, reason);
@@ -120,6 +207,7 @@ void RetryMachine::Suspend(const std::string& reason) {
 void RetryMachine::End() {
   if (phase_ == Phase::kStopped) return;
   retry_timer_.Reset();
+  StopProbing();
   watchdog_.Reset();
   Disconnect();
   phase_ = Phase::kStopped;

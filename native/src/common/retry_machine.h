@@ -6,9 +6,16 @@
 // what happens as state events: connecting, then playing; per recovery lost, connecting, reconnected; stopped
 // last. No N-API and no GStreamer pipeline here.
 //
+// A camera that comes back is noticed within about a second whatever the backoff: while waiting, a TCP connect
+// to its address (`probe_address`) is tried every second; once one is refused and a later one succeeds, the wait
+// ends and the next attempt starts. A camera that never answers keeps the long delays (one cheap connect a
+// second), and one whose port answers while its stream fails does too (no refusal seen, no shortcut).
+//
 // Threads: NoteFrame from any thread (streaming threads, per frame); everything else, and every Target call,
 // on the MainLoopThread given at construction.
 #pragma once
+
+#include <gio/gio.h>
 
 #include <atomic>
 #include <cstdint>
@@ -26,6 +33,8 @@ struct ReconnectOptions {
   int initial_delay_ms = 500;
   int max_delay_ms = 10000;
   int stall_timeout_ms = 5000;
+  /** "host:port" probed while waiting to retry (the camera's address); empty: no probe. Never has credentials. */
+  std::string probe_address;
 };
 
 /** The wait before the next attempt after `failures` consecutive ones: initial, 2x, 4x ... capped at max. */
@@ -60,7 +69,7 @@ class RetryMachine {
 
   RetryMachine(MainLoopThread& loop, Target& target, Settings settings,
                std::function<void(const StateEvent&)> on_state);
-  ~RetryMachine() { alive_->store(false); }
+  ~RetryMachine();
   RetryMachine(const RetryMachine&) = delete;
   RetryMachine& operator=(const RetryMachine&) = delete;
 
@@ -91,6 +100,11 @@ class RetryMachine {
   void Disconnect();
   bool Watchdog();
   void OnFirstFrame(uint64_t generation);
+  void StartProbing();
+  void StopProbing();
+  void Probe();
+  void OnProbeResult(bool reachable);
+  static void ProbeDone(GObject* client, GAsyncResult* result, gpointer call);
   void Emit(PipelineState state, const std::string& reason) { on_state_({state, reason}); }
 
   MainLoopThread& loop_;
@@ -105,6 +119,12 @@ class RetryMachine {
   bool ever_played_ = false;
   int failures_ = 0;  // consecutive, for the backoff
   int64_t attempt_started_us_ = 0;
+  // The return probe (loop thread): one connect at a time, results of an earlier wait ignored.
+  ScopedSource probe_timer_;
+  GSocketClient* probe_client_ = nullptr;
+  GCancellable* probe_cancellable_ = nullptr;
+  uint64_t probe_round_ = 0;
+  bool probe_saw_down_ = false;
 
   // Shared with streaming threads.
   std::atomic<uint64_t> generation_{0};  // bumped by every disconnect: stale first-frame notes are ignored

@@ -10,6 +10,7 @@
 
 #include "common/attr.h"
 #include "common/js_error.h"
+#include "common/uri_guard.h"
 #include "portable/pipeline_options.h"
 #include "gstreamer/rtsp_server_wrap.h"
 
@@ -71,6 +72,11 @@ DsStreamOptions ReadStream(const std::string& id, const Napi::Object& object) {
   DsStreamOptions stream;
   stream.source.id = id;
   stream.source.description = AttrAsString(object, "description", "source");
+  // Optional, as in the portable engine's reconnect options: a camera to probe while a stream waits to retry.
+  if (!object.Get("probeAddress").IsUndefined()) {
+    stream.source.probe_address = AttrAsString(object, "probeAddress", "source");
+    RequireUriText(object.Env(), stream.source.probe_address, "source.probeAddress");
+  }
   stream.sensor_id = AttrAsString(object, "sensorId", "source");
   stream.output_interval = AttrAsInt32(object, "outputInterval", "source");
   if (stream.output_interval < 1) throw Napi::RangeError::New(object.Env(), "Expected source.outputInterval >= 1");

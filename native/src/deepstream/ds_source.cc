@@ -25,6 +25,12 @@ GstPad* RequestPad(GstElement* element, const std::string& name) {
 // Drops whatever still reaches a pad being taken out (its branch is going to NULL).
 GstPadProbeReturn DropAll(GstPad*, GstPadProbeInfo*, gpointer) { return GST_PAD_PROBE_DROP; }
 
+// The pipeline's backoff with this stream's camera to probe.
+ReconnectOptions WithProbe(ReconnectOptions reconnect, const std::string& probe_address) {
+  reconnect.probe_address = probe_address;
+  return reconnect;
+}
+
 }  // namespace
 
 DsSource::DsSource(DsSourceOptions options, int slot, MainLoopThread& loop, const ReconnectOptions& reconnect,
@@ -35,7 +41,8 @@ DsSource::DsSource(DsSourceOptions options, int slot, MainLoopThread& loop, cons
       counters_(std::move(counters)),
       callbacks_(std::move(callbacks)),
       // An RTSP camera's first frame may take two stall timeouts, as in the portable engine.
-      machine_(loop, *this, {reconnect, 2 * reconnect.stall_timeout_ms, /*watch_stalls=*/true},
+      machine_(loop, *this, {WithProbe(reconnect, options_.probe_address), 2 * reconnect.stall_timeout_ms,
+                             /*watch_stalls=*/true},
                [this](const StateEvent& event) {
                  if (event.state == PipelineState::kReconnected) counters_->reconnects.fetch_add(1);
                  callbacks_.on_state(event);

@@ -36,6 +36,8 @@ struct DsSourceOptions {
   std::string id;
   /** Source bin: one unlinked src pad. */
   std::string description;
+  /** "host:port" of an RTSP camera, probed while waiting to retry (RetryMachine); empty: none. */
+  std::string probe_address;
   bool output_enabled = false;
   /** Output bin: one unlinked sink pad; its encoder, if any, named "enc". */
   std::string output_description;

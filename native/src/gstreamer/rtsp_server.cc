@@ -48,10 +48,13 @@ std::string BindAdvice(const std::string& code) {
   return "check that the host is an address of this machine (0.0.0.0 for all)";
 }
 
+// The role every mount admits when credentials are set; unauthenticated requests have none (401).
+constexpr const char* kViewerRole = "owl-viewer";
+
 }  // namespace
 
-RtspServer::RtspServer(std::string host, int port)
-    : host_(std::move(host)), requested_port_(port), loop_("owl-rtsp") {}
+RtspServer::RtspServer(std::string host, int port, RtspCredentials credentials)
+    : host_(std::move(host)), requested_port_(port), credentials_(std::move(credentials)), loop_("owl-rtsp") {}
 
 RtspServer::~RtspServer() { Stop(); }
 
@@ -77,6 +80,11 @@ void RtspServer::Start() {
   try {
     loop_.Invoke([this] {
       server_ = gst_rtsp_server_new();
+      if (credentials_.enabled()) {
+        GstRTSPAuth* auth = MakeAuth();
+        gst_rtsp_server_set_auth(server_, auth);
+        g_object_unref(auth);
+      }
       gst_rtsp_server_set_address(server_, host_.c_str());
       gst_rtsp_server_set_service(server_, std::to_string(requested_port_).c_str());
       GError* error = nullptr;
@@ -110,6 +118,7 @@ void RtspServer::Stop() {
     if (phase_ == Phase::kStopped) return;
     phase_ = Phase::kStopped;
     mounts_.clear();
+    held_.clear();
   }
   loop_.Invoke([this] {
     listen_source_.Reset();
@@ -121,16 +130,49 @@ void RtspServer::Stop() {
   loop_.Stop();
 }
 
-void RtspServer::Reserve(const std::string& path) {
+std::string RtspServer::Reserve(const std::string& path) {
   std::lock_guard<std::mutex> ops(ops_mutex_);
   std::lock_guard<std::mutex> lock(mutex_);
   if (phase_ != Phase::kServing) {
     throw CodedError("RTSP server " + Describe() + " is not serving: start it before mounting " + path, "ESTATE");
   }
+  const auto held = held_.find(path);
+  if (held != held_.end()) {
+    std::string channel = held->second;
+    held_.erase(held);
+    return channel;
+  }
   if (!mounts_.insert(path).second) {
     throw CodedError("RTSP mount " + Describe() + path + " is already in use: give each pipeline its own mount",
                      "EMOUNTINUSE");
   }
+  return "";
+}
+
+void RtspServer::Hold(const std::string& path, const std::string& channel, const std::string& launch) {
+  std::lock_guard<std::mutex> ops(ops_mutex_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (phase_ != Phase::kServing) {
+      throw CodedError("RTSP server " + Describe() + " is not serving: start it before holding " + path, "ESTATE");
+    }
+    if (!mounts_.insert(path).second) {
+      throw CodedError("RTSP mount " + Describe() + path + " is already in use: give each stream its own mount",
+                       "EMOUNTINUSE");
+    }
+    held_[path] = channel;
+  }
+  loop_.Invoke([this, &path, &launch] { AddFactory(path, launch); });
+}
+
+void RtspServer::Release(const std::string& path) {
+  std::lock_guard<std::mutex> ops(ops_mutex_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (phase_ != Phase::kServing || held_.erase(path) == 0) return;
+    mounts_.erase(path);
+  }
+  loop_.Invoke([this, &path] { RemoveMount(path); });
 }
 
 void RtspServer::Publish(const std::string& path, const std::string& launch) {
@@ -141,14 +183,7 @@ void RtspServer::Publish(const std::string& path, const std::string& launch) {
       throw CodedError("RTSP server " + Describe() + " stopped before " + path + " could be served", "ESTATE");
     }
   }
-  loop_.Invoke([this, &path, &launch] {
-    GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
-    gst_rtsp_media_factory_set_launch(factory, launch.c_str());
-    gst_rtsp_media_factory_set_shared(factory, TRUE);
-    GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server_);
-    gst_rtsp_mount_points_add_factory(mounts, path.c_str(), factory);
-    g_object_unref(mounts);
-  });
+  loop_.Invoke([this, &path, &launch] { AddFactory(path, launch); });
 }
 
 void RtspServer::Unmount(const std::string& path) {
@@ -156,13 +191,45 @@ void RtspServer::Unmount(const std::string& path) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (phase_ != Phase::kServing || mounts_.erase(path) == 0) return;
+    held_.erase(path);
   }
-  loop_.Invoke([this, &path] {
-    GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server_);
-    gst_rtsp_mount_points_remove_factory(mounts, path.c_str());
-    g_object_unref(mounts);
-    gst_rtsp_server_client_filter(server_, CloseClientOnMount, const_cast<char*>(path.c_str()));
-  });
+  loop_.Invoke([this, &path] { RemoveMount(path); });
+}
+
+// --- loop thread -------------------------------------------------------------------------------
+
+void RtspServer::AddFactory(const std::string& path, const std::string& launch) {
+  GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
+  gst_rtsp_media_factory_set_launch(factory, launch.c_str());
+  gst_rtsp_media_factory_set_shared(factory, TRUE);
+  if (credentials_.enabled()) {
+    gst_rtsp_media_factory_add_role(factory, kViewerRole, GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
+                                    GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE, nullptr);
+  }
+  GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server_);
+  gst_rtsp_mount_points_add_factory(mounts, path.c_str(), factory);
+  g_object_unref(mounts);
+}
+
+void RtspServer::RemoveMount(const std::string& path) {
+  GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server_);
+  gst_rtsp_mount_points_remove_factory(mounts, path.c_str());
+  g_object_unref(mounts);
+  gst_rtsp_server_client_filter(server_, CloseClientOnMount, const_cast<char*>(path.c_str()));
+}
+
+// Basic and digest: clients pick what they support (digest keeps the password off the wire). Requests without
+// valid credentials get no role, hence 401 on every mount.
+GstRTSPAuth* RtspServer::MakeAuth() const {
+  GstRTSPAuth* auth = gst_rtsp_auth_new();
+  GstRTSPToken* token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, kViewerRole, nullptr);
+  gchar* basic = gst_rtsp_auth_make_basic(credentials_.user.c_str(), credentials_.password.c_str());
+  gst_rtsp_auth_add_basic(auth, basic, token);
+  g_free(basic);
+  gst_rtsp_auth_add_digest(auth, credentials_.user.c_str(), credentials_.password.c_str(), token);
+  gst_rtsp_token_unref(token);
+  gst_rtsp_auth_set_supported_methods(auth, static_cast<GstRTSPAuthMethod>(GST_RTSP_AUTH_BASIC | GST_RTSP_AUTH_DIGEST));
+  return auth;
 }
 
 }  // namespace owl

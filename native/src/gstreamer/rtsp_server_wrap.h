@@ -19,13 +19,20 @@ class RtspServerWrap : public Napi::ObjectWrap<RtspServerWrap> {
   /** The server behind a JS RtspServer; throws TypeError "Expected an RtspServer for <what> ..." otherwise. */
   static std::shared_ptr<RtspServer> FromValue(const Napi::Value& value, const std::string& what);
 
-  /** new RtspServer({host, port}) */
+  /** new RtspServer({host, port, auth: {user, password} | null}) */
   explicit RtspServerWrap(const Napi::CallbackInfo& info);
 
  private:
   /** [sync] Binds; throws Error with code EADDRINUSE / EACCES / EADDRNOTAVAIL naming host:port. */
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Port(const Napi::CallbackInfo& info);
+  /**
+   * [sync] hold(mount, {preset, bitrateKbps, width, height}): serves black at `mount` until a pipeline started
+   * with that mount takes it over (its clients then see that pipeline's video). Throws EMOUNTINUSE, EINVAL (preset).
+   */
+  Napi::Value Hold(const Napi::CallbackInfo& info);
+  /** [sync] release(mount): ends a hold no pipeline took over; no-op otherwise. */
+  Napi::Value Release(const Napi::CallbackInfo& info);
   /** [sync] Disconnects every client and joins the server thread; idempotent. */
   Napi::Value Stop(const Napi::CallbackInfo& info);
 

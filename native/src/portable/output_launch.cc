@@ -10,6 +10,10 @@
 namespace owl {
 namespace {
 
+constexpr int kDefaultWidth = 1280;
+constexpr int kDefaultHeight = 720;
+constexpr int kDefaultFps = 30;
+
 std::string PresetList() {
   std::string list;
   for (std::size_t i = 0; i < kX264Presets.size(); ++i) {
@@ -19,6 +23,16 @@ std::string PresetList() {
 }
 
 }  // namespace
+
+OutputFormat DefaultOutputFormat(const OutputOptions& output) {
+  OutputFormat format;
+  const bool configured = output.width > 0 && output.height > 0;
+  format.width = (configured ? output.width : kDefaultWidth) & ~1;
+  format.height = (configured ? output.height : kDefaultHeight) & ~1;
+  format.fps_n = kDefaultFps;
+  format.fps_d = 1;
+  return format;
+}
 
 void CheckEncoderOptions(const OutputOptions& output) {
   if (std::none_of(kX264Presets.begin(), kX264Presets.end(), [&](const char* p) { return output.preset == p; })) {

@@ -12,11 +12,6 @@
 namespace owl {
 namespace {
 
-// The output's size while no source frame has said otherwise (and nothing is configured).
-constexpr int kDefaultWidth = 1280;
-constexpr int kDefaultHeight = 720;
-constexpr int kDefaultFps = 30;
-
 std::string NextChannelName() {
   static std::atomic<unsigned> counter{0};
   return "owl-video-" + std::to_string(counter.fetch_add(1));
@@ -101,7 +96,10 @@ void Pipeline::Start() {
       CheckEncoderOptions(options_.output);
       // Last, so the mount is never left claimed; served now, so clients get black rather than 404 until a
       // camera answers.
-      server_->Reserve(options_.output.mount);
+      // A held mount (the stream waited for its input's address) is taken over with its channel: the clients
+      // already watching it get this pipeline's frames.
+      const std::string held_channel = server_->Reserve(options_.output.mount);
+      if (!held_channel.empty()) channel_ = held_channel;
       try {
         server_->Publish(options_.output.mount, OutputLaunch(channel_, initial, options_.output));
       } catch (...) {
@@ -249,22 +247,14 @@ std::string Pipeline::RetryReason(int64_t delay_ms, int attempt) const {
 }
 
 OutputFormat Pipeline::InitialFormat() const {
-  OutputFormat format;
-  const bool test = options_.input.kind == InputOptions::Kind::kTest;
-  if (options_.output.width > 0 && options_.output.height > 0) {
-    format.width = options_.output.width;
-    format.height = options_.output.height;
-  } else if (test) {
-    format.width = options_.input.width;
-    format.height = options_.input.height;
-  } else {
-    format.width = kDefaultWidth;
-    format.height = kDefaultHeight;
+  OutputFormat format = DefaultOutputFormat(options_.output);
+  if (options_.input.kind != InputOptions::Kind::kTest) return format;
+  // The test source's size and rate are known before its first frame.
+  if (options_.output.width <= 0 || options_.output.height <= 0) {
+    format.width = options_.input.width & ~1;  // 4:2:0 needs even sizes
+    format.height = options_.input.height & ~1;
   }
-  format.width &= ~1;  // 4:2:0 needs even sizes
-  format.height &= ~1;
-  format.fps_n = test ? options_.input.fps : kDefaultFps;
-  format.fps_d = 1;
+  format.fps_n = options_.input.fps;
   return format;
 }
 
@@ -318,8 +308,10 @@ void Pipeline::OnSourceCaps(GstCaps* caps) {
         format.width = info.width & ~1;  // 4:2:0 needs even sizes
         format.height = info.height & ~1;
       }
-      format.fps_n = info.fps_n > 0 ? info.fps_n : kDefaultFps;
-      format.fps_d = info.fps_n > 0 ? info.fps_d : 1;
+      if (info.fps_n > 0) {  // else the default rate stays
+        format.fps_n = info.fps_n;
+        format.fps_d = info.fps_d;
+      }
       changed = format != output_format_;
       output_format_ = format;
     }

@@ -105,7 +105,7 @@ class Pipeline : private ReconnectLoop::Engine {
   const PipelineOptions options_;
   const std::shared_ptr<RtspServer> server_;
   const Callbacks callbacks_;
-  const std::string channel_;  // intervideo channel, unique per pipeline
+  std::string channel_;  // intervideo channel, unique per pipeline (a held mount's, taken over at Start)
   MainLoopThread loop_;
   ReconnectLoop runner_;
   FrameTap tap_;
