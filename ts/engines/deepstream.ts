@@ -38,7 +38,8 @@ export class DeepStreamEngine implements Engine {
     // Four times the stall time: nvinfer loads its TensorRT engine while connecting.
     firstFrameMs: (reconnect) => 4 * reconnect.stallTimeoutMs + 1000,
   };
-  readonly maxPromptsLive = false;
+  // Nothing in the pipeline is sized by it: the decode probe takes each stream's prompts as they come.
+  readonly maxPromptsLive = true;
   // nvinfer's TensorRT engine is part of the running pipeline.
   readonly modelLive = false;
   readonly withoutModel = 'no stream can start (nvinfer needs it)';

@@ -304,6 +304,9 @@ void DsPipeline::OnBusMessage(GstMessage* message) {
         source->OnError(message);  // that stream alone is rebuilt
         return;
       }
+      // Posted by a stream's bin that has left the pipeline since (an output drained while the message waited on
+      // the bus: a queue that sees the end of its failed stream says so once more): not the shared part's.
+      if (!gst_object_has_as_ancestor(GST_MESSAGE_SRC(message), GST_OBJECT(runner_.pipeline()))) return;
       const ErrorInfo error = ErrorFromMessage(message);
       const char* name = GST_MESSAGE_SRC_NAME(message);
       if (name != nullptr && kReportedElements.count(name) > 0) callbacks_.on_error(error);

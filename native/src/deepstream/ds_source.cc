@@ -25,6 +25,22 @@ GstPad* RequestPad(GstElement* element, const std::string& name) {
 // Drops whatever still reaches a pad being taken out (its branch is going to NULL).
 GstPadProbeReturn DropAll(GstPad*, GstPadProbeInfo*, gpointer) { return GST_PAD_PROBE_DROP; }
 
+// The output bin's ghost sink pad: nvstreamdemux returns a branch's GST_FLOW_ERROR upstream (gstnvstreamdemux.cpp),
+// where the shared part's queue would stop every stream. A stream's failure stays its own: the pad answers OK and
+// the failure is the stream's error message (the failing element posts one for GST_FLOW_ERROR; for the other
+// failures, which leave that to whoever pushed, the output bin does), so DsPipeline rebuilds that stream alone.
+GstFlowReturn Isolated(GstObject* bin, GstFlowReturn ret) {
+  if (ret > GST_FLOW_NOT_NEGOTIATED) return ret;  // OK, flushing, EOS and custom successes pass
+  if (ret != GST_FLOW_ERROR && bin != nullptr) GST_ELEMENT_FLOW_ERROR(GST_ELEMENT(bin), ret);
+  return GST_FLOW_OK;
+}
+GstFlowReturn IsolatedChain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
+  return Isolated(parent, gst_proxy_pad_chain_default(pad, parent, buffer));
+}
+GstFlowReturn IsolatedChainList(GstPad* pad, GstObject* parent, GstBufferList* list) {
+  return Isolated(parent, gst_proxy_pad_chain_list_default(pad, parent, list));
+}
+
 // The pipeline's backoff with this stream's camera to probe.
 ReconnectOptions WithProbe(ReconnectOptions reconnect, const std::string& probe_address) {
   reconnect.probe_address = probe_address;
@@ -112,6 +128,10 @@ void DsSource::BuildOutput() {
   gst_bin_add(GST_BIN(host_.pipeline), output_bin_);
   demux_pad_ = RequestPad(host_.demux, "src_" + std::to_string(slot_));
   GstPad* sink = gst_element_get_static_pad(output_bin_, "sink");
+  if (sink != nullptr && GST_IS_GHOST_PAD(sink)) {
+    gst_pad_set_chain_function(sink, IsolatedChain);
+    gst_pad_set_chain_list_function(sink, IsolatedChainList);
+  }
   const bool linked = demux_pad_ != nullptr && sink != nullptr && gst_pad_link(demux_pad_, sink) == GST_PAD_LINK_OK;
   if (sink != nullptr) gst_object_unref(sink);
   if (!linked) {
