@@ -74,6 +74,15 @@ describe('REST API: prompts', () => {
     assert.deepEqual(service.prompts, { objects: ['a cat', 'a hat'], thresholds: [0.3, 0.3] });
   });
 
+  it('DELETE /prompt goes back to the configuration\'s prompts; DELETE /prompt/<id> resets one stream', async () => {
+    service.prompts = { objects: ['a cat'], thresholds: [0.3] };
+    service.streamPrompts.set('front', { objects: ['a dog'], thresholds: [0.2] });
+    assert.deepEqual((await call('/prompt/front', { method: 'DELETE' })).body, { objects: ['a cat'], thresholds: [0.3] });
+    assert.equal(service.streamPrompts.has('front'), false);
+    assert.equal((await call('/prompt/nope', { method: 'DELETE' })).status, 422);
+    assert.deepEqual((await call('/prompt', { method: 'DELETE' })).body, { objects: ['a person'], thresholds: [0.1] });
+  });
+
   it('keeps a shared threshold when thresholds are omitted, and asks for them otherwise', async () => {
     service.prompts = { objects: ['a', 'b'], thresholds: [0.25, 0.25] };
     assert.deepEqual((await call('/prompt?objects=x,y,z')).body, { objects: ['x', 'y', 'z'], thresholds: [0.25, 0.25, 0.25] });
@@ -159,14 +168,14 @@ describe('REST API: routes and errors', () => {
     const missing = await call('/prompts');
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, 'not_found');
-    assert.match(missing.body.error.message, /^no route for GET "\/prompts"; routes: GET \/prompt, POST \/prompt, GET \/health, /);
+    assert.match(missing.body.error.message, /^no route for GET "\/prompts"; routes: GET \/prompt, POST \/prompt, DELETE \/prompt, DELETE \/prompt\/:stream, GET \/health, /);
     const wrong = await call('/health', { method: 'POST' });
     assert.equal(wrong.status, 405);
     assert.deepEqual(wrong.body, error('method_not_allowed', 'POST "/health" is not allowed; allowed: HEAD, GET'));
     assert.equal(wrong.headers.get('allow'), 'HEAD, GET');
-    const deleted = await call('/prompt', { method: 'DELETE' });
-    assert.equal(deleted.status, 405);
-    assert.equal(deleted.headers.get('allow'), 'HEAD, GET, POST');
+    const put = await call('/prompt', { method: 'PUT' });
+    assert.equal(put.status, 405);
+    assert.equal(put.headers.get('allow'), 'HEAD, GET, POST, DELETE');
     const odd = await call('/prompt', { method: 'PROPFIND' });
     assert.equal(odd.status, 501);
     assert.deepEqual(odd.body, error('not_implemented', 'method "PROPFIND" is not implemented'));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The generated DeepStream files (nvinfer config, nvtracker's low-level config, Redis broker config): pinned
-// byte for byte by golden files for the default config (8 streams, NvDCF) and a four-camera config (NvSORT,
-// nvinfer interval 2), then read back — the key files with GLib's own GKeyFile (native/test/keyfile_dump.cc, the
+// The generated DeepStream files (nvinfer config, nvtracker's low-level config, Redis, MQTT and Kafka adaptor
+// configs): pinned byte for byte by golden files for the default config (8 streams, NvDCF), a four-camera config
+// (NvSORT, nvinfer interval 2) and one with every metadata output on, then read back — the key files with GLib's own GKeyFile (native/test/keyfile_dump.cc, the
 // parser DeepStream's elements use), the tracker config as YAML — and checked key by key against the keys the
 // SDK's sources and samples read. OWL_UPDATE_GOLDEN=1 rewrites the golden files (review the diff).
 import assert from 'node:assert/strict';
@@ -61,6 +61,15 @@ const cases: Record<string, DeepStreamConfigInput> = {
     }),
     gpuId: 1,
   },
+  // Every metadata output on: Redis, MQTT over TLS with credentials (a pipeline with one stream: its sensor id in
+  // the topic), Kafka with librdkafka settings.
+  'redis-mqtt-kafka': deepStreamConfigInput(configWith((c) => {
+    c.mqtt = { ...c.mqtt, enabled: true, url: 'mqtts://broker.local:8883', topic: 'site/{sensorId}/owl', clientId: 'owl-gate',
+      username: 'owl', password: ' p;ss\\word', caFile: '/certs/ca.pem', certFile: '/certs/owl.pem', keyFile: '/certs/owl.key',
+      outputInterval: 5 };
+    c.kafka = { ...c.kafka, enabled: true, broker: 'kafka.local:9092', topic: 'owl-events',
+      protoCfg: 'security.protocol=SASL_SSL;sasl.mechanisms=PLAIN;sasl.username=owl;sasl.password=s3cr=t' };
+  }), baseModel, {}, 'gate/1'),
 };
 
 type KeyFile = Map<string, Map<string, string>>;
@@ -95,6 +104,13 @@ const NVINFER_PROPERTY_KEYS = new Set(['gpu-id', 'gie-unique-id', 'process-mode'
 // The Redis adaptor's [message-broker] keys: parse_config in nvds_redis_client.cpp (9.1); cfg_redis.txt (6.2, 7.0).
 const REDIS_BROKER_KEYS = new Set(['hostname', 'port', 'payloadkey', 'streamsize', 'consumergroup', 'consumername',
   'share-connection']);
+// The MQTT adaptor's: nvds_mqtt_proto.cpp CONFIG_GROUP_MSG_BROKER_MQTT_* and its fetch_config_value calls (9.1);
+// cfg_mqtt.txt and its README (7.0). DeepStream 6.2 has no MQTT adaptor.
+const MQTT_BROKER_KEYS = new Set(['username', 'password', 'client-id', 'enable-tls', 'tls-cafile', 'tls-capath',
+  'tls-certfile', 'tls-keyfile', 'share-connection', 'loop-timeout', 'keep-alive', 'set-threaded']);
+// The Kafka adaptor's: nvds_kafka_proto.h CONFIG_GROUP_MSG_BROKER_* (6.2, 7.0, 9.1).
+const KAFKA_BROKER_KEYS = new Set(['proto-cfg', 'producer-proto-cfg', 'consumer-proto-cfg', 'partition-key',
+  'consumer-group-id', 'share-connection']);
 // NvMultiObjectTracker's sections and keys, as the SDK's sample configs of each algorithm write them
 // (samples/configs/deepstream-app/config_tracker_{IOU,NvSORT,NvDCF_perf}.yml, 6.2 and 7.0).
 const TRACKER_KEYS: Record<string, ReadonlySet<string>> = {
@@ -189,14 +205,51 @@ for (const [name, input] of Object.entries(cases)) {
       const kf = readKeyFile(path.join(dir, DEEPSTREAM_FILES.broker));
       assert.deepEqual([...kf.keys()], ['message-broker']);
       for (const key of kf.get('message-broker')!.keys()) assert.ok(REDIS_BROKER_KEYS.has(key), `unknown key ${key}`);
-      assert.equal(get(kf, 'message-broker', 'hostname'), input.redis.host);
-      assert.equal(integer(get(kf, 'message-broker', 'port')), input.redis.port);
+      const redis = input.redis!;
+      assert.equal(get(kf, 'message-broker', 'hostname'), redis.host);
+      assert.equal(integer(get(kf, 'message-broker', 'port')), redis.port);
       assert.equal(get(kf, 'message-broker', 'payloadkey'), 'metadata');
       const streamsize = kf.get('message-broker')!.get('streamsize');
-      assert.equal(streamsize === undefined ? 0 : integer(streamsize), input.redis.maxlen);
+      assert.equal(streamsize === undefined ? 0 : integer(streamsize), redis.maxlen);
     });
+
+    if (input.mqtt !== null) {
+      const mqtt = input.mqtt;
+      test('MQTT adaptor config: credentials, client id and TLS files as the adaptor reads them', () => {
+        const kf = readKeyFile(path.join(dir, DEEPSTREAM_FILES.mqtt));
+        assert.deepEqual([...kf.keys()], ['message-broker']);
+        for (const key of kf.get('message-broker')!.keys()) assert.ok(MQTT_BROKER_KEYS.has(key), `unknown key ${key}`);
+        assert.deepEqual(Object.fromEntries(kf.get('message-broker')!), {
+          username: mqtt.username, password: mqtt.password, 'client-id': mqtt.clientId, 'enable-tls': '1',
+          'tls-cafile': mqtt.caFile, 'tls-certfile': mqtt.certFile, 'tls-keyfile': mqtt.keyFile });
+        // The adaptor compares enable-tls with "1" (strncmp), and the sensor id stands in the topic, one level.
+        assert.equal(mqtt.topic, 'site/gate_1/owl');
+      });
+    }
+
+    if (input.kafka !== null) {
+      test('Kafka adaptor config: quoted proto-cfg pairs and the sensorId partition key', () => {
+        const kf = readKeyFile(path.join(dir, DEEPSTREAM_FILES.kafka));
+        assert.deepEqual([...kf.keys()], ['message-broker']);
+        for (const key of kf.get('message-broker')!.keys()) assert.ok(KAFKA_BROKER_KEYS.has(key), `unknown key ${key}`);
+        // strip_quote: at least 3 characters, a double quote first and last; then key=value pairs split on ";".
+        const protoCfg = get(kf, 'message-broker', 'proto-cfg');
+        assert.match(protoCfg, /^".+"$/);
+        assert.deepEqual(protoCfg.slice(1, -1).split(';').map((pair) => [pair.slice(0, pair.indexOf('=')),
+          pair.slice(pair.indexOf('=') + 1)]), input.kafka!.protoCfg);
+        assert.equal(get(kf, 'message-broker', 'partition-key'), 'sensorId');
+      });
+    }
   });
 }
+
+test('an MQTT topic with {sensorId} needs the one stream\'s sensor id: a shared pipeline has one topic', () => {
+  const config = configWith((c) => { c.mqtt = { ...c.mqtt, enabled: true, topic: 'owl/{sensorId}' }; });
+  assert.throws(() => deepStreamConfigInput(config, baseModel), /mqtt\.topic "owl\/\{sensorId\}" names \{sensorId\}/);
+  assert.equal(deepStreamConfigInput(config, baseModel, {}, 'dock 1').mqtt!.topic, 'owl/dock 1');
+  config.mqtt.topic = 'owl/all';
+  assert.equal(deepStreamConfigInput(config, baseModel).mqtt!.topic, 'owl/all');
+});
 
 test('tracker config per algorithm: IOU has no state estimator or visual tracker, and bad values are refused', () => {
   const iou = readTrackerConfig(trackerConfig({ ...DEEPSTREAM_DEFAULTS.tracker, algorithm: 'IOU' }));
@@ -209,11 +262,12 @@ test('tracker config per algorithm: IOU has no state estimator or visual tracker
 });
 
 test('writeDeepStreamFiles writes every file into the run folder and returns absolute paths', async () => {
-  const paths = await writeDeepStreamFiles(cases.default, path.join(workDir, 'run', 'nested'));
+  const input = cases['redis-mqtt-kafka'];
+  const paths = await writeDeepStreamFiles(input, path.join(workDir, 'run', 'nested'));
   for (const [key, name] of Object.entries(DEEPSTREAM_FILES)) {
     const file = paths[key as keyof typeof DEEPSTREAM_FILES];
     assert.equal(file, path.join(workDir, 'run', 'nested', name));
-    assert.equal(fs.readFileSync(file!, 'utf8'), deepStreamFiles(cases.default)[name]);
+    assert.equal(fs.readFileSync(file!, 'utf8'), deepStreamFiles(input)[name]);
   }
   const untracked = await writeDeepStreamFiles({ ...cases.default, tracker: null }, path.join(workDir, 'run', 'bare'));
   assert.equal(untracked.tracker, null);

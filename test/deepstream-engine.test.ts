@@ -23,7 +23,7 @@ import {
 } from '../ts/deepstream/engine';
 import {
   deepStreamCoreDescription, deepStreamOutputDescription, deepStreamSourceDescription, quoteValue, rtspMountLaunch,
-  type DeepStreamCoreInput, type DeepStreamOutput, type DeepStreamSource,
+  type BrokerBranch, type DeepStreamCoreInput, type DeepStreamOutput, type DeepStreamSource,
 } from '../ts/deepstream/pipeline-description';
 import { DEEPSTREAM_FILES } from '../ts/deepstream/run-folder';
 import { addonPath, native } from '../ts/native';
@@ -49,7 +49,9 @@ const model: DeepStreamModel = {
   std: [0.26862954, 0.26130258, 0.27577711],
 };
 
-const broker: NonNullable<DeepStreamCoreInput['broker']> = {
+const broker: BrokerBranch = {
+  name: '',
+  frameInterval: 1,
   protoLib: '/opt/nvidia/deepstream/deepstream/lib/libnvds_redis_proto.so',
   connStr: 'localhost;6379',
   configPath: '/run/owl/redis.txt',
@@ -73,7 +75,7 @@ const hw = (i: number): DeepStreamOutput => ({ encoder: 'hw', bitrateKbps: 4000,
 const sw = (i: number): DeepStreamOutput => ({ encoder: 'sw', bitrateKbps: 1500, udpPort: 5400 + i, swPreset: 'veryfast' });
 const core = (maxStreams: number, outputs: boolean, change: Partial<DeepStreamCoreInput> = {}): DeepStreamCoreInput => ({
   mux: { kind: 'legacy', width: 1920, height: 1080 }, maxStreams, liveSources: true,
-  inferConfigPath: '/run/owl/nvinfer.txt', tracker, broker, outputs, ...change,
+  inferConfigPath: '/run/owl/nvinfer.txt', tracker, brokers: [broker], outputs, ...change,
 });
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -92,9 +94,18 @@ const pipelines: Record<string, PipelineCase> = {
   },
   '8-rtsp-output': { core: core(8, true), sources: range(8).map(rtsp), outputs: range(8).map(hw) },
   '8-mixed-headless-no-tracker-no-broker': {
-    core: core(8, false, { tracker: null, broker: null }),
+    core: core(8, false, { tracker: null, brokers: [] }),
     sources: range(8).map((i) => (i % 2 === 0 ? rtsp(i) : { kind: 'file', path: `/videos/cam${i}.mp4` })),
     outputs: range(8).map(() => null),
+  },
+  // Redis, MQTT and Kafka at once: one converter per broker, paired by comp-id.
+  '2-rtsp-output-redis-mqtt-kafka': {
+    core: core(2, true, { brokers: [broker,
+      { ...broker, name: 'mqtt', protoLib: '/opt/nvidia/deepstream/deepstream/lib/libnvds_mqtt_proto.so',
+        connStr: 'broker.local;1883', configPath: '/run/owl/mqtt.txt', topic: 'owl/all', frameInterval: 5 },
+      { ...broker, name: 'kafka', protoLib: '/opt/nvidia/deepstream/deepstream/lib/libnvds_kafka_proto.so',
+        connStr: 'kafka.local;9092', configPath: '/run/owl/kafka.txt', topic: 'owl' }] }),
+    sources: [rtsp(0), rtsp(1)], outputs: [hw(0), hw(1)],
   },
   '8-rtsp-output-new-mux': { core: core(8, true, { mux: { kind: 'new' } }), sources: range(8).map(rtsp), outputs: range(8).map(hw) },
 };
@@ -314,7 +325,8 @@ test('prepareDeepStream: run folder and the shared pipeline\'s options from the 
     config, model, runDir, deepstreamDir: '/opt/nvidia/deepstream/deepstream', outputs: true, liveSources: true, env: {},
   });
   assert.deepEqual(run.warnings, []);
-  assert.deepEqual(fs.readdirSync(runDir).sort(), Object.values(DEEPSTREAM_FILES).sort());
+  // Every file but the adaptor configs of the outputs that are off by default (MQTT, Kafka).
+  assert.deepEqual(fs.readdirSync(runDir).sort(), ['nvinfer.txt', 'redis.txt', 'tracker.yml']);
   assert.match(fs.readFileSync(run.files.nvinfer, 'utf8'), /^batch-size=4$/m);
   const { options } = run;
   assert.equal(options.maxStreams, 4);
@@ -326,6 +338,7 @@ test('prepareDeepStream: run folder and the shared pipeline\'s options from the 
     + 'conn-str="localhost;6379" config="[^"]+/redis\\.txt" topic="owl"'));
   assert.deepEqual(options.reconnect, { initialDelayMs: 1000, maxDelayMs: 30000, stallTimeoutMs: 5000 });
   assert.deepEqual(options.decode, { nmsIou: 0.3, maxDetections: 100 });
+  assert.deepEqual(options.messages, [{ componentId: 0, interval: 1 }], 'the Redis branch, every inferred frame');
   assert.deepEqual({ ...options.overlay, palette: options.overlay.palette.length },
     { lineWidth: 4, fontSize: 22, showScores: true, palette: OVERLAY_PALETTE.length });
 
@@ -342,11 +355,11 @@ test('prepareDeepStream: run folder and the shared pipeline\'s options from the 
 test('deepStreamStream: a stream\'s source and output bins, a free UDP port, its mount and sensor id', async () => {
   const server = {} as RtspServer;  // stand-in: only handed through
   const stream = await deepStreamStream({
-    source: rtsp(0), sensorId: 'dock-4', outputInterval: 30,
+    source: rtsp(0), sensorId: 'dock-4',
     output: { server, mount: '/out/dock-4', encoder: 'sw', bitrateKbps: 1500, swPreset: 'veryfast' },
   });
   assert.equal(stream.description, deepStreamSourceDescription(rtsp(0)));
-  assert.deepEqual([stream.sensorId, stream.outputInterval], ['dock-4', 30]);
+  assert.deepEqual([stream.sensorId, stream.probeAddress], ['dock-4', 'cam0.local:554']);
   assert.ok(stream.output);
   assert.equal(stream.output.server, server);
   assert.equal(stream.output.mount, '/out/dock-4');
@@ -354,10 +367,38 @@ test('deepStreamStream: a stream\'s source and output bins, a free UDP port, its
   assert.ok(udpPort > 0);
   assert.equal(stream.output.launch, rtspMountLaunch(udpPort));
   assert.match(stream.output.description, / x264enc name=enc tune=zerolatency speed-preset=veryfast bitrate=1500 /);
-  const headless = await deepStreamStream({ source: rtsp(1), sensorId: 'x', outputInterval: 1, output: null });
+  const headless = await deepStreamStream({ source: rtsp(1), sensorId: 'x', output: null });
   assert.equal(headless.output, null);
-  await assert.rejects(deepStreamStream({ source: rtsp(1), sensorId: '', outputInterval: 1, output: null }),
+  const file = await deepStreamStream({ source: { kind: 'file', path: '/v/a.mp4' }, sensorId: 'x', output: null });
+  assert.equal(file.probeAddress, '', 'nothing to probe but a camera');
+  await assert.rejects(deepStreamStream({ source: rtsp(1), sensorId: '', output: null }),
     /the sensor id is empty/);
+});
+
+test('prepareDeepStream: MQTT and Kafka on, Redis off: their branches paired by comp-id, the probe\'s intervals', async () => {
+  const config: OwlConfig = defaultConfig();
+  config.redis.enabled = false;
+  config.mqtt = { ...config.mqtt, enabled: true, url: 'mqtt://broker.local', topic: 'cams/{sensorId}', qos: 1,
+    outputInterval: 10 };
+  config.kafka = { ...config.kafka, enabled: true, broker: 'kafka.local:9092', topic: 'owl' };
+  const runDir = path.join(workDir, 'run-brokers');
+  const inputs = { config, model, runDir, deepstreamDir: '/opt/ds', outputs: false, liveSources: true, env: {} };
+  await assert.rejects(prepareDeepStream(inputs), /names \{sensorId\}, but a DeepStream pipeline shared by several/);
+  const run = await prepareDeepStream({ ...inputs, sensorId: 'front' });
+  assert.deepEqual(run.warnings, ['engine deepstream publishes MQTT at QoS 0 without retain (its adaptor\'s fixed '
+    + 'choice): mqtt.qos 1 ignored']);
+  assert.equal(fs.existsSync(path.join(runDir, DEEPSTREAM_FILES.broker)), false, 'no Redis adaptor config');
+  const brokers = run.options.description.split('\n').filter((line) => line.includes('nvmsgbroker'));
+  assert.deepEqual(brokers, [
+    't. ! queue ! nvmsgconv name=msgconv-mqtt payload-type=1 comp-id=1 ! nvmsgbroker name=broker-mqtt '
+      + `proto-lib="/opt/ds/lib/libnvds_mqtt_proto.so" conn-str="broker.local;1883" config="${run.files.mqtt}" `
+      + 'topic="cams/front" comp-id=1 sync=false async=false',
+    't. ! queue ! nvmsgconv name=msgconv-kafka payload-type=1 comp-id=2 ! nvmsgbroker name=broker-kafka '
+      + `proto-lib="/opt/ds/lib/libnvds_kafka_proto.so" conn-str="kafka.local;9092" config="${run.files.kafka}" `
+      + 'topic="owl" comp-id=2 sync=false async=false',
+  ]);
+  assert.deepEqual(run.options.messages, [{ componentId: 1, interval: 10 }, { componentId: 2, interval: 1 }]);
+  assert.ok(fs.existsSync(run.files.mqtt) && fs.existsSync(run.files.kafka));
 });
 
 test('prepareDeepStream reads the environment DeepStream\'s plugins read: the muxer, and the Redis adaptor\'s switch', async () => {

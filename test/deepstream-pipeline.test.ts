@@ -69,8 +69,8 @@ function coreDescription(maxStreams: number, change: Partial<DeepStreamCoreInput
     mux: { kind: 'legacy', ...STANDIN_CAMERA }, maxStreams, liveSources: true, inferConfigPath: '/run/owl/nvinfer.txt',
     tracker: { libPath: '/opt/ds/lib/libnvds_nvmultiobjecttracker.so', configPath: '/run/owl/tracker.yml',
       width: 640, height: 384, gpuId: 0 },
-    broker: { protoLib: '/opt/ds/lib/libnvds_redis_proto.so', connStr: 'localhost;6379', configPath: '/run/owl/redis.txt',
-      topic: 'owl' },
+    brokers: [{ name: '', frameInterval: 1, protoLib: '/opt/ds/lib/libnvds_redis_proto.so', connStr: 'localhost;6379',
+      configPath: '/run/owl/redis.txt', topic: 'owl' }],
     outputs: true,
     ...change,
   }));
@@ -81,10 +81,10 @@ async function stream(sensorId: string, server: NativeRtspServer | null, mount: 
   sourceChange = (d: string) => d): Promise<NativeDeepStreamSource> {
   const description = sourceChange(withStandIns(deepStreamSourceDescription(
     { kind: 'rtsp', url: `rtsp://${sensorId}.local/stream1`, transport: 'tcp', latencyMs: 100 })));
-  if (server === null) return { description, sensorId, outputInterval: 1, output: null };
+  if (server === null) return { description, sensorId, output: null };
   const udpPort = await freeUdpPort();
   return {
-    description, sensorId, outputInterval: 1,
+    description, sensorId,
     output: {
       server, mount, launch: rtspMountLaunch(udpPort),
       description: withStandIns(deepStreamOutputDescription({ encoder: 'hw', bitrateKbps: 1000, udpPort, swPreset: 'ultrafast' })),
@@ -98,10 +98,10 @@ class Run {
   readonly events: (NativeDeepStreamEvent & { at: number })[] = [];
   readonly frames: (NativeDeepStreamFrame & { at: number })[] = [];
 
-  constructor(description: string, maxStreams: number) {
+  constructor(description: string, maxStreams: number, messages = [{ componentId: 0, interval: 1 }]) {
     this.pipeline = new standIn.DeepStreamPipeline!({
       description, maxStreams, reconnect: RECONNECT, decode: { nmsIou: 0, maxDetections: 100 },
-      overlay: { lineWidth: 3, fontSize: 18, showScores: true, palette: [[255, 0, 0], [0, 255, 0]] },
+      overlay: { lineWidth: 3, fontSize: 18, showScores: true, palette: [[255, 0, 0], [0, 255, 0]] }, messages,
     }, (event) => this.events.push({ ...event, at: performance.now() }),
     (frame) => this.frames.push({ ...frame, at: performance.now() }));
   }
@@ -205,6 +205,39 @@ describe('DeepStream pipeline on stand-ins: many streams in one pipeline (owl_st
     for (const id of Object.keys(own)) assert.equal(run.states(id).at(-1), 'stopped', id);
     const last = run.events.filter((e) => e.type === 'state' && e.state === 'stopped').map((e) => e.stream ?? 'pipeline');
     assert.deepEqual(last, ['front', 'north', 'south', 'pipeline']);
+  });
+
+  test('Redis, MQTT and Kafka branches: each converter gets its own events at its own interval (comp-id)', async () => {
+    for (const file of [payloadFile, `${payloadFile}.1`, `${payloadFile}.2`, `${payloadFile}.3`]) fs.rmSync(file, { force: true });
+    const branch = (name: string, frameInterval: number) => ({ name, frameInterval, protoLib: `/opt/ds/lib/${name}.so`,
+      connStr: 'localhost;1', configPath: `/run/owl/${name}.txt`, topic: 'owl' });
+    const description = coreDescription(2, { brokers: [branch('', 1), branch('mqtt', 3), branch('kafka', 1)], outputs: false });
+    assert.match(description, /standin-nvmsgconv name=msgconv-mqtt comp-id=2/);
+    // Kafka's events go to no converter here: what reaches each converter is what the probe stamped for it.
+    const run = new Run(description, 2, [{ componentId: 1, interval: 1 }, { componentId: 2, interval: 3 }]);
+    try {
+      run.pipeline.start();
+      run.pipeline.addSource('a', await stream('a-cam', null, ''));
+      run.pipeline.addSource('b', await stream('b-cam', null, ''));
+      run.pipeline.setPrompts('a', promptSet(['a person']), ['a person']);
+      run.pipeline.setPrompts('b', promptSet(['a hat']), ['a hat']);
+      await run.waitFor('30 inferred frames with objects per stream', () => ['a', 'b']
+        .every((id) => run.framesOf(id).filter((f) => f.labels.length > 0).length >= 30));
+    } finally {
+      await run.pipeline.stop();
+    }
+    const read = (file: string) => fs.existsSync(file)
+      ? fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => parseMinimalSchema(line)) : [];
+    assert.deepEqual(read(payloadFile), [], 'no converter without a comp-id');
+    assert.deepEqual(read(`${payloadFile}.3`), [], 'no events for a component the pipeline was not given');
+    const [redis, mqtt] = [read(`${payloadFile}.1`), read(`${payloadFile}.2`)];
+    for (const sensor of ['a-cam', 'b-cam']) {
+      const every = redis.filter((p) => p.sensorId === sensor).length;
+      const third = mqtt.filter((p) => p.sensorId === sensor).length;
+      assert.ok(every >= 30, `${sensor}: ${every} Redis payloads`);
+      assert.ok(Math.abs(third - every / 3) <= 2, `${sensor}: ${third} MQTT payloads, about a third of ${every}`);
+    }
+    assert.deepEqual(mqtt.find((p) => p.sensorId === 'b-cam')!.objects.map((o) => o.label), ['a hat']);
   });
 
   test('a prompt change applies from the next frame: objects of a prompt the stream lost leave at once', async () => {
@@ -387,7 +420,7 @@ describe('DeepStream pipeline on stand-ins: many streams in one pipeline (owl_st
     try {
       run.pipeline.start();
       run.pipeline.addSource('a', a);
-      const plain = { description: a.description, outputInterval: 1, output: null };
+      const plain = { description: a.description, output: null };
       assert.throws(() => run.pipeline.addSource('a', { ...plain, sensorId: 'a' }),
         { code: 'EEXIST', message: 'stream a is already in the DeepStream pipeline' });
       const sameMount = await stream('b', server, '/out/a');

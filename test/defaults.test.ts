@@ -32,8 +32,9 @@ test('the Pipeline API\'s defaults are the service schema\'s', () => {
 test('the Redis publisher\'s defaults are the service schema\'s', () => {
   const { redis } = defaultConfig();
   const publisher = parsePublisherOptions();
-  // redis.passwordFile is the service's alone: read into redis.password when the configuration is resolved.
-  for (const key of (Object.keys(redis) as (keyof typeof redis)[]).filter((k) => k !== 'passwordFile')) {
+  // redis.passwordFile is the service's alone: read into redis.password when the configuration is resolved; `enabled`
+  // is the service's switch for the whole output, not a publisher setting.
+  for (const key of (Object.keys(redis) as (keyof typeof redis)[]).filter((k) => k !== 'passwordFile' && k !== 'enabled')) {
     assert.equal(publisher[key], redis[key], `redis.${key}`);
   }
 });

@@ -29,11 +29,27 @@ interface ComposeService {
   restart: string;
   environment: Record<string, string>;
   volumes: (string | { type: string; source: string; target: string; read_only?: boolean })[];
+  healthcheck: { test: string[]; interval: string; timeout: string; retries: number; start_period: string };
 }
 
-const compose = parseYaml(fs.readFileSync(path.join(deployDir, 'docker-compose.yaml'), 'utf8')) as {
+const composeText = fs.readFileSync(path.join(deployDir, 'docker-compose.yaml'), 'utf8');
+const compose = parseYaml(composeText) as {
   services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
 };
+
+/** Docker's durations as compose and HEALTHCHECK write them (e.g. 30s, 20m, 1m30s), in seconds. */
+function seconds(duration: string): number {
+  const parts = [...duration.matchAll(/(\d+)(h|m|s)/g)];
+  assert.equal(parts.map((p) => p[0]).join(''), duration, `cannot read the duration ${duration}`);
+  return parts.reduce((sum, [, n, unit]) => sum + Number(n) * { h: 3600, m: 60, s: 1 }[unit as 'h' | 'm' | 's'], 0);
+}
+
+/** The healthcheck command's script, which must be one the image builds. */
+function assertHealthScript(command: string[], where: string): void {
+  assert.deepEqual(command.slice(0, 2), ['node', '/app/build/ts/cli/healthcheck.js'], where);
+  assert.ok(fs.existsSync(path.join(root, 'ts', 'cli', 'healthcheck.ts')), 'ts/cli/healthcheck.ts');
+}
 const service = compose.services['owl-stream'];
 
 /** Compose volumes as {source (resolved against deploy/ when relative), target, readOnly}. */
@@ -93,10 +109,40 @@ describe('deploy/docker-compose.yaml', () => {
     assert.equal(byTarget.get('/tmp/argus_socket')?.source, '/tmp/argus_socket');
   });
 
-  test('the ingress snippet routes /owl/ to the API port', () => {
+  test('the ingress snippet routes /owl/ and the seed\'s /genai/ to the API port', () => {
     const conf = fs.readFileSync(path.join(deployDir, 'ingress', 'owl-nginx.conf'), 'utf8');
-    assert.match(conf, /location \/owl\/ \{[^}]*rewrite \^\/owl\/\?\(\.\*\)\$ \/\$1 break;/);
-    assert.match(conf, new RegExp(`proxy_pass http://localhost:${service.environment.OWL_API_PORT};`));
+    for (const prefix of ['owl', 'genai']) {
+      const block = new RegExp(`location /${prefix}/ \\{([^}]*)\\}`).exec(conf)?.[1];
+      assert.ok(block !== undefined, `no location /${prefix}/`);
+      assert.ok(block.includes(`rewrite ^/${prefix}/?(.*)$ /$1 break;`), block);
+      assert.ok(block.includes(`proxy_pass http://localhost:${service.environment.OWL_API_PORT};`), block);
+    }
+  });
+
+  test('a healthcheck against /ready, with a start period for the first TensorRT engine build', () => {
+    const { healthcheck } = service;
+    assertHealthScript(healthcheck.test.slice(1), 'compose healthcheck');
+    assert.equal(healthcheck.test[0], 'CMD');
+    assert.ok(seconds(healthcheck.start_period) >= 15 * 60, `start_period ${healthcheck.start_period}`);
+    assert.ok(seconds(healthcheck.timeout) > 4, 'longer than the probe\'s own 4 s timeout');
+    assert.ok(healthcheck.retries >= 2 && seconds(healthcheck.interval) <= 60);
+  });
+
+  test('the runtime state lies on a named volume at the image\'s state.dir', () => {
+    const state = volumes().find((v) => v.target === '/var/lib/owl-stream');
+    assert.equal(state?.source, 'owl-state');
+    assert.ok(compose.volumes !== undefined && 'owl-state' in compose.volumes, 'owl-state is declared');
+  });
+
+  test('the Redis cadence is set and explained beside it', () => {
+    assert.equal(service.environment.OWL_REDIS_OUTPUT_INTERVAL, '1');
+    const lines = composeText.split('\n');
+    const at = lines.findIndex((line) => line.includes('OWL_REDIS_OUTPUT_INTERVAL'));
+    let first = at;
+    while (first > 0 && lines[first - 1].trim().startsWith('#')) first--;
+    const comment = lines.slice(first, at).join(' ');
+    assert.match(comment, /every 60th frame/);
+    assert.match(comment, /redis_output_interval/);
   });
 });
 
@@ -183,6 +229,20 @@ for (const name of ['Dockerfile', 'Dockerfile.deepstream']) {
       globalArgs.set(key, value);
     }
     const stages = instructions.filter((i) => i.op === 'FROM');
+
+    test('a HEALTHCHECK against /ready, in exec form, with a start period', () => {
+      const checks = instructions.filter((i) => i.op === 'HEALTHCHECK');
+      assert.equal(checks.length, 1);
+      const [, options, command] = /^((?:--[\w-]+=\S+\s+)*)CMD\s+(\[.*\])$/.exec(checks[0].args) ?? [];
+      assert.ok(command !== undefined, `line ${checks[0].line}: HEALTHCHECK [options] CMD [exec form]`);
+      assertHealthScript(JSON.parse(command) as string[], name);
+      const flags = new Map([...options.matchAll(/--([\w-]+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+      assert.ok(seconds(flags.get('start-period') ?? '0s') >= (name === 'Dockerfile' ? 60 : 15 * 60));
+      assert.ok(seconds(flags.get('timeout') ?? '30s') > 4);
+      const env = instructions.filter((i) => i.op === 'ENV').map((i) => i.args).join(' ');
+      assert.match(env, /OWL_STATE_DIR=\/var\/lib\/owl-stream/);
+      assert.ok(instructions.some((i) => i.op === 'VOLUME' && i.args === '/var/lib/owl-stream'));
+    });
 
     test('known instructions only; ARG then FROM first', () => {
       for (const ins of instructions) assert.ok(KNOWN_INSTRUCTIONS.has(ins.op), `line ${ins.line}: ${ins.op}`);

@@ -32,6 +32,7 @@ const OPTIONS: Omit<DeepStreamPipelineOptions, 'description'> = {
   reconnect: { initialDelayMs: 100, maxDelayMs: 200, stallTimeoutMs: 2000 },
   decode: { nmsIou: 0, maxDetections: 100 },
   overlay: { lineWidth: 3, fontSize: 18, showScores: false, palette: [[255, 0, 0]] },
+  messages: [{ componentId: 0, interval: 1 }],
 };
 
 /** The shared description (nvinfer, nvtracker, nvmsgconv -> nvmsgbroker) with stand-ins; `broker` replaces the broker. */
@@ -40,8 +41,8 @@ function description(broker = 'fakesink sync=false async=false name=broker'): st
     mux: { kind: 'legacy', ...STANDIN_CAMERA }, maxStreams: 2, liveSources: true, inferConfigPath: '/run/owl/nvinfer.txt',
     tracker: { libPath: '/opt/ds/lib/libnvds_nvmultiobjecttracker.so', configPath: '/run/owl/tracker.yml', width: 640,
       height: 384, gpuId: 0 },
-    broker: { protoLib: '/opt/ds/lib/libnvds_redis_proto.so', connStr: 'localhost;6379', configPath: '/run/owl/redis.txt',
-      topic: 'owl' },
+    brokers: [{ name: '', frameInterval: 1, protoLib: '/opt/ds/lib/libnvds_redis_proto.so', connStr: 'localhost;6379',
+      configPath: '/run/owl/redis.txt', topic: 'owl' }],
     outputs: false,
   }));
   assert.ok(generated.includes('fakesink sync=false async=false name=broker'), generated);
@@ -66,7 +67,7 @@ describe('DeepStreamPipeline on the stand-in addon', { skip }, () => {
     pipeline.on('detections', (frame) => frames.push(frame));
     pipeline.start({ ...OPTIONS, description: description() });
     assert.equal(pipeline.state, 'connecting');
-    pipeline.addSource('cam', { description: camera, sensorId: 'cam-1', outputInterval: 1, output: null });
+    pipeline.addSource('cam', { description: camera, sensorId: 'cam-1', output: null });
     pipeline.setPrompts('cam', PERSON, ['a person']);
     await waitFor(() => frames.filter((f) => f.labels.length > 0).length >= 3, 'detections', 10_000);
     assert.deepEqual(states.map((s) => s.state), ['connecting', 'playing']);
@@ -87,7 +88,7 @@ describe('DeepStreamPipeline on the stand-in addon', { skip }, () => {
     assert.equal(frames.length, seen, 'no detections after stop()');
     assert.throws(() => pipeline.start({ ...OPTIONS, description: description() }),
       (err: unknown) => err instanceof PipelineError && err.code === 'ESTATE');
-    assert.throws(() => pipeline.addSource('late', { description: camera, sensorId: 'l', outputInterval: 1, output: null }),
+    assert.throws(() => pipeline.addSource('late', { description: camera, sensorId: 'l', output: null }),
       (err: unknown) => err instanceof PipelineError && err.code === 'ESTATE');
   });
 
@@ -98,7 +99,7 @@ describe('DeepStreamPipeline on the stand-in addon', { skip }, () => {
     pipeline.on('error', (err) => errors.push(err));
     pipeline.on('state', ({ state }) => states.push(state));
     pipeline.start({ ...OPTIONS, description: description('identity name=broker error-after=5 ! fakesink sync=false async=false') });
-    pipeline.addSource('cam', { description: camera, sensorId: 'cam', outputInterval: 1, output: null });
+    pipeline.addSource('cam', { description: camera, sensorId: 'cam', output: null });
     try {
       await waitFor(() => errors.length > 0 && states.includes('connecting', 1), 'an error and a rebuild', 10_000);
       const [error] = errors;
@@ -120,14 +121,14 @@ describe('DeepStreamPipeline on the stand-in addon', { skip }, () => {
     withOutput.on('streamState', ({ state }) => streamStates.push(state));
     const core = withStandIns(deepStreamCoreDescription({
       mux: { kind: 'new' }, maxStreams: 1, liveSources: true, inferConfigPath: '/run/owl/nvinfer.txt', tracker: null,
-      broker: null, outputs: true,
+      brokers: [], outputs: true,
     }));
     withOutput.start({ ...OPTIONS, maxStreams: 1, description: core });
     try {
       const failing = withStandIns(deepStreamOutputDescription({ encoder: 'hw', bitrateKbps: 500, udpPort: 9,
         swPreset: 'ultrafast' })).replace(/x264enc [^!]*name=enc/, 'identity name=enc error-after=5 ! x264enc');
       // The TS class reads only the native server of an RtspServer; this one is the stand-in addon's own.
-      withOutput.addSource('cam', { description: camera, sensorId: 'cam', outputInterval: 1,
+      withOutput.addSource('cam', { description: camera, sensorId: 'cam',
         output: { server: { nativeServer: server } as unknown as RtspServer, mount: '/cam', launch: rtspMountLaunch(9),
           description: failing } });
       await waitFor(() => streamErrors.length > 0 && streamStates.includes('connecting', 1), 'the stream\'s error', 10_000);

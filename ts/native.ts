@@ -268,7 +268,8 @@ export interface NativeDeepStreamOptions {
   /**
    * The shared pipeline as a gst-launch description (ts/deepstream/pipeline-description.ts): nvstreammux named
    * "mux", nvinfer "infer" (tensor output), optionally nvtracker "tracker" and nvstreamdemux "demux" (needed for
-   * streams with outputs). Errors of "infer", "tracker", "msgconv" and "broker" are also error events.
+   * streams with outputs). Errors of "infer", "tracker", "msgconv" and "broker" (and their -mqtt and -kafka
+   * twins) are also error events.
    */
   description: string;
   /** Slots 0..maxStreams-1 (nvstreammux batch-size): streams at once. */
@@ -279,6 +280,12 @@ export interface NativeDeepStreamOptions {
   decode: { nmsIou: number; maxDetections: number };
   /** How nvdsosd draws: box line width, label size (0: no label), scores in labels, colour of prompt i. */
   overlay: { lineWidth: number; fontSize: number; showScores: boolean; palette: [number, number, number][] };
+  /**
+   * The metadata branches of the description, in order (pipeline-description.ts brokerComponentIds): each stream's
+   * inferred frames with objects become event messages for the converter with comp-id `componentId` (0: none set)
+   * one in `interval` (>= 1). Empty: no event messages.
+   */
+  messages: { componentId: number; interval: number }[];
 }
 
 /** One stream of the shared pipeline (ts/deepstream/engine.ts deepStreamStream). */
@@ -289,8 +296,6 @@ export interface NativeDeepStreamSource {
   probeAddress?: string;
   /** `sensorId` of its Redis entries (nvmsgconv's minimal schema). */
   sensorId: string;
-  /** Its inferred frames get a Redis entry one in N (>= 1), those with objects (nvmsgconv writes no empty one). */
-  outputInterval: number;
   /**
    * null: no video. Otherwise `description` is its output bin (one unlinked sink pad, ending in a udpsink) and
    * `launch` (udpsrc name=pay0) what `server` serves at `mount` for as long as the stream is there.

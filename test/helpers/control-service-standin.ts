@@ -75,6 +75,20 @@ export class StandInControlService implements ControlService {
     return structuredClone(this.streamPrompts.get(id)!);
   }
 
+  async resetPrompts(): Promise<PromptSet> {
+    const { objects, thresholds } = this.config.prompts;
+    this.prompts = { objects: [...objects], thresholds: [...thresholds] };
+    this.streamPrompts.clear();
+    this.promptChanges++;
+    return this.getPrompts();
+  }
+
+  async resetStreamPrompts(id: string): Promise<PromptSet> {
+    if (!this.streams().some((s) => s.id === id)) throw new ApiError(422, 'unknown_stream', `Stream ID "${id}" does not exist`);
+    this.streamPrompts.delete(id);
+    return this.getPrompts();
+  }
+
   async addStream(stream: NewStream): Promise<StreamInfo> {
     assert.match(stream.uri, /^rtsps?:\/\//, 'API passed a non-RTSP URL');
     // Exactly what the one URL validator passes on, never the raw text: nothing unvalidated may reach a camera.

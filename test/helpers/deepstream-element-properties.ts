@@ -26,9 +26,12 @@ export const DEEPSTREAM_PROPERTIES: Readonly<Record<string, readonly string[]>> 
   // gst-v4l2 is not in these trees: deepstream_sink_bin.c sets bitrate (bits/s) and iframeinterval.
   nvv4l2h264enc: ['bitrate', 'iframeinterval'],
   // gst-nvmsgconv gstnvmsgconv.c(pp); payload-type 1 = NVDS_PAYLOAD_DEEPSTREAM_MINIMAL (nvdsmeta_schema.h).
-  nvmsgconv: ['payload-type'],
-  // gst-nvmsgbroker gstnvmsgbroker.c(pp); a GstBaseSink, hence `sync` and `async`.
-  nvmsgbroker: ['proto-lib', 'conn-str', 'config', 'topic', 'sync', 'async'],
+  // comp-id: the events it converts (those of its component, eventMsg->componentId) and stamped on each payload
+  // (payloads[p]->componentId), in all three.
+  nvmsgconv: ['payload-type', 'comp-id'],
+  // gst-nvmsgbroker gstnvmsgbroker.c(pp); a GstBaseSink, hence `sync` and `async`. comp-id: payloads of another
+  // component are skipped (all three).
+  nvmsgbroker: ['proto-lib', 'conn-str', 'config', 'topic', 'comp-id', 'sync', 'async'],
 };
 
 // A property as the generator writes it: key=value or key="quoted \"value\"".

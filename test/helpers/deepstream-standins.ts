@@ -40,7 +40,10 @@ export function withStandIns(description: string): string {
   return description
     .replace(elements, (_, before: string, factory: keyof typeof STAND_IN, props: string) => {
       const name = / name=(\S+)/.exec(props)?.[1];
-      return `${before}${STAND_IN[factory]}${name === undefined ? '' : ` name=${name}`}`;
+      // The stand-in converter has nvmsgconv's comp-id (it takes only its component's events).
+      const component = factory === 'nvmsgconv' ? / comp-id=(\d+)/.exec(props)?.[1] : undefined;
+      return `${before}${STAND_IN[factory]}${name === undefined ? '' : ` name=${name}`}`
+        + `${component === undefined ? '' : ` comp-id=${component}`}`;
     })
     .replace(/video\/x-raw\(memory:NVMM\)/g, 'video/x-raw');
 }

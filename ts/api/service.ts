@@ -21,6 +21,11 @@ export interface StreamStatus {
   reason: string;
   /** When it entered this state, ISO 8601 UTC. */
   since: string;
+  /**
+   * Present when the stream is stuck: milliseconds without a new input frame while its state says frames flow,
+   * beyond input.reconnect.stallTimeoutMs (ts/service/frame-watch.ts). /ready is then 503.
+   */
+  stalledMs?: number;
 }
 
 /** Redis writer state: `ready` when connected, `connecting`/`reconnecting` while trying, `down` after an error. */
@@ -47,6 +52,11 @@ export interface ServiceStatus {
     writer?: 'service' | 'nvmsgbroker';
   };
   streams: StreamStatus[];
+  /**
+   * Where prompts and streams changed through the API are kept across restarts (config `state.dir`; file null:
+   * nothing is kept), and the latest write's error (null when the file holds what is in force).
+   */
+  state?: { file: string | null; error: string | null };
   /** Process start, ISO 8601 UTC. */
   startedAt: string;
 }
@@ -174,11 +184,22 @@ export interface ControlService {
    */
   setPrompts(objects: string[], thresholds: number[]): Promise<PromptSet>;
   /**
+   * Back to the configuration's prompts, service-wide and for every stream (configured streams get their own
+   * configured prompts again); forgets the prompts kept for the next start.
+   * @returns the service-wide prompts now in force. @throws as setPrompts.
+   */
+  resetPrompts(): Promise<PromptSet>;
+  /**
    * Gives one stream prompts of its own (validated by the API; both lists empty: detect nothing on that stream)
    * and resolves with them once in use.
    * @throws {UnknownStreamError | ModelNotLoadedError} (rejects); {PromptError} as setPrompts.
    */
   setStreamPrompts(id: string, objects: string[], thresholds: number[]): Promise<PromptSet>;
+  /**
+   * One stream back to the prompts it starts with (its configured ones, else the service-wide ones); forgets those
+   * kept for it. @returns the prompts now in force for it. @throws {UnknownStreamError} (rejects).
+   */
+  resetStreamPrompts(id: string): Promise<PromptSet>;
   /**
    * Starts one more stream and resolves once its first frame arrived (it is then listed by streams()).
    * @throws {StreamLimitError} (rejects) the configured maximum (or the engine's) is running;

@@ -41,3 +41,15 @@ export const REDIS_DEFAULTS = {
   tls: false,
   tlsCaFile: '',
 } as const;
+
+/**
+ * `mqtt`: a broker on this machine (Mosquitto's default port), one topic per sensor, QoS 0 (at most once, as
+ * DeepStream's MQTT adaptor sends), every processed frame, the same queue bound as Redis.
+ */
+export const MQTT_DEFAULTS = {
+  url: 'mqtt://localhost:1883',
+  topic: 'owl/{sensorId}',
+  qos: 0,
+  outputInterval: 1,
+  queueSize: 1000,
+} as const;

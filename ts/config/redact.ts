@@ -28,5 +28,8 @@ export function redactConfig(config: OwlConfig): OwlConfig {
   copy.input.uri = redactUrl(copy.input.uri);
   copy.output.url = redactUrl(copy.output.url);
   for (const stream of copy.streams) stream.uri = redactUrl(stream.uri);
+  if (copy.mqtt.password !== '') copy.mqtt.password = REDACTED;
+  // librdkafka settings carry SASL passwords and key passphrases among the rest.
+  copy.kafka.protoCfg = copy.kafka.protoCfg.replace(/((?:password|secret|passphrase)[^=;]*=)[^;]*/gi, `$1${REDACTED}`);
   return copy;
 }

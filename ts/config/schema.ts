@@ -10,14 +10,17 @@ import {
 import { describeValue } from '../errors/expected';
 import { X264_PRESETS } from '../generated/shared-constants';
 import {
-  ENCODER_DEFAULTS, OUTPUT_URL_DEFAULT, OVERLAY_DEFAULTS, RECONNECT_DEFAULTS, REDIS_DEFAULTS, RTSP_DEFAULTS,
-  TEST_SOURCE_DEFAULTS,
+  ENCODER_DEFAULTS, MQTT_DEFAULTS, OUTPUT_URL_DEFAULT, OVERLAY_DEFAULTS, RECONNECT_DEFAULTS, REDIS_DEFAULTS,
+  RTSP_DEFAULTS, TEST_SOURCE_DEFAULTS,
 } from './defaults';
 import {
   checkedText, decimal, flag, integer, nonEmptyText, type Normaliser, normalisedText, oneOf, section, text,
 } from './fields';
 import { checkInput, classifyInput, INPUT_URI_ALLOWED } from './input-uri';
 import { checkOutputUrl, OUTPUT_URL_ALLOWED } from './output-url';
+import { KAFKA_BROKER_ALLOWED, KAFKA_PROTO_CFG_ALLOWED, parseKafkaBroker, parseProtoCfg } from '../kafka/settings';
+import { checkMqttUrl, isTopicTemplate, MQTT_TOPIC_ALLOWED, MQTT_URL_ALLOWED } from '../mqtt/target';
+import { checkUrl } from './url-policy';
 
 const MAX_SIDE = 7680;
 
@@ -156,6 +159,7 @@ const streamsSchema = z.preprocess((value) => {
   .default([]);
 
 const redisSchema = section({
+  enabled: flag(true),
   host: nonEmptyText(REDIS_DEFAULTS.host),
   port: integer(1, 65_535, REDIS_DEFAULTS.port),
   stream: nonEmptyText(REDIS_DEFAULTS.stream),
@@ -177,6 +181,34 @@ const redisSchema = section({
   }
 });
 
+// The MQTT output (off by default): the same Minimal Schema messages as Redis, one topic per sensor.
+const mqttSchema = section({
+  enabled: flag(false),
+  url: normalisedText(MQTT_URL_ALLOWED, checkMqttUrl).default(MQTT_DEFAULTS.url),
+  topic: checkedText(MQTT_TOPIC_ALLOWED, isTopicTemplate, MQTT_DEFAULTS.topic),
+  qos: integer(0, 2, MQTT_DEFAULTS.qos, '0, 1 or 2'),
+  retain: flag(false),
+  clientId: checkedText('at most 23 letters, digits, "-" or "_" (empty: one is made up)',
+    (v) => /^[A-Za-z0-9_-]{0,23}$/.test(v), ''),
+  username: text(''),
+  password: text(''),
+  caFile: text(''),
+  certFile: text(''),
+  keyFile: text(''),
+  outputInterval: integer(1, 1_000_000, MQTT_DEFAULTS.outputInterval),
+  queueSize: integer(1, 1_000_000, MQTT_DEFAULTS.queueSize),
+});
+
+// The Kafka output of the deepstream engine (nvmsgbroker's Kafka adaptor); off by default.
+const kafkaSchema = section({
+  enabled: flag(false),
+  broker: checkedText(KAFKA_BROKER_ALLOWED, (v) => parseKafkaBroker(v) !== null, 'localhost:9092'),
+  topic: checkedText('a Kafka topic name: letters, digits, ".", "_" or "-" (at most 249)',
+    (v) => /^[A-Za-z0-9._-]{1,249}$/.test(v), 'owl'),
+  protoCfg: checkedText(KAFKA_PROTO_CFG_ALLOWED, (v) => parseProtoCfg(v) !== null, ''),
+  outputInterval: integer(1, 1_000_000, 1),
+});
+
 const apiSchema = section({
   host: nonEmptyText('0.0.0.0'),
   port: integer(0, 65_535, 5000, 'an integer from 0 (any free port) to 65535'),
@@ -196,6 +228,24 @@ const overlaySchema = section({
   showScores: flag(OVERLAY_DEFAULTS.showScores),
 });
 
+// The annotated outputs registered in VST as sensors (ts/vst/output-registration.ts).
+const vstSchema = section({
+  registerOutput: flag(false),
+  // VST's address; empty: input.uri's, when that is a VST address.
+  url: normalisedText('a VST address such as http://host:81, or empty', (v) => {
+    const checked = checkUrl(v, ['http:', 'https:']);
+    return checked.ok ? { ok: true, value: checked.href } : checked;
+  }, false).default(''),
+  // The host VST reaches this machine's RTSP server at, where output.url binds a wildcard address.
+  outputHost: nonEmptyText('127.0.0.1'),
+  timeoutMs: integer(100, 600_000, 5000),
+});
+
+// What the service keeps across restarts (ts/state/): prompts and streams changed through the API.
+const stateSchema = section({
+  dir: text(''),
+});
+
 /** Log levels, most severe first. */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
@@ -207,10 +257,14 @@ export const configSchema = section({
   model: modelSchema.prefault({}),
   prompts: promptsSchema.prefault({}),
   redis: redisSchema.prefault({}),
+  mqtt: mqttSchema.prefault({}),
+  kafka: kafkaSchema.prefault({}),
   api: apiSchema.prefault({}),
   sensor: sensorSchema.prefault({}),
   overlay: overlaySchema.prefault({}),
   log: section({ level: oneOf(LOG_LEVELS, 'info') }).prefault({}),
+  state: stateSchema.prefault({}),
+  vst: vstSchema.prefault({}),
   streams: streamsSchema,
 }).superRefine((config, ctx) => {
   const { input, streams } = config;
@@ -218,6 +272,10 @@ export const configSchema = section({
   if (follow && classifyInput(input.uri)?.kind !== 'vst') {
     ctx.addIssue({ code: 'custom', path: ['input', 'vst', 'follow'], input: follow,
       message: `following VST needs a VST address (http://host:81) in input.uri, received ${describeValue(input.uri)}` });
+  }
+  if (config.vst.registerOutput && config.vst.url === '' && classifyInput(input.uri)?.kind !== 'vst') {
+    ctx.addIssue({ code: 'custom', path: ['vst', 'url'], input: config.vst.url,
+      message: 'vst.registerOutput needs a VST address: set vst.url (http://host:81), or give one as input.uri' });
   }
   const count = streams.length + (input.uri !== '' && !follow ? 1 : 0);
   if (count > input.maxStreams) {

@@ -2,23 +2,13 @@
 // nvmsgbroker with DeepStream's Redis adaptor (libnvds_redis_proto.so): each payload becomes
 // `XADD <topic> [MAXLEN ~ streamsize] * metadata <json>`, the same entry the portable engine writes.
 // Config keys: the adaptor's parse_config (DS 9.1 nvds_redis_client.cpp) and cfg_redis.txt (DS 6.2, 7.0).
-import path from 'node:path';
 import type { DeepStreamConfigInput } from './config-input';
 import { formatKeyFile, type KeyFileGroup } from './keyfile';
-
-/** The Redis protocol adaptor inside a DeepStream install. */
-export function redisProtoLib(deepstreamDir: string): string {
-  return path.join(deepstreamDir, 'lib', 'libnvds_redis_proto.so');
-}
-
-/** nvmsgbroker `conn-str`: the adaptor reads `host;port`. */
-export function redisConnStr(redis: DeepStreamConfigInput['redis']): string {
-  return `${redis.host};${redis.port}`;
-}
 
 /** The text of the Redis adaptor's config (`[message-broker]`; the group must exist even if empty). */
 export function redisBrokerConfig(input: Pick<DeepStreamConfigInput, 'redis'>): string {
   const { redis } = input;
+  if (redis === null) throw new Error('the Redis output is off: no Redis adaptor config to write');
   const group: KeyFileGroup = {
     name: 'message-broker',
     entries: [

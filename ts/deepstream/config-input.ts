@@ -5,7 +5,9 @@
 // (NativeDeepStreamPipeline.addSource / setPrompts), not through these files.
 import path from 'node:path';
 import type { OwlConfig } from '../config/schema';
+import { parseKafkaBroker, parseProtoCfg } from '../kafka/settings';
 import type { ModelFolder } from '../model/model-folder';
+import { parseMqttUrl, SENSOR_PLACEHOLDER, topicFor } from '../mqtt/target';
 
 /** The model files and preprocessing the DeepStream engine uses (from the model folder's owl.json). */
 export interface DeepStreamModel {
@@ -55,6 +57,7 @@ export interface DeepStreamConfigInput {
   inferInterval: number;
   /** null: no tracking. */
   tracker: DeepStreamTracker | null;
+  /** null: the Redis output is off. */
   redis: {
     host: string;
     port: number;
@@ -62,7 +65,34 @@ export interface DeepStreamConfigInput {
     stream: string;
     /** `XADD ... MAXLEN ~ maxlen`; 0 = unbounded. */
     maxlen: number;
-  };
+    /** One message every N frames (nvmsgconv frame-interval). */
+    frameInterval: number;
+  } | null;
+  /** null: the MQTT output is off. */
+  mqtt: {
+    host: string;
+    port: number;
+    /** mqtts:// : TLS. */
+    secure: boolean;
+    /** The topic with the sensor id in place. */
+    topic: string;
+    clientId: string;
+    username: string;
+    password: string;
+    caFile: string;
+    certFile: string;
+    keyFile: string;
+    frameInterval: number;
+  } | null;
+  /** null: the Kafka output is off. */
+  kafka: {
+    host: string;
+    port: number;
+    topic: string;
+    /** librdkafka settings. */
+    protoCfg: [string, string][];
+    frameInterval: number;
+  } | null;
 }
 
 /**
@@ -81,9 +111,13 @@ export const DEEPSTREAM_DEFAULTS = {
  * Maps the validated service config onto the generators' input.
  * @param model absolute paths and preprocessing of the loaded model.
  * @param engine nvinfer's batch and interval and the tracker, where the caller decides them (the defaults else).
+ * @param sensorId the sensor id of the pipeline's one stream, where it has one: an MQTT topic with `{sensorId}`
+ *   needs it, as one nvmsgbroker publishes to one topic.
+ * @throws {Error} for an MQTT topic with `{sensorId}` and no sensor id.
  */
 export function deepStreamConfigInput(config: OwlConfig, model: DeepStreamModel,
-  engine: Partial<Pick<DeepStreamConfigInput, 'inferBatchSize' | 'inferInterval' | 'tracker'>> = {}): DeepStreamConfigInput {
+  engine: Partial<Pick<DeepStreamConfigInput, 'inferBatchSize' | 'inferInterval' | 'tracker'>> = {},
+  sensorId: string | null = null): DeepStreamConfigInput {
   const maxStreams = config.input.maxStreams;
   return {
     model,
@@ -92,10 +126,34 @@ export function deepStreamConfigInput(config: OwlConfig, model: DeepStreamModel,
     inferBatchSize: engine.inferBatchSize ?? maxStreams,
     inferInterval: engine.inferInterval ?? DEEPSTREAM_DEFAULTS.inferInterval,
     tracker: engine.tracker === undefined ? { ...DEEPSTREAM_DEFAULTS.tracker } : engine.tracker,
-    redis: {
+    redis: !config.redis.enabled ? null : {
       host: config.redis.host, port: config.redis.port, stream: config.redis.stream, maxlen: config.redis.maxlen,
+      frameInterval: config.redis.outputInterval,
     },
+    mqtt: mqttInput(config.mqtt, sensorId),
+    kafka: kafkaInput(config.kafka),
   };
+}
+
+function mqttInput(mqtt: OwlConfig['mqtt'], sensorId: string | null): DeepStreamConfigInput['mqtt'] {
+  if (!mqtt.enabled) return null;
+  if (sensorId === null && mqtt.topic.includes(SENSOR_PLACEHOLDER)) {
+    throw new Error(`mqtt.topic ${JSON.stringify(mqtt.topic)} names ${SENSOR_PLACEHOLDER}, but a DeepStream pipeline `
+      + 'shared by several streams publishes to one MQTT topic: give a topic without it');
+  }
+  const broker = parseMqttUrl(mqtt.url)!;  // checked by the schema
+  return {
+    host: broker.host, port: broker.port, secure: broker.secure, topic: topicFor(mqtt.topic, sensorId ?? ''),
+    clientId: mqtt.clientId, username: mqtt.username, password: mqtt.password, caFile: mqtt.caFile,
+    certFile: mqtt.certFile, keyFile: mqtt.keyFile, frameInterval: mqtt.outputInterval,
+  };
+}
+
+function kafkaInput(kafka: OwlConfig['kafka']): DeepStreamConfigInput['kafka'] {
+  if (!kafka.enabled) return null;
+  const broker = parseKafkaBroker(kafka.broker)!;  // checked by the schema
+  return { host: broker.host, port: broker.port, topic: kafka.topic, protoCfg: parseProtoCfg(kafka.protoCfg)!,
+    frameInterval: kafka.outputInterval };
 }
 
 /**

@@ -11,10 +11,11 @@ import type { DeepStreamBinding, NativeDeepStreamOptions } from '../native';
 import type { DeepStreamStreamOptions } from '../pipeline/deepstream-pipeline';
 import { cameraAddress, type RtspMount } from '../pipeline/options';
 import { OVERLAY_PALETTE } from '../pipeline/palette';
-import { guardRedisAdaptorEnvironment, redisConnStr, redisProtoLib } from './broker-config';
+import { guardRedisAdaptorEnvironment } from './broker-config';
+import { brokerBranches, deepStreamMqttWarnings } from './broker-branches';
 import { deepStreamConfigInput, type DeepStreamModel } from './config-input';
 import {
-  deepStreamCoreDescription, deepStreamOutputDescription, deepStreamSourceDescription, rtspMountLaunch,
+  brokerComponentIds, deepStreamCoreDescription, deepStreamOutputDescription, deepStreamSourceDescription, rtspMountLaunch,
   type DeepStreamMuxer, type DeepStreamOutput, type DeepStreamSource,
 } from './pipeline-description';
 import { writeDeepStreamFiles, type DeepStreamConfigPaths } from './run-folder';
@@ -115,6 +116,11 @@ export interface DeepStreamRunInputs {
   model: DeepStreamModel;
   /** nvinfer's batch and interval and the tracker, where decided (DEEPSTREAM_DEFAULTS else). */
   engine?: Parameters<typeof deepStreamConfigInput>[2];
+  /**
+   * The sensor id of the pipeline's one stream, where it has one (an MQTT topic with `{sensorId}` needs it);
+   * null or absent for a pipeline shared by several streams.
+   */
+  sensorId?: string | null;
   /** Folder for the generated files (created; files are replaced). */
   runDir: string;
   /** Where the SDK is (its Redis adaptor and tracker library): the binding's deepstreamDir. */
@@ -147,9 +153,11 @@ export interface DeepStreamRun {
 export async function prepareDeepStream(inputs: DeepStreamRunInputs): Promise<DeepStreamRun> {
   const { config, env = process.env } = inputs;
   const redisWarning = guardRedisAdaptorEnvironment(env);
-  const configInput = deepStreamConfigInput(config, inputs.model, inputs.engine);
+  const configInput = deepStreamConfigInput(config, inputs.model, inputs.engine, inputs.sensorId ?? null);
   const files = await writeDeepStreamFiles(configInput, inputs.runDir);
   const tracker = configInput.tracker;
+  const brokers = brokerBranches(configInput, files, inputs.deepstreamDir);
+  const components = brokerComponentIds(brokers.length);
   const description = deepStreamCoreDescription({
     mux: nvstreammuxKind(env) === 'new' ? { kind: 'new' } : { kind: 'legacy', ...muxSize(config) },
     maxStreams: configInput.maxStreams,
@@ -159,17 +167,12 @@ export async function prepareDeepStream(inputs: DeepStreamRunInputs): Promise<De
       libPath: trackerLib(inputs.deepstreamDir), configPath: files.tracker, width: tracker.width,
       height: tracker.height, gpuId: configInput.gpuId,
     },
-    broker: {
-      protoLib: redisProtoLib(inputs.deepstreamDir),
-      connStr: redisConnStr(configInput.redis),
-      configPath: files.broker,
-      topic: config.redis.stream,
-    },
+    brokers,
     outputs: inputs.outputs,
   });
   return {
     files,
-    warnings: redisWarning === null ? [] : [redisWarning],
+    warnings: [...(redisWarning === null ? [] : [redisWarning]), ...deepStreamMqttWarnings(config.mqtt)],
     options: {
       description,
       maxStreams: configInput.maxStreams,
@@ -183,6 +186,7 @@ export async function prepareDeepStream(inputs: DeepStreamRunInputs): Promise<De
         lineWidth: config.overlay.lineWidth, fontSize: config.overlay.fontSize, showScores: config.overlay.showScores,
         palette: OVERLAY_PALETTE.map(([r, g, b]) => [r, g, b]),
       },
+      messages: brokers.map((broker, i) => ({ componentId: components[i], interval: broker.frameInterval })),
     },
   };
 }
@@ -192,8 +196,6 @@ export interface DeepStreamStreamInputs {
   source: DeepStreamSource;
   /** `sensorId` of its Redis entries (resolved: config, VST stream name or URL segment). */
   sensorId: string;
-  /** One Redis entry every N of its inferred frames (redis.outputInterval). */
-  outputInterval: number;
   /** Its mount ("/out" for the first stream, "/out/<id>" for the others) and encoder; null: no video output. */
   output: (RtspMount & { encoder: DeepStreamOutput['encoder']; bitrateKbps: number; swPreset: string }) | null;
 }
@@ -213,7 +215,6 @@ export async function deepStreamStream(inputs: DeepStreamStreamInputs): Promise<
     // A camera is probed while its stream waits to retry, as in the portable engine.
     probeAddress: inputs.source.kind === 'rtsp' ? cameraAddress(inputs.source.url) : '',
     sensorId: inputs.sensorId,
-    outputInterval: inputs.outputInterval,
   };
   const { output } = inputs;
   if (output === null) return { ...source, output: null };

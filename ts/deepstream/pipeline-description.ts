@@ -6,10 +6,17 @@
 //                  -> [nvtracker name=tracker] -> tee name=t
 //                t. -> queue -> nvmsgconv name=msgconv (minimal schema from our event metadata)
 //                     -> nvmsgbroker name=broker (Redis)
+//                t. -> queue -> nvmsgconv name=msgconv-mqtt -> nvmsgbroker name=broker-mqtt (MQTT), likewise -kafka
 //                t. -> queue -> nvstreamdemux name=demux                    (with video outputs)
 //   per stream:  source bin (one unlinked src pad)  -> mux.sink_<slot>
 //                demux.src_<slot> -> output bin (one unlinked sink pad): nvvideoconvert -> nvdsosd -> encoder
 //                  -> rtph264pay -> udpsink 127.0.0.1:<udpPort>  (the stream's RTSP mount reads it: rtspMountLaunch)
+//
+// One converter per broker. The engine's report probe attaches each stream's objects as event metadata for each
+// branch at that branch's interval; with more than one branch each converter/broker pair shares a comp-id and the
+// probe stamps it on the branch's events: a converter with a comp-id takes only its own events (gstnvmsgconv.c(pp)),
+// and a broker only the payloads stamped with its comp-id (gstnvmsgbroker.cpp), tee handing every branch the same
+// buffer and metadata.
 //
 // Writing them here keeps the policy in TS and the native engine small, and lets tests pin them. The encoder
 // and OSD chain follows deepstream-app's RTSP sink (deepstream_sink_bin.c); the RTSP mount is its udpsrc
@@ -56,17 +63,27 @@ export interface DeepStreamCoreInput {
   inferConfigPath: string;
   /** null: no tracking (object ids stay DeepStream's untracked id). */
   tracker: DeepStreamTrackerElement | null;
-  /** null: no Redis output through nvmsgbroker. */
-  broker: {
-    protoLib: string;
-    /** `host;port` */
-    connStr: string;
-    configPath: string;
-    /** Redis stream key. */
-    topic: string;
-  } | null;
+  /** The metadata outputs through nvmsgbroker (none: no metadata out). */
+  brokers: readonly BrokerBranch[];
   /** Streams have video outputs: nvstreamdemux gives each its own branch. */
   outputs: boolean;
+}
+
+/** One nvmsgconv -> nvmsgbroker branch. */
+export interface BrokerBranch {
+  /**
+   * '' for the Redis branch, whose elements are `msgconv` and `broker` (the names the native pipeline and the
+   * broker status know); else a suffix: `mqtt` gives `msgconv-mqtt` and `broker-mqtt`.
+   */
+  name: string;
+  /** One payload every N inferred frames of each stream (the engine's probe; NativeDeepStreamOptions.messages). */
+  frameInterval: number;
+  protoLib: string;
+  /** `host;port` */
+  connStr: string;
+  configPath: string;
+  /** Redis stream key, MQTT topic or Kafka topic. */
+  topic: string;
 }
 
 /** One stream's video output: the branch after nvstreamdemux. */
@@ -77,6 +94,14 @@ export interface DeepStreamOutput {
   /** The udpsink's port on 127.0.0.1, which the stream's RTSP mount reads. */
   udpPort: number;
   swPreset: string;
+}
+
+/**
+ * The comp-id of each branch, in order: 0 (none) for a single branch, 1, 2, ... for several (see the file comment).
+ * The description and the native pipeline's event messages (NativeDeepStreamOptions.messages) both use it.
+ */
+export function brokerComponentIds(branches: number): number[] {
+  return branches === 1 ? [0] : Array.from({ length: branches }, (_, i) => i + 1);
 }
 
 // RTP payload of the H.264 stream, shared by rtph264pay and the mount's udpsrc caps.
@@ -176,16 +201,19 @@ export function deepStreamCoreDescription(input: DeepStreamCoreInput): string {
   const infer = `nvinfer name=infer config-file-path=${quoteValue(input.inferConfigPath)}`;
   const chains = [[muxer(input), infer, ...(input.tracker === null ? [] : [tracker(input.tracker)]), 'tee name=t']
     .join(' ! ')];
-  const { broker } = input;
-  if (broker !== null) {
+  const { brokers } = input;
+  const components = brokerComponentIds(brokers.length);
+  brokers.forEach((broker, i) => {
     // Old API (no msg2p-newapi): the payload comes from the event metadata the engine attaches per object, with
     // the stream's sensor id and source-frame coordinates (native/src/deepstream/event_msg.h).
-    chains.push('t. ! queue ! nvmsgconv name=msgconv payload-type=1 ! '
-      + `nvmsgbroker name=broker proto-lib=${quoteValue(broker.protoLib)} conn-str=${quoteValue(broker.connStr)} `
-      + `config=${quoteValue(broker.configPath)} topic=${quoteValue(broker.topic)} sync=false async=false`);
-  }
+    const suffix = broker.name === '' ? '' : `-${broker.name}`;
+    const component = components[i] === 0 ? '' : ` comp-id=${components[i]}`;
+    chains.push(`t. ! queue ! nvmsgconv name=msgconv${suffix} payload-type=1${component} ! `
+      + `nvmsgbroker name=broker${suffix} proto-lib=${quoteValue(broker.protoLib)} conn-str=${quoteValue(broker.connStr)} `
+      + `config=${quoteValue(broker.configPath)} topic=${quoteValue(broker.topic)}${component} sync=false async=false`);
+  });
   if (input.outputs) chains.push('t. ! queue ! nvstreamdemux name=demux');
-  if (broker === null && !input.outputs) chains.push('t. ! queue ! fakesink sync=false async=false');
+  if (brokers.length === 0 && !input.outputs) chains.push('t. ! queue ! fakesink sync=false async=false');
   return chains.join('\n');
 }
 

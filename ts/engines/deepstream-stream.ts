@@ -90,10 +90,12 @@ export class DeepStreamStream extends StreamBase {
     const run = await prepareDeepStream({
       config, model: model.deepstream, runDir: this.#runDir, deepstreamDir: binding.deepstreamDir,
       outputs: output !== null, liveSources: source.kind !== 'file',
+      // This stream is the pipeline's only one: an MQTT topic may name its sensor id.
+      sensorId: this.sensorId,
     });
     // The stream's mount (a configured stream may have its own), not output.url's.
     const stream = await deepStreamStream({
-      source, sensorId: this.sensorId, outputInterval: config.redis.outputInterval,
+      source, sensorId: this.sensorId,
       output: output === null ? null : { ...output, encoder: deepStreamEncoder(this.#options.deviceModel),
         bitrateKbps: config.output.encoder.bitrateKbps, swPreset: config.output.encoder.preset },
     });

@@ -40,6 +40,7 @@ export class PortableEngine implements Engine {
     this.#publisher = new RedisPublisher({ ...config.redis, warn: (m) => log.warn(m) });
     this.#scheduler = new InferenceScheduler(() => this.#detector,
       { maxBatch: config.model.maxBatch, gatherMs: config.model.batchWindowMs });
+    for (const line of unsupportedOutputs(config)) log.warn(line);
     this.redis = {
       status: () => publisherStatus(this.#publisher),
       counters: () => publisherCounters(this.#publisher),
@@ -81,6 +82,19 @@ export class PortableEngine implements Engine {
     await this.#detector?.close();
     this.#detector = null;
   }
+}
+
+/** Output settings this engine does not apply, for the log. */
+function unsupportedOutputs(config: OwlConfig): string[] {
+  const lines: string[] = [];
+  if (config.kafka.enabled) {
+    lines.push('kafka.enabled applies to engine deepstream only (nvmsgbroker\'s Kafka adaptor); the portable engine '
+      + 'has no Kafka output');
+  }
+  // The portable engine's MQTT publisher and Redis switch come with the shared output queue (not built yet).
+  if (config.mqtt.enabled) lines.push('mqtt.enabled is not applied by the portable engine yet: no MQTT messages');
+  if (!config.redis.enabled) lines.push('redis.enabled false is not applied by the portable engine yet: Redis is written');
+  return lines;
 }
 
 function publisherStatus(publisher: RedisPublisher): ServiceStatus['redis'] {

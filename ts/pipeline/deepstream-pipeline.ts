@@ -30,6 +30,8 @@ export interface DeepStreamPipelineOptions {
   decode: { nmsIou: number; maxDetections: number };
   /** How nvdsosd draws each stream's objects. */
   overlay: NativeDeepStreamOptions['overlay'];
+  /** The metadata branches: which comp-id gets each stream's objects how often (prepareDeepStream). */
+  messages: NativeDeepStreamOptions['messages'];
 }
 
 /** One stream to add (deepStreamStream in ts/deepstream/engine.ts, with the TS RtspServer). */
@@ -40,8 +42,6 @@ export interface DeepStreamStreamOptions {
   probeAddress?: string;
   /** `sensorId` of its Redis entries. */
   sensorId: string;
-  /** One Redis entry every N of its inferred frames (those with objects). */
-  outputInterval: number;
   /** Its video: a mount on a shared RtspServer, the output bin and what the mount serves; null for none. */
   output: (RtspMount & { launch: string; description: string }) | null;
 }

@@ -7,16 +7,17 @@ import { randomUUID } from 'node:crypto';
 import type {
   ControlService, FrameDetections, MetricsSnapshot, NewStream, ServiceStatus, StreamInfo,
 } from '../api/service';
-import { classifyInput } from '../config/input-uri';
 import { redactUrl } from '../config/redact';
 import type { OwlConfig } from '../config/schema';
-import { deriveSensorId } from '../config/sensor-id';
 import type { Engine } from './engine';
 import type { PromptSet } from '../model/prompts';
+import type { RuntimeStateStore } from '../state/state-store';
 import { InvalidStreamInputError, StreamFailedError } from './errors';
+import type { FrameWatch } from './frame-watch';
 import type { InferenceMetrics } from './inference-metrics';
 import type { PromptControl } from './prompt-control';
 import type { StreamRegistry } from './stream-registry';
+import { apiStreamSpec } from './stream-spec';
 import type { VstReconciler } from './vst-reconciler';
 
 /** The parts the API's requests reach. */
@@ -26,6 +27,10 @@ export interface ServiceControlParts {
   prompts: PromptControl;
   vst: VstReconciler;
   metrics: InferenceMetrics;
+  /** Which flowing streams are stuck (no new frame beyond the stall timeout). */
+  frames: FrameWatch;
+  /** Where what the API changes is kept for the next start (prompts, added streams). */
+  state: RuntimeStateStore;
   /** The configuration in force. */
   config: () => OwlConfig;
   /** Settles once start() has started the configured streams (a pipeline started earlier would lack the model). */
@@ -45,26 +50,42 @@ export class ServiceControl implements ControlService {
     return this.#parts.prompts.get();
   }
 
-  setPrompts(objects: string[], thresholds: number[]): Promise<PromptSet> {
-    return this.#parts.prompts.set(objects, thresholds);
+  async setPrompts(objects: string[], thresholds: number[]): Promise<PromptSet> {
+    const prompts = await this.#parts.prompts.set(objects, thresholds);
+    await this.#parts.state.setPrompts(prompts);
+    return prompts;
+  }
+
+  async resetPrompts(): Promise<PromptSet> {
+    const { prompts, state, config } = this.#parts;
+    const { objects, thresholds } = config().prompts;
+    const now = await prompts.reset({ objects, thresholds });
+    await state.clearPrompts();
+    return now;
   }
 
   async setStreamPrompts(id: string, objects: string[], thresholds: number[]): Promise<PromptSet> {
     await this.#parts.started;
-    return this.#parts.prompts.setForStream(id, objects, thresholds);
+    const prompts = await this.#parts.prompts.setForStream(id, objects, thresholds);
+    await this.#parts.state.setStreamPrompts(id, prompts);
+    return prompts;
+  }
+
+  async resetStreamPrompts(id: string): Promise<PromptSet> {
+    await this.#parts.started;
+    const prompts = await this.#parts.prompts.resetStream(id);
+    await this.#parts.state.setStreamPrompts(id, null);
+    return prompts;
   }
 
   async addStream(stream: NewStream): Promise<StreamInfo> {
-    const { started, registry, engine, config } = this.#parts;
+    const { started, registry, engine, config, state } = this.#parts;
     await started;
-    const input = classifyInput(stream.uri);
-    if (input === null) {
+    const spec = apiStreamSpec(randomUUID(), stream.uri, stream.description);
+    if (spec === null) {
       throw new InvalidStreamInputError(`cannot read ${JSON.stringify(redactUrl(stream.uri))} as a video input`);
     }
-    const added = registry.start({
-      id: randomUUID(), name: '', description: stream.description, uri: stream.uri, input, mount: '', prompts: null,
-      sensor: { id: deriveSensorId(input), type: '', location: '' }, origin: 'api',
-    });
+    const added = registry.start(spec);
     try {
       await added.firstFrame(engine.limits.firstFrameMs(config().input.reconnect));
     } catch (err) {
@@ -73,15 +94,17 @@ export class ServiceControl implements ControlService {
       // must not serve as a port scanner. The log line of the stop keeps the detail.
       throw new StreamFailedError(`Failed to add stream: no RTSP video at ${redactUrl(stream.uri)}`);
     }
+    await state.addStream({ id: added.id, uri: stream.uri, description: stream.description });
     return added.info();
   }
 
   async removeStream(id: string): Promise<void> {
-    const { started, registry, vst } = this.#parts;
+    const { started, registry, vst, state } = this.#parts;
     await started;
     const stream = registry.get(id);
     vst.dismiss(stream);
     await registry.stop(stream, 'removed through the API');
+    await state.removeStream(id);
   }
 
   status(): ServiceStatus {
@@ -90,7 +113,11 @@ export class ServiceControl implements ControlService {
       engine: engine.name,
       model: prompts.modelStatus(),
       redis: engine.redis.status(),
-      streams: registry.list().map((stream) => stream.status()),
+      streams: registry.list().map((stream) => {
+        const stalledMs = this.#parts.frames.stalledMs(stream);
+        return stalledMs === null ? stream.status() : { ...stream.status(), stalledMs };
+      }),
+      state: this.#parts.state.status(),
       startedAt: this.#startedAt.toISOString(),
     };
   }

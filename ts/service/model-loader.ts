@@ -39,8 +39,7 @@ export class ModelLoader {
     await this.#watch.remember(settings.folder);
     const replacing = prompts.modelStatus().loaded;
     try {
-      const model = await engine.loadModel(prompts.get(), settings, (next) => prompts.encodeOwn(next));
-      prompts.attach(model);
+      const model = await prompts.adopt((prepare) => engine.loadModel(prompts.get(), settings, prepare));
       for (const stream of streams.list()) void stream.modelChanged();
       log.info(`model ${settings.folder} loaded (${model.summary}); prompts ${describePrompts(prompts.get())}`);
     } catch (err) {

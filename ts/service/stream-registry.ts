@@ -24,6 +24,8 @@ export interface StreamHooks {
   prepare(stream: ServiceStream): Promise<void>;
   /** After a stream was removed (e.g. its prompt set forgotten). */
   released(stream: ServiceStream): void;
+  /** Once a stream's pipeline started, its output served (e.g. registered with VST). Never rejects. */
+  served?(stream: ServiceStream): void;
 }
 
 /** What the registry needs. */
@@ -107,8 +109,11 @@ export class StreamRegistry {
     if (spec.origin !== 'input') log.info(`stream ${id || spec.uri} added (${spec.origin}): ${redactUrl(spec.uri)}`);
     if (outputUrl !== null) log.info(`annotated video on ${outputUrl}`);
     // VST discovery may then wait for VST; the service is up meanwhile.
-    hooks.prepare(stream).then(() => (set.has(stream) ? stream.start() : undefined))
-      .catch((err: Error) => log.error(`stream failed: ${err.message}`));
+    hooks.prepare(stream).then(async () => {
+      if (!set.has(stream)) return;
+      await stream.start();
+      if (set.has(stream)) hooks.served?.(stream);
+    }).catch((err: Error) => log.error(`stream failed: ${err.message}`));
     return stream;
   }
 

@@ -8,9 +8,12 @@
 //   ModelLoader (model-loader.ts)        the engine's model: loaded at start, again on SIGHUP when it changed
 //   VstReconciler (vst-reconciler.ts)    input.vst.follow
 //   planReload / executeReload (reload-plan.ts, reload-executor.ts)  SIGHUP
+//   RuntimeStateStore (ts/state/)        what the API changed, kept across restarts
 // Start: the API first (so /health answers while the model loads; a warning when anyone may reach it without a
-// token), then the model, the RTSP server (with the output's credentials), the configured streams and VST. Stop: intake first (VST, then every stream, in parallel within a deadline), then the
-// engine (a bounded Redis flush, the model), the RTSP server and the API.
+// token), then the kept state, the model (with the kept prompts, else the configured ones), the RTSP server (with
+// the output's credentials), the configured streams, the streams added through the API before, and VST. Stop:
+// intake first (VST, then every stream, in parallel within a deadline), then the engine (a bounded Redis flush, the
+// model), the RTSP server, the API and the last state write.
 import type { AddressInfo } from 'node:net';
 
 import { apiOptionsFrom, createApi } from '../api/app';
@@ -27,15 +30,19 @@ import type { PromptLimits } from '../model/prompts';
 import { native, type NativeBinding } from '../native';
 import { RtspServer } from '../pipeline';
 import { ServiceControl } from './control';
+import { FrameWatch } from './frame-watch';
 import { InferenceMetrics } from './inference-metrics';
 import type { Logger } from './logger';
 import { ModelLoader } from './model-loader';
-import { PromptControl } from './prompt-control';
+import { describePrompts, PromptControl } from './prompt-control';
 import { executeReload, reloadTraits } from './reload-executor';
 import { planReload } from './reload-plan';
-import { configuredStreams } from './stream-spec';
+import { RuntimeStateStore } from '../state/state-store';
+import { apiStreamSpec, configuredStreams, type StreamSpec } from './stream-spec';
 import { StreamRegistry } from './stream-registry';
 import { VstReconciler } from './vst-reconciler';
+import { VstOutputRegistration } from '../vst/output-registration';
+import { VstSensors } from '../vst/sensors';
 
 /** The engines, by the name resolveEngine gives. */
 const ENGINES: Record<EngineName, new (context: EngineContext) => Engine> = {
@@ -45,6 +52,8 @@ const ENGINES: Record<EngineName, new (context: EngineContext) => Engine> = {
 
 /** How long stopping the service waits for its streams' pipelines: the whole stop must end within 2 s. */
 const STOP_STREAMS_MS = 800;
+/** How long stopping waits for VST to remove the registered outputs (within the same 2 s). */
+const STOP_VST_MS = 400;
 
 /** Runs the service for one configuration. */
 export class Supervisor {
@@ -57,6 +66,9 @@ export class Supervisor {
   readonly #prompts: PromptControl;
   readonly #model: ModelLoader;
   readonly #vst: VstReconciler;
+  readonly #state: RuntimeStateStore;
+  readonly #frames: FrameWatch;
+  readonly #outputs: VstOutputRegistration | null;
   readonly #api: ApiServer;
   #rtsp: RtspServer | null = null;
   // Settles when start() has started the configured streams: stream requests that come earlier (the API answers
@@ -78,13 +90,24 @@ export class Supervisor {
     const engine = new ENGINES[resolveEngine(config.engine, binding)](
       { config, log, metrics, promptLimits: this.#promptLimits, binding });
     this.#engine = engine;
-    this.#registry = new StreamRegistry({ engine, config: () => this.#config, log,
-      hooks: { prepare: (stream) => this.#prompts.prepare(stream), released: (stream) => this.#prompts.released(stream) } });
-    this.#prompts = new PromptControl({ initial: config.prompts, streams: this.#registry, metrics, log });
+    this.#outputs = outputRegistration(config, log);
+    this.#registry = new StreamRegistry({ engine, config: () => this.#config, log, hooks: {
+      prepare: (stream) => this.#prompts.prepare(stream),
+      released: (stream) => {
+        this.#prompts.released(stream);
+        this.#outputs?.unregister(stream);
+      },
+      served: (stream) => this.#outputs?.register({ key: stream.key, id: stream.id,
+        outputUrl: stream.info().outputUrl, location: stream.info().location }),
+    } });
+    this.#state = new RuntimeStateStore(config.state.dir, log.child('state'));
+    this.#prompts = new PromptControl({ initial: config.prompts, streams: this.#registry, metrics, log,
+      restored: (id) => this.#state.streamPrompts(id) });
     this.#model = new ModelLoader({ engine, prompts: this.#prompts, streams: this.#registry, log });
     this.#vst = new VstReconciler(this.#registry, log);
+    this.#frames = new FrameWatch(() => this.#registry.list(), () => this.#config.input.reconnect.stallTimeoutMs);
     const control = new ServiceControl({ engine, registry: this.#registry, prompts: this.#prompts, vst: this.#vst,
-      metrics, config: () => this.#config, started: this.#started });
+      metrics, state: this.#state, frames: this.#frames, config: () => this.#config, started: this.#started });
     this.#api = createApi(control, { ...apiOptionsFrom(config), promptLimits: this.#promptLimits });
   }
 
@@ -108,15 +131,11 @@ export class Supervisor {
     this.#log.info(`REST API on http://${config.api.host}:${address.port} (try GET /prompt, /health, /metrics)`);
     const exposure = exposureWarning(config);
     if (exposure !== null) this.#log.warn(exposure);
+    await this.#restoreState();
     await this.#model.load(config.model);
     this.#startOutput();
-    for (const spec of configuredStreams(config)) {
-      try {
-        this.#registry.start(spec);
-      } catch (err) {
-        this.#log.error(`stream ${spec.id || redactUrl(spec.uri)} not started: ${(err as Error).message}`);
-      }
-    }
+    for (const spec of [...configuredStreams(config), ...this.#keptStreams()]) this.#startStream(spec);
+    this.#frames.start();
     const { vst } = config.input;
     if (vst.follow) this.#vst.follow(config.input.uri, { pollMs: vst.pollMs, timeoutMs: vst.timeoutMs });
     else if (this.#registry.size === 0) this.#log.info('no stream yet: add one with POST /api/v1/live-stream');
@@ -125,12 +144,15 @@ export class Supervisor {
 
   /** Stops intake, flushes Redis (bounded), stops the model, the RTSP server and the API. Idempotent. */
   async stop(): Promise<void> {
+    this.#frames.stop();
     await this.#vst.stop();
     await this.#registry.stopAll('service stopping', STOP_STREAMS_MS);
+    if (this.#outputs !== null) await within(this.#outputs.settled(), STOP_VST_MS);
     await this.#engine.close();
     this.#rtsp?.stop();
     this.#rtsp = null;
     await this.#api.close();
+    await this.#state.flush();
   }
 
   /**
@@ -145,9 +167,40 @@ export class Supervisor {
     const previous = this.#config;
     this.#config = next;
     const facts = { modelFiles: await this.#model.filesChanged(next.model) };
-    await executeReload(planReload(previous, next, reloadTraits(this.#engine), facts), { engine: this.#engine,
+    const plan = planReload(previous, next, reloadTraits(this.#engine), facts);
+    await executeReload(plan, { engine: this.#engine,
       registry: this.#registry, model: this.#model, prompts: this.#prompts, promptLimits: this.#promptLimits,
       log: this.#log });
+    // The file's new prompts are the newest word: they replace those kept from the API, at the next start too.
+    if (plan.some((action) => action.kind === 'prompts')) await this.#state.clearPrompts();
+  }
+
+  /** Reads the kept state; its service-wide prompts replace the configured ones before the model encodes them. */
+  async #restoreState(): Promise<void> {
+    await this.#state.load(this.#promptLimits);
+    const { prompts, streams, streamPrompts } = this.#state.state;
+    if (prompts !== null) {
+      this.#prompts.restore(prompts);
+      this.#log.info(`prompts ${describePrompts(prompts)} restored (set through the API before; DELETE /prompt `
+        + 'goes back to the configuration\'s)');
+    }
+    const own = Object.keys(streamPrompts).length;
+    if (streams.length + own > 0) {
+      this.#log.info(`restoring ${streams.length} stream(s) added and ${own} stream prompt list(s) set through the API`);
+    }
+  }
+
+  /** The streams added through the API before, as kept. */
+  #keptStreams(): StreamSpec[] {
+    return this.#state.state.streams.flatMap((kept) => apiStreamSpec(kept.id, kept.uri, kept.description) ?? []);
+  }
+
+  #startStream(spec: StreamSpec): void {
+    try {
+      this.#registry.start(spec);
+    } catch (err) {
+      this.#log.error(`stream ${spec.id || redactUrl(spec.uri)} not started: ${(err as Error).message}`);
+    }
   }
 
   /** Starts the RTSP server every stream mounts on (viewers give output.auth's credentials, if set), unless off. */
@@ -160,4 +213,19 @@ export class Supervisor {
       auth: output.auth.user !== '' ? output.auth : null });
     this.#registry.serveOn(this.#rtsp, address.mount);
   }
+}
+
+/** The registration of outputs with VST (vst.registerOutput), or null when off. */
+function outputRegistration(config: OwlConfig, log: Logger): VstOutputRegistration | null {
+  const { vst } = config;
+  if (!vst.registerOutput) return null;
+  const base = vst.url !== '' ? vst.url : config.input.uri;  // the schema made sure one is a VST address
+  return new VstOutputRegistration(new VstSensors(base, vst.timeoutMs), vst.outputHost, log.child('vst'));
+}
+
+/** Waits for `promise` at most `ms` (its outcome is its own business). */
+async function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => { timer = setTimeout(resolve, ms); })]);
+  clearTimeout(timer);
 }

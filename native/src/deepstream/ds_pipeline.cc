@@ -18,7 +18,8 @@ namespace {
 
 // Elements of the shared part whose errors are usually a config or model problem (a rebuild rarely fixes them):
 // reported as error events as well as retried.
-const std::set<std::string> kReportedElements = {"infer", "tracker", "msgconv", "broker"};
+const std::set<std::string> kReportedElements = {"infer",        "tracker",      "msgconv",       "broker",
+                                                  "msgconv-mqtt", "broker-mqtt",  "msgconv-kafka", "broker-kafka"};
 
 void RequireElement(GstElement* pipeline, const char* name, const char* what) {
   GstElement* element = ByName(pipeline, name);
@@ -140,7 +141,6 @@ void DsPipeline::AddSource(DsStreamOptions stream) {
   auto view = std::make_shared<StreamView>();
   view->id = id;
   view->sensor_id = stream.sensor_id;
-  view->output_interval = std::max(1, stream.output_interval);
   view->prompts = std::make_shared<const StreamPrompts>();
   view->counters = counters;
   slot.state = Slot::State::kUsed;
@@ -363,6 +363,7 @@ GstPadProbeReturn DsPipeline::OnTracked(GstPad*, GstPadProbeInfo* info, gpointer
   const ReportContext context{
       pipeline->streams_, std::atomic_load(&pipeline->style_),
       {pipeline->mux_width_.load(), pipeline->mux_height_.load()},
+      pipeline->options_.messages,
       [pipeline](std::unique_ptr<DsFrame> frame) {
         const bool delivered = pipeline->callbacks_.on_frame(std::move(frame));
         (delivered ? pipeline->frames_reported_ : pipeline->frames_dropped_).fetch_add(1, std::memory_order_relaxed);

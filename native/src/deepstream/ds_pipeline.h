@@ -57,13 +57,14 @@ struct DsPipelineOptions {
   ReconnectOptions reconnect;
   DecodeOptions decode;
   OverlayStyle overlay;
+  /** The metadata branches (none: no event messages). */
+  std::vector<DsMessageOutput> messages;
 };
 
 /** A stream to add (NativeDeepStreamSource in ts/native.ts). */
 struct DsStreamOptions {
   DsSourceOptions source;
   std::string sensor_id;
-  int output_interval = 1;
   /** Output only: the RTSP server, the stream's mount and what it serves (udpsrc name=pay0 reading the udpsink). */
   std::shared_ptr<RtspServer> server;
   std::string mount;

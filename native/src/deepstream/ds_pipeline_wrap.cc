@@ -65,6 +65,17 @@ DsPipelineOptions ReadOptions(const Napi::Object& object) {
     for (uint32_t c = 0; c < 3; ++c) color[c] = rgb.As<Napi::Array>().Get(c).ToNumber().DoubleValue() / 255.0;
     options.overlay.palette.push_back(color);
   }
+  Napi::Array messages = AttrAsArray(object, "messages", "");
+  for (uint32_t i = 0; i < messages.Length(); ++i) {
+    const std::string path = "messages[" + std::to_string(i) + "]";
+    if (!messages.Get(i).IsObject()) throw Napi::TypeError::New(object.Env(), "Expected an object for " + path);
+    const Napi::Object message = messages.Get(i).As<Napi::Object>();
+    DsMessageOutput output{AttrAsInt32(message, "componentId", path), AttrAsInt32(message, "interval", path)};
+    if (output.component_id < 0 || output.interval < 1) {
+      throw Napi::RangeError::New(object.Env(), "Expected componentId >= 0 and interval >= 1 for " + path);
+    }
+    options.messages.push_back(output);
+  }
   return options;
 }
 
@@ -78,8 +89,6 @@ DsStreamOptions ReadStream(const std::string& id, const Napi::Object& object) {
     RequireUriText(object.Env(), stream.source.probe_address, "source.probeAddress");
   }
   stream.sensor_id = AttrAsString(object, "sensorId", "source");
-  stream.output_interval = AttrAsInt32(object, "outputInterval", "source");
-  if (stream.output_interval < 1) throw Napi::RangeError::New(object.Env(), "Expected source.outputInterval >= 1");
   Napi::Object output = AttrAsObjectOrNull(object, "output", "source");
   stream.source.output_enabled = !output.IsEmpty();
   if (stream.source.output_enabled) {

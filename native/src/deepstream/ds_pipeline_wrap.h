@@ -30,7 +30,7 @@ class DsPipelineWrap : public Napi::ObjectWrap<DsPipelineWrap> {
 
   /** [sync] DsPipeline::Start (codes ENOPLUGIN / EINVAL / ESTATE). */
   Napi::Value Start(const Napi::CallbackInfo& info);
-  /** [sync] addSource(id, {description, sensorId, outputInterval, output}) (see DsPipeline::AddSource). */
+  /** [sync] addSource(id, {description, probeAddress?, sensorId, output}) (see DsPipeline::AddSource). */
   Napi::Value AddSource(const Napi::CallbackInfo& info);
   Napi::Value RemoveSource(const Napi::CallbackInfo& info);
   /** [sync] setPrompts(id, {textEmbeds, numQueries, thresholds}, labels); RangeError with the decode core's reason. */

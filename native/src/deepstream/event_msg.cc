@@ -46,7 +46,8 @@ std::string Rfc3339Now() {
 }
 
 void AttachEventMessage(NvDsBatchMeta* batch, NvDsFrameMeta* frame, const EventObject& object,
-                        const std::string& sensor_id, uint64_t frame_id, const std::string& timestamp) {
+                        const std::string& sensor_id, uint64_t frame_id, const std::string& timestamp,
+                        int component_id) {
   auto* event = g_new0(NvDsEventMsgMeta, 1);
   event->type = NVDS_EVENT_ENTRY;  // not part of the minimal schema
   // UNKNOWN + objectId: the payload's label field is objectId, free text (object_enum_to_str).
@@ -63,6 +64,7 @@ void AttachEventMessage(NvDsBatchMeta* batch, NvDsFrameMeta* frame, const EventO
   event->sensorId = static_cast<gint>(frame->source_id);
   event->sensorStr = g_strdup(sensor_id.c_str());
   event->ts = g_strdup(timestamp.c_str());
+  event->componentId = component_id;
 
   NvDsUserMeta* user = nvds_acquire_user_meta_from_pool(batch);
   user->user_meta_data = event;

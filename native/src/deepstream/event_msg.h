@@ -30,10 +30,13 @@ std::string Rfc3339Now();
 
 /**
  * [sync] Attaches one event message for `object` to `frame` (user metadata from the batch's pool, freed by the
- * pool with its strings). The minimal payload writes the tail after the label by SDK version: 6.2 nothing, 7.x
- * `|<confidence>`, 9.x `|#||||||` and `|<confidence>` (README, "The DeepStream engine").
+ * pool with its strings), for the converter whose comp-id is `component_id` (0: every converter without one;
+ * gstnvmsgconv.c(pp) skips events of another component). The minimal payload writes the tail after the label by
+ * SDK version: 6.2 nothing, 7.x `|<confidence>`, 9.x `|#||||||` and `|<confidence>` (README, "The DeepStream
+ * engine").
  */
 void AttachEventMessage(NvDsBatchMeta* batch, NvDsFrameMeta* frame, const EventObject& object,
-                        const std::string& sensor_id, uint64_t frame_id, const std::string& timestamp);
+                        const std::string& sensor_id, uint64_t frame_id, const std::string& timestamp,
+                        int component_id);
 
 }  // namespace owl::ds

@@ -94,10 +94,12 @@ void ReportFrame(NvDsBatchMeta* batch, NvDsFrameMeta* frame, const StreamView& v
   if (!inferred) return;
 
   const uint64_t inferred_count = view.counters->inferred.fetch_add(1, std::memory_order_relaxed);
-  if (!events.empty() && inferred_count % static_cast<uint64_t>(view.output_interval) == 0) {
-    const std::string timestamp = Rfc3339Now();
+  std::string timestamp;
+  for (const DsMessageOutput& output : context.messages) {
+    if (events.empty() || inferred_count % static_cast<uint64_t>(std::max(1, output.interval)) != 0) continue;
+    if (timestamp.empty()) timestamp = Rfc3339Now();
     for (const EventObject& event : events) {
-      AttachEventMessage(batch, frame, event, view.sensor_id, frame_id, timestamp);
+      AttachEventMessage(batch, frame, event, view.sensor_id, frame_id, timestamp, output.component_id);
     }
   }
   report->stream = view.id;

@@ -2,8 +2,8 @@
 // After nvtracker (or nvinfer without one), per frame of the batch: the stream's objects labelled and styled for
 // nvdsosd with the stream's prompts of the moment ("#<track id> <prompt> [score]"; objects of a prompt the stream
 // no longer has are removed), and for inferred frames the model's detections with their track ids handed to JS
-// and, every `output_interval` inferred frames with objects, attached for nvmsgconv (event_msg.h), in
-// source-frame pixels clipped to the frame. Runs on the streaming thread; never blocks.
+// and, for each metadata branch every `interval` inferred frames of the stream (those with objects), attached for
+// that branch's nvmsgconv (event_msg.h), in source-frame pixels clipped to the frame. Runs on the streaming thread; never blocks.
 #pragma once
 
 #include <nvdsmeta.h>
@@ -36,6 +36,7 @@ struct ReportContext {
   const StreamTable& streams;
   std::shared_ptr<const OverlayStyle> style;  // never null
   MuxGeometry mux;
+  const std::vector<DsMessageOutput>& messages;
   /** Streaming thread; false when the frame was dropped (JS busy). */
   std::function<bool(std::unique_ptr<DsFrame>)> on_frame;
 };

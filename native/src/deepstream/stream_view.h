@@ -43,11 +43,20 @@ struct StreamCounters {
   std::atomic<uint64_t> reconnects{0};     // "reconnected" events of the stream
 };
 
+/**
+ * One nvmsgconv -> nvmsgbroker branch of the shared part, as the report probe feeds it: every `interval` inferred
+ * frames of a stream, that frame's objects as event messages for the converter with comp-id `component_id`
+ * (0 with a single branch; 1.. with several, each converter and broker paired by it).
+ */
+struct DsMessageOutput {
+  int component_id = 0;
+  int interval = 1;
+};
+
 /** One stream as the probes see it. */
 struct StreamView {
   std::string id;
   std::string sensor_id;
-  int output_interval = 1;  // one Redis entry every N inferred frames with objects
   std::shared_ptr<const StreamPrompts> prompts;  // never null
   std::shared_ptr<StreamCounters> counters;      // never null
 };

@@ -16,7 +16,9 @@
 //                          becomes EOS on that pad (gstnvstreamdemux.cpp).
 //   standin-nvmsgconv      appends, per frame with NVDS_EVENT_MSG_META, the minimal-schema payload that DeepStream
 //                          9.1's eventmsg_payload.cpp (generate_event_message_minimal) writes for the fields the
-//                          engine sets, as one JSON line to the file named by OWL_STANDIN_PAYLOADS.
+//                          engine sets, as one JSON line to the file named by OWL_STANDIN_PAYLOADS. With comp-id
+//                          N > 0 it takes only events of component N (gstnvmsgconv.cpp) and writes to
+//                          OWL_STANDIN_PAYLOADS.N instead.
 #include <gst/base/gstbasetransform.h>
 #include <gst/gst.h>
 
@@ -335,10 +337,20 @@ std::string JsonString(const char* text) {
   return out + "\"";
 }
 
-GstFlowReturn MsgconvTransform(GstBaseTransform*, GstBuffer* buffer) {
-  const char* file = std::getenv("OWL_STANDIN_PAYLOADS");
+struct StandinMsgconv {
+  GstBaseTransform parent;
+  guint comp_id;
+};
+using StandinMsgconvClass = StandinTransformClass;
+G_DEFINE_TYPE(StandinMsgconv, standin_msgconv, GST_TYPE_BASE_TRANSFORM)
+
+GstFlowReturn MsgconvTransform(GstBaseTransform* element, GstBuffer* buffer) {
+  const guint comp_id = reinterpret_cast<StandinMsgconv*>(element)->comp_id;
+  const char* base = std::getenv("OWL_STANDIN_PAYLOADS");
   NvDsBatchMeta* batch = gst_buffer_get_nvds_batch_meta(buffer);
-  if (batch == nullptr || file == nullptr) return GST_FLOW_OK;
+  if (batch == nullptr || base == nullptr) return GST_FLOW_OK;
+  const std::string path = comp_id == 0 ? std::string(base) : std::string(base) + "." + std::to_string(comp_id);
+  const char* file = path.c_str();
   for (GList* l = batch->frame_meta_list; l != nullptr; l = l->next) {
     auto* frame = static_cast<NvDsFrameMeta*>(l->data);
     std::ostringstream objects;  // C++ stream defaults, as the SDK's stringstream
@@ -347,6 +359,7 @@ GstFlowReturn MsgconvTransform(GstBaseTransform*, GstBuffer* buffer) {
       auto* user = static_cast<NvDsUserMeta*>(u->data);
       if (user->base_meta.meta_type != NVDS_EVENT_MSG_META) continue;
       const auto* meta = static_cast<const NvDsEventMsgMeta*>(user->user_meta_data);
+      if (comp_id != 0 && meta->componentId != static_cast<gint>(comp_id)) continue;
       std::ostringstream object;
       object << meta->trackingId << "|" << meta->bbox.left << "|" << meta->bbox.top << "|"
              << meta->bbox.left + meta->bbox.width << "|" << meta->bbox.top + meta->bbox.height << "|"
@@ -367,7 +380,40 @@ GstFlowReturn MsgconvTransform(GstBaseTransform*, GstBuffer* buffer) {
   return GST_FLOW_OK;
 }
 
-OWL_DEFINE_TRANSFORM(StandinMsgconv, standin_msgconv, MsgconvTransform, "nvmsgconv stand-in")
+void MsgconvSetProperty(GObject* object, guint id, const GValue* value, GParamSpec* spec) {
+  if (id == 1) {
+    reinterpret_cast<StandinMsgconv*>(object)->comp_id = g_value_get_uint(value);
+  } else {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, spec);
+  }
+}
+
+void MsgconvGetProperty(GObject* object, guint id, GValue* value, GParamSpec* spec) {
+  if (id == 1) {
+    g_value_set_uint(value, reinterpret_cast<StandinMsgconv*>(object)->comp_id);
+  } else {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, spec);
+  }
+}
+
+void standin_msgconv_init(StandinMsgconv* self) {
+  gst_base_transform_set_passthrough(GST_BASE_TRANSFORM(self), TRUE);
+  self->comp_id = 0;
+}
+
+void standin_msgconv_class_init(StandinMsgconvClass* klass) {
+  GObjectClass* object = G_OBJECT_CLASS(klass);
+  object->set_property = MsgconvSetProperty;
+  object->get_property = MsgconvGetProperty;
+  // As nvmsgconv's: the component whose events it converts (0: all).
+  g_object_class_install_property(object, 1, g_param_spec_uint("comp-id", "comp-id", "component id", 0, G_MAXUINT, 0,
+                                                               G_PARAM_READWRITE));
+  GstElementClass* element = GST_ELEMENT_CLASS(klass);
+  gst_element_class_add_static_pad_template(element, &kAnySink);
+  gst_element_class_add_static_pad_template(element, &kAnySrc);
+  gst_element_class_set_static_metadata(element, "nvmsgconv stand-in", "Filter", "TEST-ONLY stand-in", "owl-stream");
+  GST_BASE_TRANSFORM_CLASS(klass)->transform_ip = MsgconvTransform;
+}
 
 // --- standin-nvstreamdemux ---------------------------------------------------------------------
 
