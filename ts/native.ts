@@ -68,7 +68,7 @@ export interface NativeBinding {
     mean: [number, number, number], std: [number, number, number]): Float32Array;
 
   /**
-   * [sync] Routes GLib's g_log messages (GLib, GObject, the DeepStream bbox parser's domain "owl-parser") and
+   * [sync] Routes GLib's g_log messages (GLib, GObject, DeepStream's plugins) and
    * GStreamer's debug log (its levels one step lower: ERROR is `warning`, WARNING `info`, FIXME and INFO `debug`)
    * at `level` and above to `onRecords`, called on the JS thread with what queued up
    * (bounded: `dropped` counts what did not fit). Messages are cut at 1 KiB with control characters escaped.
@@ -102,7 +102,7 @@ export type NativeLogLevel = 'error' | 'warning' | 'info' | 'debug';
 /** One GStreamer or GLib log message. */
 export interface NativeLogRecord {
   level: NativeLogLevel;
-  /** The GStreamer debug category (e.g. `rtspsrc`) or the GLib log domain (e.g. `GLib-GObject`, `owl-parser`). */
+  /** The GStreamer debug category (e.g. `rtspsrc`) or the GLib log domain (e.g. `GLib-GObject`). */
   domain: string;
   /** One line: cut at 1 KiB, control characters escaped; GStreamer's start with the element's name, `<src> `. */
   message: string;
