@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: Apache-2.0
-// Generates the constants shared by C++ and TypeScript (pipeline states, error codes, x264 presets) from their
+// Generates the constants shared by C++ and TypeScript (pipeline states, error codes, x264 presets, the tracker's
+// default options) from their
 // one source, native/src/common/shared-constants.json: a C++ header and a TS module, both committed.
 //   node deploy/gen-constants.js           writes both (deploy/build-native.js runs it before cmake)
 //   node deploy/gen-constants.js --check   exits 1 naming each file that differs from what it would write
@@ -20,6 +21,18 @@ const HEADER = `Generated from ${SOURCE} by deploy/gen-constants.js — do not e
 function cppName(text) {
   return `k${text.charAt(0).toUpperCase()}${text.slice(1).toLowerCase()}`;
 }
+
+/** kHighScore: the C++ name of a camelCase constant. */
+function cppCamelName(text) {
+  return `k${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
+
+/** A number as C++ and TS write it: doubles keep a decimal point (1.0), integers do not. */
+function literal(entry) {
+  return entry.type === 'double' && Number.isInteger(entry.value) ? `${entry.value}.0` : String(entry.value);
+}
+
+const CPP_TYPES = { double: 'double', int32: 'int32_t', int64: 'int64_t' };
 
 function quoted(items, quote = '"') {
   return items.map((item) => `${quote}${item}${quote}`);
@@ -50,6 +63,7 @@ function cpp(source) {
 #pragma once
 
 #include <array>
+#include <cstdint>
 
 namespace owl {
 
@@ -75,6 +89,12 @@ ${source.errorCodes.map((c) => `// ${c.doc}\ninline constexpr const char* ${cppN
 /** x264enc speed presets, fastest (least CPU, most bits) first. */
 inline constexpr std::array<const char*, ${presets.length}> kX264Presets = {
 ${wrap(quoted(presets).map((p, i) => (i < presets.length - 1 ? `${p},` : p)), '    ')}};
+
+/** The tracker's default options (tracking::TrackerOptions in native/src/tracker/tracker.h). */
+namespace tracker_defaults {
+${source.trackerDefaults.map((d) => `// ${d.doc}\ninline constexpr ${CPP_TYPES[d.type]} ${cppCamelName(d.name)} = ${literal(d)};`)
+    .join('\n')}
+}  // namespace tracker_defaults
 
 }  // namespace owl
 `;
@@ -106,6 +126,12 @@ export const X264_PRESETS = [
 ${wrap(quoted(source.x264Presets, "'").map((p) => `${p},`), '  ')}
 ] as const;
 ${union('X264Preset', 'X264_PRESETS')}
+
+/** The tracker's default options (NativeTrackerOptions; the C++ core's TrackerOptions). */
+export const TRACKER_DEFAULTS = {
+${source.trackerDefaults.map((d) => `  /** ${d.doc.charAt(0).toUpperCase()}${d.doc.slice(1)}. */\n  ${d.name}: ${literal(d)},`)
+    .join('\n')}
+} as const;
 `;
 }
 

@@ -74,7 +74,13 @@ describe('config files', () => {
       + 'queueSize, idFormat, password, passwordFile, tls, tlsCaFile');
     assert.equal(refusal('colour: red\n'),
       'configs/x.yaml: colour: unknown key; allowed keys: input, output, engine, model, prompts, redis, mqtt, kafka, api, '
-      + 'sensor, overlay, log, state, vst, streams');
+      + 'sensor, overlay, tracker, log, state, vst, streams');
+    assert.equal(refusal('tracker:\n  lowScoreRatio: 2\n'),
+      'configs/x.yaml: tracker.lowScoreRatio: expected a number from 0 to 1, received 2');
+    assert.equal(refusal('tracker:\n  matchIou: 0\n'),
+      'configs/x.yaml: tracker.matchIou: expected a number from 0.01 to 1, received 0');
+    assert.equal(refusal('tracker:\n  minHits: 0\n'),
+      'configs/x.yaml: tracker.minHits: expected an integer from 1 to 100, received 0');
     assert.equal(refusal('input:\n  rtsp:\n    latency: 50\n'),
       'configs/x.yaml: input.rtsp.latency: unknown key; allowed keys: transport, latencyMs');
   });

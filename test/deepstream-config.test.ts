@@ -243,6 +243,11 @@ for (const [name, input] of Object.entries(cases)) {
   });
 }
 
+test('tracker.enabled: false leaves nvtracker out; otherwise NvDCF with the engine\'s defaults', () => {
+  assert.equal(deepStreamConfigInput(configWith((c) => { c.tracker.enabled = false; }), baseModel).tracker, null);
+  assert.deepEqual(deepStreamConfigInput(defaultConfig(), baseModel).tracker, DEEPSTREAM_DEFAULTS.tracker);
+});
+
 test('an MQTT topic with {sensorId} needs the one stream\'s sensor id: a shared pipeline has one topic', () => {
   const config = configWith((c) => { c.mqtt = { ...c.mqtt, enabled: true, topic: 'owl/{sensorId}' }; });
   assert.throws(() => deepStreamConfigInput(config, baseModel), /mqtt\.topic "owl\/\{sensorId\}" names \{sensorId\}/);

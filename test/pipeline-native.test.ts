@@ -86,7 +86,16 @@ describe('native Pipeline', () => {
     assert.throws(() => running.start(), { code: 'ESTATE' });
     assert.throws(() => running.setDetections(1, [{ x0: 'a' } as never]),
       { name: 'TypeError', message: 'Expected a finite number for detections[0].x0 but received a string' });
-    running.setDetections(1, [{ x0: 1, y0: 2, x1: 30, y1: 40, text: 'x', color: 7 }]);
+    running.setDetections(1, [{ x0: 1, y0: 2, x1: 30, y1: 40, text: 'x', color: 7, trackId: 0 }]);
+    assert.throws(() => running.setDetections(1, [{ x0: 1, y0: 2, x1: 30, y1: 40, text: 'x', color: 7, trackId: -1 }]),
+      { name: 'TypeError',
+        message: 'Expected an integer from 0 (untracked) to 2^53 - 1 for detections[0].trackId but received -1' });
+    assert.throws(() => running.setTracker({} as never, true),
+      { name: 'TypeError', message: 'Expected a Tracker for tracker but received an object' });
+    assert.throws(() => running.setTracker(null, 1 as never),
+      { name: 'TypeError', message: 'Expected a boolean for drawPredicted but received 1' });
+    running.setTracker(new native.Tracker(native.trackerDefaults), true);
+    running.setTracker(null, false);
     assert.throws(() => running.setOverlayStyle({ lineWidth: '3' } as never),
       { name: 'TypeError', message: 'Expected a 32-bit integer for overlay.lineWidth but received a string' });
     assert.throws(() => running.setOverlayStyle({ lineWidth: 0, fontSize: 12 }), { name: 'RangeError',

@@ -4,8 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MinimalSchemaError, buildMinimalSchema, createObjectIdCounter, formatCoordinate, parseMinimalSchema,
-  type FrameMetadata,
+  MinimalSchemaError, buildMinimalSchema, createObjectIdCounter, formatConfidence, formatCoordinate,
+  parseMinimalSchema, type FrameMetadata,
 } from '../ts/redis/minimal-schema';
 import { formatFrame } from '../ts/redis/format-frame';
 import { describeRedisError, reconnectDelayMs } from '../ts/redis/connection';
@@ -46,6 +46,32 @@ describe('buildMinimalSchema', () => {
       ['0', '12', '12.5', '12.35', '12.34', '1920', '-3.14', '0', '1000000']);
   });
 
+  it("keeps given ids (a tracker's) and appends each confidence as DeepStream's nvmsgconv does", () => {
+    const frame: FrameMetadata = { ...FRAME, objects: [
+      { id: 12, label: 'a person', box: [120.5, 33, 410.2, 700.9], confidence: 0.6299999952316284 },
+      { label: 'a hat', box: [500, 20, 560, 90], confidence: 1 },
+      { id: 12, label: 'a dog', box: [1, 2, 3, 4] },
+    ] };
+    const json = buildMinimalSchema(frame, { nextObjectId: counterFrom(3) });
+    assert.equal(json, '{"version":"4.0","id":"42","@timestamp":"2026-11-24T10:00:00.123Z","sensorId":"cam1",' +
+      '"objects":["12|120.5|33|410.2|700.9|a person|#|||||||0.63","3|500|20|560|90|a hat|#|||||||1",' +
+      '"12|1|2|3|4|a dog"]}');
+    // The tail is DeepStream 9.1's for an object without secondary attributes: six empty attribute fields, then the
+    // confidence, so it is field 13 (as in NVIDIA's "957|1834|150|1918|215|Vehicle|#|sedan|...|California|0.8") and
+    // the last field alike.
+    const fields = (JSON.parse(json) as { objects: string[] }).objects[0].split('|');
+    assert.deepEqual([fields.length, fields[6], fields[13]], [14, '#', '0.63']);
+    const parsed = parseMinimalSchema(json).objects;
+    assert.deepEqual(parsed.map((o) => [o.id, o.confidence, o.attributes.length]),
+      [['12', 0.63, 6], ['3', 1, 6], ['12', undefined, 0]]);
+    assert.equal(formatFrame(parseMinimalSchema(json)).split('\n')[1], '  #12 a person  [120.5, 33, 410.2, 700.9]  conf 0.63');
+  });
+
+  it('writes confidences as C++ streams a float: 6 significant digits, no trailing zeros', () => {
+    assert.deepEqual([0.63, Math.fround(0.1), 0.123456789, 1, 0, 0.5].map(formatConfidence),
+      ['0.63', '0.1', '0.123457', '1', '0', '0.5']);
+  });
+
   it('numbers objects with a per-run counter across frames', () => {
     const nextObjectId = createObjectIdCounter();
     const ids = [FRAME, FRAME].map((f) => parseMinimalSchema(buildMinimalSchema(f, { nextObjectId })).objects.map((o) => o.id));
@@ -60,6 +86,9 @@ describe('buildMinimalSchema', () => {
       [{ timestamp: new Date(NaN) }, 'Expected a valid Date for timestamp but received Date(NaN)'],
       [{ objects: [{ label: 'a|b', box: [0, 0, 1, 1] }] }, `Expected a label without '|' for objects[0].label but received "a|b"`],
       [{ objects: [{ label: 'a', box: [0, NaN, 1, 1] }] }, 'Expected 4 finite numbers for objects[0].box but received a list'],
+      [{ objects: [{ label: 'a', box: [0, 0, 1, 1], id: -2 }] }, 'Expected a non-negative integer for objects[0].id but received -2'],
+      [{ objects: [{ label: 'a', box: [0, 0, 1, 1], confidence: 1.5 }] },
+        'Expected a number from 0 to 1 for objects[0].confidence but received 1.5'],
     ];
     for (const [change, message] of bad) {
       assert.throws(() => buildMinimalSchema({ ...FRAME, ...change }, { nextObjectId }), { name: 'MinimalSchemaError', message });

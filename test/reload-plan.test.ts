@@ -8,8 +8,8 @@ import { describe, test } from 'node:test';
 import { configSchema, type OwlConfig } from '../ts/config/schema';
 import { planReload, type ReloadAction, type ReloadTraits } from '../ts/service/reload-plan';
 
-const PORTABLE: ReloadTraits = { redis: true, maxPrompts: true, model: true };
-const DEEPSTREAM: ReloadTraits = { redis: false, maxPrompts: false, model: false };
+const PORTABLE: ReloadTraits = { redis: true, maxPrompts: true, model: true, tracker: true };
+const DEEPSTREAM: ReloadTraits = { redis: false, maxPrompts: false, model: false, tracker: false };
 
 /** A configuration as a file would give it (every default filled in). */
 function config(file: Record<string, unknown> = {}): OwlConfig {
@@ -66,6 +66,20 @@ describe('reload plan', () => {
     // Thresholds alone are a change too.
     assert.deepEqual(kinds(planReload(config(), config({ prompts: { thresholds: [0.5] } }), PORTABLE)), ['prompts']);
   });
+
+  test('the tracker settings apply live where the engine tracks in this process, else each is named for a restart',
+    () => {
+      const next = config({ tracker: { minHits: 3, drawPredicted: false } });
+      assert.deepEqual(planReload(config(), next, PORTABLE), [{ kind: 'tracker', tracker: next.tracker }]);
+      assert.deepEqual(next.tracker, { enabled: true, drawPredicted: false, lowScoreRatio: 0.5, minHits: 3,
+        bufferMs: 3000, matchIou: 0.3, lowMatchIou: 0.5 });
+      assert.deepEqual(planReload(config(), next, DEEPSTREAM),
+        [{ kind: 'restart-needed', keys: ['tracker.drawPredicted', 'tracker.minHits'] }]);
+      // Turning it off is a change like any other.
+      const off = config({ tracker: { enabled: false } });
+      assert.deepEqual(planReload(config(), off, PORTABLE), [{ kind: 'tracker', tracker: off.tracker }]);
+      assert.deepEqual(planReload(next, next, PORTABLE), []);
+    });
 
   test('streams: removed and changed entries stop before added and changed ones start; unchanged ones run on', () => {
     const previous = config({ streams: [{ uri: 'test:ball', id: 'a' }, { uri: 'test:snow', id: 'b' },

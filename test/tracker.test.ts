@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // The tracker core (native/src/tracker) through its C++ unit tests (native/test/tracker_test.cc, built as
 // owl_tracker_test: hand-made sequences with known answers, no Node or GStreamer), one test per case; then
-// its N-API binding (native.Tracker): the typed guards and a round trip of every method.
+// its N-API binding (native.Tracker): the typed guards and a round trip of every method; and the TS class around it.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { TRACKER_DEFAULTS } from '../ts/generated/shared-constants';
 import { addonPath, native, type NativeTracker } from '../ts/native';
+import { PipelineError, Tracker } from '../ts/pipeline';
 
 const harness = path.join(path.dirname(addonPath), 'owl_tracker_test');
 
@@ -48,6 +50,8 @@ describe('native.Tracker', () => {
       'lowScore', 'marginSigmas', 'matchIou', 'maxMargin', 'measurementNoise', 'minHits', 'motionNoise', 'tentativeMatchIou']);
     assert.ok(Object.isFrozen(native.trackerDefaults));
     assert.equal(native.trackerDefaults.lowScore, 0.1);
+    // The one source of the defaults (shared-constants.json) reaches the core and TS alike.
+    assert.deepEqual({ ...native.trackerDefaults }, { ...TRACKER_DEFAULTS });
     assert.ok(new native.Tracker(native.trackerDefaults));
   });
 
@@ -69,11 +73,11 @@ describe('native.Tracker', () => {
     const t = new native.Tracker(native.trackerDefaults);
     const none = [new Int32Array(0), new Float32Array(0), new Float32Array(0)] as const;
     assert.throws(() => t.update(1.5, ...none),
-      { name: 'TypeError', message: 'Expected an integer number of milliseconds for timestampMs but received number 1.5' });
+      { name: 'TypeError', message: 'Expected an integer number of milliseconds for timestampMs but received 1.5' });
     assert.throws(() => t.update(0, [0] as never, new Float32Array(1), new Float32Array(4)),
       { name: 'TypeError', message: 'Expected an Int32Array for labels but received an Array' });
     assert.throws(() => t.update(0, new Int32Array(1), new Float64Array(1) as never, new Float32Array(4)),
-      { name: 'TypeError', message: 'Expected a Float32Array for scores but received a Float64Array' });
+      { name: 'TypeError', message: 'Expected a Float32Array for scores but received Float64Array' });
     assert.throws(() => t.update(0, new Int32Array(2), new Float32Array(2), new Float32Array(6)),
       { name: 'RangeError', message: 'Expected 8 elements (labels.length * 4) for boxes but received 6' });
     frame(t, 0, [[10, 10, 50, 90]]);
@@ -136,5 +140,47 @@ describe('native.Tracker', () => {
     assert.equal(new Set(r.trackIds).size, 500);
     assert.equal(r.tracks.boxes.length, 2000);
     assert.equal(t.predict(50).ids.length, 500);
+  });
+
+  test('setOptions() changes the settings and keeps the tracks; refused options change nothing', () => {
+    const t = new native.Tracker(native.trackerDefaults);
+    frame(t, 0, [[10, 10, 50, 90]]);
+    assert.deepEqual([...frame(t, 100, [[12, 10, 52, 90]]).trackIds], [1]);
+    assert.throws(() => t.setOptions({ ...native.trackerDefaults, minHits: 0 }),
+      { name: 'RangeError', message: 'tracker option minHits must be at least 1, got 0' });
+    assert.throws(() => t.setOptions(null as never),
+      { name: 'TypeError', message: 'Expected an object for options but received null' });
+    t.setOptions({ ...native.trackerDefaults, bufferMs: 200 });
+    assert.deepEqual([...frame(t, 200, [[14, 10, 54, 90]]).trackIds], [1]);
+    assert.deepEqual([...t.predict(400).ids], [1]);
+    assert.deepEqual([...t.predict(401).ids], [], 'gone 200 ms after its last match');
+  });
+});
+
+describe('Tracker (ts/pipeline/tracker.ts)', () => {
+  test('takes detections as the detector gives them and answers with ids per detection', () => {
+    const tracker = new Tracker({ minHits: 1 });
+    const person = { labelIndex: 0, score: 0.9, box: [10, 10, 50, 90] as const };
+    assert.deepEqual(tracker.update(0, [person, { ...person, labelIndex: 1, box: [200, 10, 240, 90] }]), [1, 2]);
+    assert.deepEqual(tracker.update(100, []), []);
+    // Prompt 0 gone, prompt 1 now at index 0: its track keeps its id, the other's object is a new one.
+    tracker.remapLabels([-1, 0]);
+    assert.deepEqual(tracker.update(200, [{ ...person, box: [200, 10, 240, 90] }, person]), [2, 3]);
+    // A low threshold of its own: a 0.3 detection extends a track but starts none.
+    tracker.setThresholds([0.5], [0.2]);
+    assert.deepEqual(tracker.update(300, [{ ...person, score: 0.3, box: [200, 10, 240, 90] },
+      { ...person, score: 0.3, box: [400, 10, 440, 90] }]), [2, 0]);
+  });
+
+  test('refusals are PipelineErrors with code EINVAL', () => {
+    assert.throws(() => new Tracker({ matchIou: 2 }), (err) => err instanceof PipelineError && err.code === 'EINVAL'
+      && err.message === 'tracker option matchIou must be in (0, 1], got 2');
+    const tracker = new Tracker();
+    assert.throws(() => tracker.update(0.5, []), (err) => err instanceof PipelineError && err.code === 'EINVAL'
+      && err.message === 'Expected an integer number of milliseconds for timestampMs but received 0.5');
+    assert.throws(() => tracker.setThresholds([0.5], [0.6]), (err) => err instanceof PipelineError
+      && err.message === 'the thresholds of label 0 must satisfy 0 <= low <= high <= 1, got high 0.5, low 0.6');
+    assert.throws(() => tracker.setOptions({ bufferMs: -1 }), (err) => err instanceof PipelineError
+      && err.message === 'tracker option bufferMs must be >= 0, got -1');
   });
 });

@@ -84,7 +84,10 @@ export interface NativeBinding {
 
   /** The multi-object tracker (ByteTrack, time-aware; native/src/tracker/tracker.h), one per stream. */
   Tracker: new (options: NativeTrackerOptions) => NativeTracker;
-  /** The tracker's default options (the one place they are written is the C++ core). */
+  /**
+   * The tracker's default options, as the C++ core has them (written once, in native/src/common/shared-constants.json:
+   * TRACKER_DEFAULTS in ts/generated/shared-constants.ts is the same).
+   */
   trackerDefaults: Readonly<NativeTrackerOptions>;
 
   /** Whether this build has the DeepStream engine (the SDK was found when the addon was built). */
@@ -208,6 +211,12 @@ export type NativePipelineEvent =
 /** The newest frame for the model, handed over while the model is idle (others are dropped). */
 export interface NativeFrame {
   frameId: number;
+  /**
+   * When the frame was captured, in ms on the pipeline's clock (base time + running time): the clock the video branch
+   * times its output frames by, so a tracker updated at this time predicts where to draw on them. Increases across
+   * reconnects.
+   */
+  timestampMs: number;
   /** Source frame size (detections are in these pixels). */
   width: number;
   height: number;
@@ -223,6 +232,8 @@ export interface NativeOverlayBox {
   text: string;
   /** Colour index (prompt index) into overlay.palette, modulo its length. */
   color: number;
+  /** The tracker's id of the object (drawn where setTracker's tracker predicts it), or 0 (drawn at its box). */
+  trackId: number;
 }
 
 export interface NativePipelineStats {
@@ -248,6 +259,12 @@ export interface NativePipeline {
    * send the current boxes again to restyle them). TypeError / RangeError naming the field.
    */
   setOverlayStyle(style: { lineWidth: number; fontSize: number }): void;
+  /**
+   * [sync] The stream's tracker (null: none), kept updated by JS. With drawPredicted, boxes with a trackId are drawn
+   * on every frame where the tracker predicts their track at that frame's time (and not once the track is gone).
+   * TypeError naming the argument.
+   */
+  setTracker(tracker: NativeTracker | null, drawPredicted: boolean): void;
   /**
    * [sync] The newest annotated frame as JPEG (a copy; long side at most 1280 px), or null before the first,
    * before start and after stop. JPEG encoding runs only while this is called (at most 10 frames a second, and
@@ -427,7 +444,10 @@ export interface NativeTrackerUpdate {
   tracks: NativeTrackSet;
 }
 
-/** One stream's tracker. Not thread-safe by itself; every call is synchronous and short. */
+/**
+ * One stream's tracker. Every call is synchronous and short, under a lock it shares with the video branch of a
+ * pipeline it is given to (NativePipeline.setTracker), which only predicts with it.
+ */
 export interface NativeTracker {
   /**
    * [sync] One model frame at timestampMs (integer ms, any origin): labels [N], scores [N], boxes [N*4] in pixels.
@@ -441,6 +461,8 @@ export interface NativeTracker {
   setThresholds(high: Float32Array, low: Float32Array): void;
   /** [sync] Prompts changed: oldToNew[label] = its new index, or -1 (its tracks are dropped; the others keep their ids). */
   remapLabels(oldToNew: Int32Array): void;
+  /** [sync] New options from the next call on; tracks and ids are kept. As the constructor: TypeError / RangeError. */
+  setOptions(options: NativeTrackerOptions): void;
 }
 
 /** The addon file this process loads (native/build/Release/owl_stream.node unless OWL_NATIVE_ADDON). */

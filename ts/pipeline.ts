@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The portable engine's video pipeline for one camera: reads the input (reconnecting forever), hands the
-// newest frame to the model while it is idle, draws the newest detections into the video and serves it
-// over RTSP. The native side does pixels and tensors; this class does options, errors and events. The
+// newest frame to the model while it is idle, draws the newest detections into the video (tracked ones where the
+// stream's tracker predicts them at each frame's time) and serves it over RTSP. The native side does pixels and tensors; this class does options, errors and events. The
 // DeepStream engine's pipeline (DeepStreamPipeline, exported here too) has the same states, errors and stop.
 import {
   native, type NativeFrame, type NativePipeline, type NativePipelineStats,
@@ -12,6 +12,7 @@ import {
 } from './pipeline/pipeline-base';
 import { PipelineError } from './pipeline/pipeline-error';
 import { RtspServer } from './pipeline/rtsp-server';
+import type { Tracker } from './pipeline/tracker';
 
 export {
   DeepStreamPipeline, type DeepStreamDetections, type DeepStreamPipelineEvents, type DeepStreamPipelineOptions,
@@ -24,6 +25,7 @@ export { OVERLAY_PALETTE, type Rgb } from './pipeline/palette';
 export { ZERO_PIPELINE_STATS, type PipelineState, type PipelineStateChange } from './pipeline/pipeline-base';
 export { OWL_ERROR_DOMAIN, PipelineError, type PipelineErrorCode } from './pipeline/pipeline-error';
 export { RtspServer } from './pipeline/rtsp-server';
+export { Tracker, type TrackedDetection, type TrackerOptions } from './pipeline/tracker';
 
 /** The newest frame for the model. Call `frameDone()` when the model is done with it. */
 export type PipelineFrame = NativeFrame;
@@ -37,6 +39,17 @@ export interface OverlayDetection {
   score: number;
   /** x0, y0, x1, y1 in source-frame pixels. */
   box: readonly [number, number, number, number];
+  /**
+   * The tracker's id of the object: shown in the label (`#12 a person`) and, with a tracker set (setTracker), the box
+   * is drawn where the tracker predicts the track on each frame. Absent or 0: untracked.
+   */
+  trackId?: number;
+}
+
+/** The label drawn for a detection: `#12 a person 0.63` (the id when tracked, the score when asked for). */
+export function overlayLabel(detection: OverlayDetection, showScore: boolean): string {
+  const { trackId, label, score } = detection;
+  return [...(trackId ? [`#${trackId}`] : []), label, ...(showScore ? [score.toFixed(2)] : [])].join(' ');
 }
 
 /** Counters since start. */
@@ -111,9 +124,20 @@ export class Pipeline extends PipelineBase<PipelineEvents> {
     if (this.#native === null || this.state === 'stopped') return;
     this.#drawn = { frameId, detections };
     this.#native.setDetections(frameId, detections.map((d) => ({
-      x0: d.box[0], y0: d.box[1], x1: d.box[2], y1: d.box[3], color: d.labelIndex,
-      text: this.#showScores ? `${d.label} ${d.score.toFixed(2)}` : d.label,
+      x0: d.box[0], y0: d.box[1], x1: d.box[2], y1: d.box[3], color: d.labelIndex, trackId: d.trackId ?? 0,
+      text: overlayLabel(d, this.#showScores),
     })));
+  }
+
+  /**
+   * The stream's tracker, which the caller keeps updating with each model result (null: none). With drawPredicted,
+   * each detection set with a trackId is drawn on every frame where the tracker predicts its track at that frame's
+   * capture time, so boxes move smoothly between model results (and vanish with their track); without, at its own
+   * box. Ignored before start and after stop.
+   */
+  setTracker(tracker: Tracker | null, drawPredicted: boolean): void {
+    if (this.#native === null || this.state === 'stopped') return;
+    this.#native.setTracker(tracker?.nativeTracker ?? null, drawPredicted);
   }
 
   /**

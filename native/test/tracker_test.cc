@@ -510,6 +510,34 @@ void OptionsAreValidated() {
   CHECK_THROWS(Tracker{o}, "tracker option motionNoise must be a positive number");
 }
 
+void OptionsChangeKeepsTracks() {
+  Tracker tracker(TrackerOptions{});
+  Step(tracker, 0, {Det(100, 100, 50, 50)});
+  const uint64_t id = Step(tracker, 100, {Det(105, 100, 50, 50)})[0];
+  CHECK(id != 0);
+  // A refused change changes nothing.
+  TrackerOptions bad;
+  bad.min_hits = 0;
+  CHECK_THROWS(tracker.SetOptions(bad), "tracker option minHits must be at least 1, got 0");
+  CHECK_EQ(Step(tracker, 200, {Det(110, 100, 50, 50)})[0], id);
+  // New settings keep the tracks and their ids, and apply from the next frame: a new object now needs 3 hits, and
+  // a track is dropped after 500 ms without a match.
+  TrackerOptions next;
+  next.min_hits = 3;
+  next.buffer_ms = 500;
+  tracker.SetOptions(next);
+  std::vector<uint64_t> ids = Step(tracker, 300, {Det(115, 100, 50, 50), Det(400, 400, 50, 50)});
+  CHECK_EQ(ids[0], id);
+  CHECK_EQ(ids[1], 0u);
+  ids = Step(tracker, 400, {Det(120, 100, 50, 50), Det(400, 400, 50, 50)});
+  CHECK_EQ(ids[0], id);
+  CHECK_EQ(ids[1], 0u);
+  ids = Step(tracker, 500, {Det(125, 100, 50, 50), Det(400, 400, 50, 50)});
+  CHECK_EQ(ids[0], id);
+  CHECK(ids[1] != 0u);
+  CHECK(Step(tracker, 1100, {Det(130, 100, 50, 50)})[0] != id);
+}
+
 void ScoreIsTheLastDetections() {
   Tracker tracker(TrackerOptions{});
   UpdateResult r;
@@ -549,6 +577,7 @@ const Case kCases[] = {
     {"time going backwards starts over", TimeGoingBackwardsStartsOver},
     {"bad input is refused whole and changes nothing", BadInputIsRefusedWholeAndChangesNothing},
     {"options are validated", OptionsAreValidated},
+    {"an options change keeps the tracks", OptionsChangeKeepsTracks},
     {"score is the last detection's", ScoreIsTheLastDetections},
 };
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The defaults that more than one layer applies, written once. The service schema (schema.ts, documented in
+// The defaults that more than one layer applies, written once (the tracker's own algorithm settings are written in
+// native/src/common/shared-constants.json, shared with its C++ core: TRACKER_DEFAULTS in ts/generated/). The service schema (schema.ts, documented in
 // configs/default.yaml), the Pipeline API (ts/pipeline/options.ts) and the Redis publisher
 // (ts/redis/publisher-options.ts) all take them from here, so that a program using the Pipeline API directly gets
 // what a user of the service gets. test/defaults.test.ts holds every layer to them.
@@ -53,3 +54,9 @@ export const MQTT_DEFAULTS = {
   outputInterval: 1,
   queueSize: 1000,
 } as const;
+
+/**
+ * `tracker`: on; each live track drawn where it is predicted at every output frame; detections down to half the
+ * prompt's threshold feed ByteTrack's second stage (they extend tracks, never start one).
+ */
+export const TRACKING_DEFAULTS = { enabled: true, drawPredicted: true, lowScoreRatio: 0.5 } as const;

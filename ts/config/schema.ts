@@ -8,10 +8,10 @@ import {
   DEFAULT_PROMPT_LIMITS, parsePrompts, PromptError, type PromptErrorCode, type PromptLimits, type PromptSet,
 } from '../model/prompts';
 import { describeValue } from '../errors/expected';
-import { X264_PRESETS } from '../generated/shared-constants';
+import { TRACKER_DEFAULTS, X264_PRESETS } from '../generated/shared-constants';
 import {
   ENCODER_DEFAULTS, MQTT_DEFAULTS, OUTPUT_URL_DEFAULT, OVERLAY_DEFAULTS, RECONNECT_DEFAULTS, REDIS_DEFAULTS,
-  RTSP_DEFAULTS, TEST_SOURCE_DEFAULTS,
+  RTSP_DEFAULTS, TEST_SOURCE_DEFAULTS, TRACKING_DEFAULTS,
 } from './defaults';
 import {
   checkedText, decimal, flag, integer, nonEmptyText, type Normaliser, normalisedText, oneOf, section, text,
@@ -246,6 +246,19 @@ const stateSchema = section({
   dir: text(''),
 });
 
+// An IoU of 0 would match any two boxes of a label: the least is 0.01.
+const iou = (fallback: number) => decimal(0.01, 1, fallback);
+
+const trackerSchema = section({
+  enabled: flag(TRACKING_DEFAULTS.enabled),
+  drawPredicted: flag(TRACKING_DEFAULTS.drawPredicted),
+  lowScoreRatio: decimal(0, 1, TRACKING_DEFAULTS.lowScoreRatio),
+  minHits: integer(1, 100, TRACKER_DEFAULTS.minHits),
+  bufferMs: integer(0, 600_000, TRACKER_DEFAULTS.bufferMs),
+  matchIou: iou(TRACKER_DEFAULTS.matchIou),
+  lowMatchIou: iou(TRACKER_DEFAULTS.lowMatchIou),
+});
+
 /** Log levels, most severe first. */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
@@ -262,6 +275,7 @@ export const configSchema = section({
   api: apiSchema.prefault({}),
   sensor: sensorSchema.prefault({}),
   overlay: overlaySchema.prefault({}),
+  tracker: trackerSchema.prefault({}),
   log: section({ level: oneOf(LOG_LEVELS, 'info') }).prefault({}),
   state: stateSchema.prefault({}),
   vst: vstSchema.prefault({}),

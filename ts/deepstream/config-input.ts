@@ -125,7 +125,10 @@ export function deepStreamConfigInput(config: OwlConfig, model: DeepStreamModel,
     maxStreams,
     inferBatchSize: engine.inferBatchSize ?? maxStreams,
     inferInterval: engine.inferInterval ?? DEEPSTREAM_DEFAULTS.inferInterval,
-    tracker: engine.tracker === undefined ? { ...DEEPSTREAM_DEFAULTS.tracker } : engine.tracker,
+    // `tracker.enabled: false` means no nvtracker; NvMultiObjectTracker's own settings are DEEPSTREAM_DEFAULTS
+    // (ByteTrack's keys of the portable engine do not carry over).
+    tracker: engine.tracker !== undefined ? engine.tracker
+      : config.tracker.enabled ? { ...DEEPSTREAM_DEFAULTS.tracker } : null,
     redis: !config.redis.enabled ? null : {
       host: config.redis.host, port: config.redis.port, stream: config.redis.stream, maxlen: config.redis.maxlen,
       frameInterval: config.redis.outputInterval,

@@ -79,6 +79,9 @@ export class DeepStreamStream extends StreamBase {
     this.#pipeline?.setOverlayStyle(style);
   }
 
+  /** nvtracker is part of the pipeline: tracker settings apply at its next start (Engine.trackerLive is false). */
+  setTracker(): void {}
+
   protected async startPipeline(url: string): Promise<void> {
     const { config, output, binding, log } = this.#options;
     const model = this.#options.model();

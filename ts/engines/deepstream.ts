@@ -42,6 +42,7 @@ export class DeepStreamEngine implements Engine {
   readonly maxPromptsLive = true;
   // nvinfer's TensorRT engine is part of the running pipeline.
   readonly modelLive = false;
+  readonly trackerLive = false;
   readonly withoutModel = 'no stream can start (nvinfer needs it)';
   readonly redis: RedisWriter;
   readonly #context: EngineContext;

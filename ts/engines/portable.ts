@@ -26,6 +26,7 @@ export class PortableEngine implements Engine {
   };
   readonly maxPromptsLive = true;
   readonly modelLive = true;
+  readonly trackerLive = true;
   readonly withoutModel = 'video runs without detection';
   readonly redis: RedisWriter;
   readonly #context: EngineContext;

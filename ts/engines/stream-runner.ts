@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // One camera on the portable engine: run its GStreamer pipeline, offer each newest frame to the shared model,
-// and hand the detections to the overlay, the Redis publisher and the API. The pipeline offers a frame only
+// and hand the detections, followed by the stream's tracker (stream-tracking.ts), to the overlay, the Redis
+// publisher and the API. The pipeline offers a frame only
 // while the previous one is done, so at most one frame per stream is in flight. Input resolution, states and
 // the API's view are StreamBase's.
 import { FLOWING_STATES } from '../api/readiness';
@@ -14,6 +15,7 @@ import type { RedisPublisher } from '../redis/publisher';
 import type { InferenceMetrics } from '../service/inference-metrics';
 import { StreamBase, type StreamBaseOptions } from '../service/stream-base';
 import type { InferenceScheduler } from './inference-scheduler';
+import { StreamTracking } from './stream-tracking';
 
 /** What a portable stream needs from the service around it. */
 export interface StreamRunnerOptions extends StreamBaseOptions {
@@ -37,12 +39,14 @@ export class StreamRunner extends StreamBase {
   #overlayCleared = false;
   // The style in force: the config's at first, then each setOverlay() (also for a pipeline started later).
   #overlay: OwlConfig['overlay'];
+  readonly #tracking: StreamTracking;
   readonly #options: StreamRunnerOptions;
 
   constructor(options: StreamRunnerOptions) {
     super(options);
     this.#options = options;
     this.#overlay = options.config.overlay;
+    this.#tracking = new StreamTracking(options.config.tracker);
     // Served from now on, whatever the input does (VST still asked, unreachable, answering garbage): black
     // until the pipeline takes the mount over.
     if (options.output !== null) {
@@ -70,6 +74,11 @@ export class StreamRunner extends StreamBase {
     this.#overlay = style;
     this.#options.log.info(`overlay now line width ${style.lineWidth}, font size ${style.fontSize}, `
       + `scores ${style.showScores ? 'shown' : 'hidden'}`);
+  }
+
+  /** New tracker settings from the next model result on (tracks and ids kept). */
+  setTracker(tracker: OwlConfig['tracker']): void {
+    this.#tracking.configure(tracker);
   }
 
   protected async stopPipeline(): Promise<void> {
@@ -117,6 +126,7 @@ export class StreamRunner extends StreamBase {
     pipeline.on('error', (err) => current() && this.onPipelineFailure(err));
     pipeline.on('frame', (frame) => this.#onFrame(pipeline, frame));
     pipeline.start(pipelineOptions({ ...config, overlay: this.#overlay }, url, output, inference));
+    this.#tracking.attach(pipeline);
     this.#pipeline = pipeline;
     this.#url = url;
     this.#inference = inference;
@@ -136,8 +146,10 @@ export class StreamRunner extends StreamBase {
     }
     this.#overlayCleared = false;
     this.#options.scheduler.submit(this.key, { tensor: frame.tensor, width: frame.width, height: frame.height,
-      frameId: frame.frameId, promptSet: set })
-      .then((result) => this.#onDetections(pipeline, frame, result), (err: Error) => this.#onDetectFailed(err))
+      frameId: frame.frameId, promptSet: set, lowScoreRatio: this.#tracking.lowScoreRatio })
+      // A result the tracker refuses (a non-finite box) counts as a failed inference, as the model's own errors.
+      .then((result) => this.#onDetections(pipeline, frame, result))
+      .catch((err: Error) => this.#onDetectFailed(err))
       .finally(() => pipeline.frameDone());
   }
 
@@ -154,12 +166,14 @@ export class StreamRunner extends StreamBase {
     const { publisher, metrics } = this.#options;
     this.#failedFrames = 0;
     metrics.observe(result.timings.totalMs);
-    pipeline.setDetections(frame.frameId, result.detections);
+    const detections = this.#tracking.report(frame, result);
+    pipeline.setDetections(frame.frameId, detections.map((d) => ({ ...d, trackId: d.id })));
     const timestamp = new Date();
-    const { objects } = this.setLatest(frame, timestamp, result.detections);
+    const { objects } = this.setLatest(frame, timestamp, detections);
     publisher.publish({
       frameId: frame.frameId, timestamp, sensorId: this.sensorId,
-      objects: objects.map((o) => ({ id: o.id, label: o.label, box: [o.left, o.top, o.right, o.bottom] })),
+      objects: objects.map((o) => ({ id: o.id, label: o.label, box: [o.left, o.top, o.right, o.bottom],
+        confidence: o.score })),
     });
   }
 

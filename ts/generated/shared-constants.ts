@@ -39,3 +39,31 @@ export const X264_PRESETS = [
   'ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow', 'placebo',
 ] as const;
 export type X264Preset = (typeof X264_PRESETS)[number];
+
+/** The tracker's default options (NativeTrackerOptions; the C++ core's TrackerOptions). */
+export const TRACKER_DEFAULTS = {
+  /** Detections at or above start and follow tracks (labels without thresholds of their own). */
+  highScore: 0.5,
+  /** Detections at or above, below highScore, only extend confirmed tracks. */
+  lowScore: 0.1,
+  /** Least IoU to match a high detection to a confirmed track (ByteTrack: 0.2). */
+  matchIou: 0.3,
+  /** Least IoU to match a low detection (ByteTrack: 0.5). */
+  lowMatchIou: 0.5,
+  /** Least IoU to match a tentative track (ByteTrack: 0.3). */
+  tentativeMatchIou: 0.3,
+  /** Consecutive matched model frames before a track is confirmed and gets an id. */
+  minHits: 2,
+  /** A confirmed track unmatched for longer than this (ms) is removed. */
+  bufferMs: 3000,
+  /** Detection box noise, as a fraction of the box's size. */
+  measurementNoise: 0.05,
+  /** Acceleration noise, in box sizes per second squared. */
+  motionNoise: 0.5,
+  /** Prior speed uncertainty of a new track, in box sizes per second. */
+  initialSpeedStd: 1.5,
+  /** Match margin in standard deviations of the predicted centre (0: plain IoU). */
+  marginSigmas: 1.0,
+  /** Largest match margin per side, as a fraction of the box's width or height. */
+  maxMargin: 1.5,
+} as const;

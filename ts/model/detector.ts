@@ -55,15 +55,27 @@ export interface BatchFrame {
   frameId?: number;
   /** The prompt set to decode it with. @default DEFAULT_PROMPT_SET */
   promptSet?: string;
+  /**
+   * Also return the detections scoring between this fraction of their prompt's threshold and the threshold, in
+   * `lowDetections` (a tracker's second stage takes them); 1: none. In [0, 1]. @default 1
+   */
+  lowScoreRatio?: number;
 }
 
 /** Detections of one frame. */
 export interface DetectResult {
   frameId?: number;
-  /** Sorted by score, highest first. */
+  /** Above their prompt's threshold, sorted by score, highest first. */
   detections: Detection[];
+  /**
+   * At or below their prompt's threshold and above `lowScoreRatio` times it (BatchFrame), sorted by score, highest
+   * first; empty with lowScoreRatio 1.
+   */
+  lowDetections: Detection[];
   /** The version of its prompt set the whole frame was decoded with (see {@link PromptState}). */
   promptVersion: number;
+  /** The prompts and thresholds of that version (labelIndex indexes them). */
+  prompts: { objects: string[]; thresholds: number[] };
   /** Frames that went through the image encoder together with this one (itself included). */
   batchSize: number;
   timings: {
@@ -208,22 +220,29 @@ export class OwlDetector {
     });
     if (accepted.length === 0) return results;
     const batch = this.image.run(accepted.map((i) => ({ tensor: frames[i].tensor, width: frames[i].width,
-      height: frames[i].height, set: frames[i].promptSet ?? DEFAULT_PROMPT_SET })));
+      height: frames[i].height, set: frames[i].promptSet ?? DEFAULT_PROMPT_SET,
+      lowScoreRatio: frames[i].lowScoreRatio ?? 1 })));
     accepted.forEach((i, b) => {
       results[i] = batch.then((r) => {
         const item = r.items[b];
         if ('error' in item) throw new ModelError(item.error.code, item.error.message, item.error.file);
         const detections: Detection[] = [];
+        const lowDetections: Detection[] = [];
         for (let k = 0; k < item.labelIndices.length; k++) {
           const box = item.boxes.subarray(k * 4, k * 4 + 4);
-          detections.push({ label: item.labels[item.labelIndices[k]], labelIndex: item.labelIndices[k],
-            score: item.scores[k], box: [box[0], box[1], box[2], box[3]] });
+          const labelIndex = item.labelIndices[k];
+          const score = item.scores[k];
+          // The decode's own rule (score > threshold) tells the two apart.
+          (score > item.thresholds[labelIndex] ? detections : lowDetections).push({ label: item.labels[labelIndex],
+            labelIndex, score, box: [box[0], box[1], box[2], box[3]] });
         }
         const { frameId } = frames[i];
         return {
           ...(frameId === undefined ? {} : { frameId }),
           detections,
+          lowDetections,
           promptVersion: item.promptVersion,
+          prompts: { objects: item.labels, thresholds: Array.from(item.thresholds) },
           batchSize: accepted.length,
           timings: { inferenceMs: r.inferenceMs, decodeMs: item.decodeMs, totalMs: performance.now() - t0 },
         };

@@ -85,7 +85,7 @@ function decodeItem(out: ort.InferenceSession.OnnxValueMapType, b: number, item:
   }, {
     textEmbeds: used.textEmbeds,
     numQueries: used.labels.length,
-    thresholds: used.thresholds,
+    thresholds: item.lowScoreRatio === 1 ? used.thresholds : used.thresholds.map((t) => t * item.lowScoreRatio),
   }, {
     frameWidth: item.width,
     frameHeight: item.height,
@@ -96,6 +96,7 @@ function decodeItem(out: ort.InferenceSession.OnnxValueMapType, b: number, item:
   return {
     promptVersion: used.version,
     labels: used.labels,
+    thresholds: used.thresholds,
     labelIndices: decoded.labels,
     scores: decoded.scores,
     boxes: decoded.boxes,

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Metropolis Minimal Schema: the JSON one processed frame becomes on the Redis stream, and its reader.
 // The writer matches DeepStream nvmsgconv's minimal payload (ids as JSON strings) or, on request,
-// mmj_utils' SchemaGenerator (ids as JSON numbers). The reader accepts both, plus DeepStream's optional
-// `|#|…|confidence` tails and its 64-bit untracked object id.
+// mmj_utils' SchemaGenerator (ids as JSON numbers). An object's confidence is written as nvmsgconv writes it for an
+// object without secondary attributes (generate_event_message_minimal, DeepStream 9.1): an empty `#` group of six
+// attribute fields, then the confidence, so consumers that take the confidence from field 13 or from the last field
+// both read it. The reader accepts all of these, plus DeepStream's other `|#|…|confidence` tails and its 64-bit
+// untracked object id.
 import { expectedValue } from '../errors/expected';
 
 /** The `version` every payload carries. */
@@ -20,8 +23,13 @@ export interface Detection {
   label: string;
   /** `[left, top, right, bottom]` in source-frame pixels. */
   box: readonly [number, number, number, number];
-  /** Object id; when absent the next value of `nextObjectId` (so callers that show ids elsewhere can match). */
+  /**
+   * Object id (a tracker's track id, the same in every frame the object is followed); when absent the next value of
+   * `nextObjectId` (so callers that show ids elsewhere can match).
+   */
   id?: number;
+  /** The detection's score in [0, 1], appended as DeepStream does (`…|label|#||||||0.63`); absent: not written. */
+  confidence?: number;
 }
 
 /** What the metadata output needs to know about one processed frame. */
@@ -39,7 +47,7 @@ export interface FrameMetadata {
 export interface MinimalSchemaOptions {
   /** @default 'string' */
   idFormat?: IdFormat;
-  /** Returns the id of the next object (a per-run counter until a tracker exists). */
+  /** Returns the id of the next object without one (a per-run counter). */
   nextObjectId: () => number;
 }
 
@@ -89,9 +97,21 @@ export function formatCoordinate(value: number): string {
   return Object.is(rounded, -0) ? '0' : String(rounded);
 }
 
+/** DeepStream's attribute group of an object without secondary attributes (six empty fields), before its confidence. */
+const EMPTY_ATTRIBUTES = '#||||||';
+
+/**
+ * Formats a confidence as C++ streams write a float (nvmsgconv's `ss << confidence`): 6 significant digits, no
+ * trailing zeros (`0.63`, `0.123457`, `1`).
+ */
+export function formatConfidence(value: number): string {
+  return String(Number(value.toPrecision(6)));
+}
+
 /**
  * Builds the payload JSON of one frame, keys in the order `version`, `id`, `@timestamp`, `sensorId`, `objects`,
- * each object as `id|left|top|right|bottom|label`. The output is compact JSON (no spaces).
+ * each object as `id|left|top|right|bottom|label`, followed by `|#||||||<confidence>` when it has one. The output is
+ * compact JSON (no spaces).
  * @throws {MinimalSchemaError} when the frame id, timestamp, a box or a label cannot be written.
  */
 export function buildMinimalSchema(frame: FrameMetadata, options: MinimalSchemaOptions): string {
@@ -111,8 +131,9 @@ export function buildMinimalSchema(frame: FrameMetadata, options: MinimalSchemaO
     id: idFormat === 'number' ? frame.frameId : String(frame.frameId),
     '@timestamp': frame.timestamp.toISOString(),
     sensorId: idFormat === 'number' ? sensorIdAsNumber(frame.sensorId) : frame.sensorId,
-    objects: frame.objects.map(({ label, box, id }) =>
-      [String(id ?? options.nextObjectId()), ...box.map(formatCoordinate), label].join('|')),
+    objects: frame.objects.map(({ label, box, id, confidence }) =>
+      [String(id ?? options.nextObjectId()), ...box.map(formatCoordinate), label,
+        ...(confidence === undefined ? [] : [EMPTY_ATTRIBUTES, formatConfidence(confidence)])].join('|')),
   });
 }
 
@@ -157,12 +178,18 @@ const OBJECT_FIELDS = 'id|left|top|right|bottom|label';
 const COORDINATE_NAMES = ['left', 'top', 'right', 'bottom'] as const;
 const OBJECT_ID = /^-?\d+$/;
 
-function checkDetection({ label, box }: Detection, i: number): void {
+function checkDetection({ label, box, id, confidence }: Detection, i: number): void {
   if (typeof label !== 'string' || label.includes('|')) {
     throw new MinimalSchemaError(expectedValue("a label without '|'", `objects[${i}].label`, label));
   }
   if (!Array.isArray(box) || box.length !== 4 || !box.every(Number.isFinite)) {
     throw new MinimalSchemaError(expectedValue('4 finite numbers', `objects[${i}].box`, box));
+  }
+  if (id !== undefined && !(Number.isSafeInteger(id) && id >= 0)) {
+    throw new MinimalSchemaError(expectedValue('a non-negative integer', `objects[${i}].id`, id));
+  }
+  if (confidence !== undefined && !(typeof confidence === 'number' && confidence >= 0 && confidence <= 1)) {
+    throw new MinimalSchemaError(expectedValue('a number from 0 to 1', `objects[${i}].confidence`, confidence));
   }
 }
 

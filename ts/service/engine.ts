@@ -80,6 +80,11 @@ export interface Engine {
    * sizes nvinfer's classes by it when a pipeline starts).
    */
   readonly maxPromptsLive: boolean;
+  /**
+   * Whether a changed `tracker` section applies to running streams (ServiceStream.setTracker) or needs a restart (a
+   * tracker that is part of the engine's pipeline, such as DeepStream's nvtracker).
+   */
+  readonly trackerLive: boolean;
   /** What runs while the model is not loaded, for the log (e.g. "video runs without detection"). */
   readonly withoutModel: string;
   /**

@@ -2,18 +2,20 @@
 // Carries out a reload plan (reload-plan.ts) on the running parts, step by step in the plan's order: streams that
 // stop are awaited before any starts (a changed stream keeps its id and mount), and each step's failure is logged
 // without stopping the others. What needs a restart is said in one line at the end.
+import type { OwlConfig } from '../config/schema';
 import type { Engine } from './engine';
 import type { PromptLimits } from '../model/prompts';
 import type { Logger } from './logger';
 import type { ModelLoader } from './model-loader';
 import type { PromptControl } from './prompt-control';
 import type { ReloadAction, ReloadTraits } from './reload-plan';
+import type { ServiceStream } from './service-stream';
 import { sameSpec } from './stream-spec';
 import type { StreamRegistry } from './stream-registry';
 
 /** The running parts a reload changes. */
 export interface ReloadParts {
-  engine: Pick<Engine, 'redis' | 'maxPromptsLive' | 'modelLive'>;
+  engine: Pick<Engine, 'redis' | 'maxPromptsLive' | 'modelLive' | 'trackerLive'>;
   registry: StreamRegistry;
   model: Pick<ModelLoader, 'load'>;
   prompts: PromptControl;
@@ -24,7 +26,8 @@ export interface ReloadParts {
 
 /** What the running engine takes live (the plan's input). */
 export function reloadTraits(engine: ReloadParts['engine']): ReloadTraits {
-  return { redis: engine.redis.update !== null, maxPrompts: engine.maxPromptsLive, model: engine.modelLive };
+  return { redis: engine.redis.update !== null, maxPrompts: engine.maxPromptsLive, model: engine.modelLive,
+    tracker: engine.trackerLive };
 }
 
 /**
@@ -55,13 +58,11 @@ export async function executeReload(actions: readonly ReloadAction[], parts: Rel
             + 'characters');
           break;
         case 'overlay':
-          for (const stream of registry.list()) {
-            try {
-              stream.setOverlay(action.overlay);
-            } catch (err) {
-              log.error(`overlay of stream ${stream.id}: ${(err as Error).message}`);
-            }
-          }
+          eachStream(parts, 'overlay', (stream) => stream.setOverlay(action.overlay));
+          break;
+        case 'tracker':
+          eachStream(parts, 'tracker', (stream) => stream.setTracker(action.tracker));
+          log.info(`tracker now ${describeTracker(action.tracker)}`);
           break;
         case 'model':
           await model.load(action.model);  // never rejects: a failure is logged, the model in use runs on
@@ -94,4 +95,23 @@ export async function executeReload(actions: readonly ReloadAction[], parts: Rel
   } finally {
     if (restart.length > 0) log.warn(`changes to ${restart.join(', ')} take effect after a restart`);
   }
+}
+
+/** Applies a setting to every running stream; a stream that refuses it is logged, the others still get it. */
+function eachStream({ registry, log }: ReloadParts, what: string, apply: (stream: ServiceStream) => void): void {
+  for (const stream of registry.list()) {
+    try {
+      apply(stream);
+    } catch (err) {
+      log.error(`${what} of stream ${stream.id}: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** The tracker settings for the log, e.g. "on (boxes predicted per frame, min hits 2, buffer 3000 ms, ...)". */
+function describeTracker(tracker: OwlConfig['tracker']): string {
+  if (!tracker.enabled) return 'off (every detection a new object)';
+  return `on (boxes ${tracker.drawPredicted ? 'predicted per frame' : 'at the model\'s'}, low scores down to `
+    + `${tracker.lowScoreRatio} x the threshold, min hits ${tracker.minHits}, buffer ${tracker.bufferMs} ms, `
+    + `match IoU ${tracker.matchIou} / ${tracker.lowMatchIou})`;
 }

@@ -7,7 +7,10 @@ import type { PromptLimits, PromptSet } from '../model/prompts';
 import type { LogLevel } from './logger';
 import { configuredStreams, sameSpec, type StreamSpec } from './stream-spec';
 
-/** What the running engine takes live of its own settings (Engine: redis.update, maxPromptsLive, modelLive). */
+/**
+ * What the running engine takes live of its own settings (Engine: redis.update, maxPromptsLive, modelLive,
+ * trackerLive).
+ */
 export interface ReloadTraits {
   /** The `redis` section. */
   redis: boolean;
@@ -15,6 +18,8 @@ export interface ReloadTraits {
   maxPrompts: boolean;
   /** The `model` section, and a model folder whose files changed. */
   model: boolean;
+  /** The `tracker` section. */
+  tracker: boolean;
 }
 
 /** What changed outside the configuration since the model was last loaded. */
@@ -34,6 +39,8 @@ export type ReloadAction =
   | { kind: 'overlay'; overlay: OwlConfig['overlay'] }
   /** The model loaded again (its settings or files changed); the one in use runs until the new one is in. */
   | { kind: 'model'; model: OwlConfig['model'] }
+  /** The tracker settings of every running stream (tracks and ids are kept). */
+  | { kind: 'tracker'; tracker: OwlConfig['tracker'] }
   /** A `streams:` entry removed or changed: its stream stops (before any starts). */
   | { kind: 'stop-stream'; spec: StreamSpec }
   /** A `streams:` entry added or changed: its stream starts. */
@@ -68,6 +75,10 @@ export function planReload(previous: OwlConfig, next: OwlConfig, traits: ReloadT
   restart.push(...limitKeys.filter((key) => !liveLimits.includes(key)).map((key) => `prompts.${key}`));
 
   if (changedKeys(previous.overlay, next.overlay).length > 0) actions.push({ kind: 'overlay', overlay: next.overlay });
+
+  const tracker = changedKeys(previous.tracker, next.tracker);
+  if (tracker.length > 0 && traits.tracker) actions.push({ kind: 'tracker', tracker: next.tracker });
+  else restart.push(...tracker.map((key) => `tracker.${key}`));
 
   // Before the streams and prompts: those that start or change use the new model.
   const modelSettings = changedKeys(previous.model, next.model).length > 0;

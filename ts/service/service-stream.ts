@@ -53,4 +53,9 @@ export interface ServiceStream {
    * Resolves once adapted; never rejects (a pipeline that cannot start again is the stream's failure, in its state).
    */
   modelChanged(): Promise<void>;
+  /**
+   * Applies a changed `tracker` section while running (SIGHUP; tracks and ids are kept), where the engine tracks in
+   * this process (Engine.trackerLive).
+   */
+  setTracker(tracker: OwlConfig['tracker']): void;
 }

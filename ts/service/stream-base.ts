@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // What every engine's stream does the same way: resolve the input (asking VST when needed), track its state and
-// first frame, describe itself to the API, and number the objects it detects. The engine's part (its pipeline,
-// how frames reach the model) is the subclass's: StreamRunner (portable) and DeepStreamStream (ts/engines/).
+// first frame, describe itself to the API, and number the objects it detects where no tracker gives them ids. The
+// engine's part (its pipeline, how frames reach the model) is the subclass's: StreamRunner (portable) and
+// DeepStreamStream (ts/engines/).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FrameDetections, StreamCounters, StreamInfo, StreamState, StreamStatus } from '../api/service';
 import type { OwlConfig } from '../config/schema';
@@ -171,6 +172,7 @@ export abstract class StreamBase implements ServiceStream {
   abstract counters(): StreamCounters;
   abstract snapshot(): Buffer | null;
   abstract setOverlay(style: OwlConfig['overlay']): void;
+  abstract setTracker(tracker: OwlConfig['tracker']): void;
 
   /** Builds and starts the engine's pipeline for the resolved input URL. @throws what it cannot recover from */
   protected abstract startPipeline(url: string): void | Promise<void>;
@@ -200,13 +202,16 @@ export abstract class StreamBase implements ServiceStream {
     this.#base.log.error(error.message);
   }
 
-  /** Makes a frame's detections the newest (ids numbered per stream, as Redis gets them). */
+  /**
+   * Makes a frame's detections the newest. Each keeps its `id` (a tracker's track id); those without one are
+   * numbered per stream (0, 1, 2, ... over the stream's life), as Redis gets them.
+   */
   protected setLatest(frame: { frameId: number; width: number; height: number }, timestamp: Date,
-    detections: readonly { label: string; score: number; box: readonly [number, number, number, number] }[]):
-    FrameDetections {
+    detections: readonly { label: string; score: number; box: readonly [number, number, number, number];
+      id?: number }[]): FrameDetections {
     this.#latest = {
       streamId: this.id, frameId: frame.frameId, timestamp: timestamp.toISOString(), width: frame.width,
-      height: frame.height, objects: detections.map((d) => ({ id: this.#nextObjectId++, label: d.label,
+      height: frame.height, objects: detections.map((d) => ({ id: d.id ?? this.#nextObjectId++, label: d.label,
         score: d.score, left: d.box[0], top: d.box[1], right: d.box[2], bottom: d.box[3] })),
     };
     return this.#latest;

@@ -13,6 +13,9 @@
 
 namespace owl {
 
+/** 2^53 - 1: the largest integer a JS number holds exactly (ids and times in ms stay below it). */
+inline constexpr double kMaxSafeInteger = 9007199254740991.0;
+
 /** What a refused value was, for messages: undefined, null, 1.5, a string, Float64Array, an Array, an object. */
 std::string DescribeValue(const Napi::Value& value);
 

@@ -7,6 +7,7 @@
 
 #include "decode/preprocess.h"
 #include "gstreamer/gst_support.h"
+#include "portable/frame_clock.h"
 #include "portable/source_bin.h"
 
 namespace owl {
@@ -77,6 +78,7 @@ Pipeline::Pipeline(PipelineOptions options, std::shared_ptr<RtspServer> server, 
               callbacks_.on_state),
       tap_(options_.inference, callbacks_.on_frame) {
   gst_video_info_init(&video_info_);
+  gst_segment_init(&video_segment_, GST_FORMAT_UNDEFINED);
 }
 
 Pipeline::~Pipeline() { Stop(); }
@@ -118,6 +120,12 @@ void Pipeline::SetOverlay(std::shared_ptr<const OverlaySnapshot> overlay) {
   if (overlay != nullptr && overlay->items.empty()) overlay.reset();
   std::lock_guard<std::mutex> lock(overlay_mutex_);
   overlay_ = std::move(overlay);
+}
+
+void Pipeline::SetTracker(std::shared_ptr<tracking::SharedTracker> tracker, bool draw_predicted) {
+  std::lock_guard<std::mutex> lock(overlay_mutex_);
+  tracker_ = std::move(tracker);
+  draw_predicted_ = draw_predicted;
 }
 
 PipelineStats Pipeline::stats() const {
@@ -337,24 +345,28 @@ void Pipeline::OnSourceCaps(GstCaps* caps) {
   if (changed && options_.output.enabled) loop_.Post([this, format] { Republish(format); });
 }
 
-GstPadProbeReturn Pipeline::OnVideoPad(GstPad*, GstPadProbeInfo* info, gpointer self) {
+GstPadProbeReturn Pipeline::OnVideoPad(GstPad* pad, GstPadProbeInfo* info, gpointer self) {
   auto* pipeline = static_cast<Pipeline*>(self);
   if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) {
     if (pipeline->options_.output.enabled) pipeline->frames_out_.fetch_add(1);
-    pipeline->OnVideoBuffer(info);
+    pipeline->OnVideoBuffer(pad, info);
   } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
     GstCaps* caps = nullptr;
     gst_event_parse_caps(GST_PAD_PROBE_INFO_EVENT(info), &caps);
     if (gst_video_info_from_caps(&pipeline->video_info_, caps)) pipeline->painter_.SetFormat(pipeline->video_info_);
+  } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_SEGMENT) {
+    gst_event_copy_segment(GST_PAD_PROBE_INFO_EVENT(info), &pipeline->video_segment_);
   }
   return GST_PAD_PROBE_OK;
 }
 
-void Pipeline::OnVideoBuffer(GstPadProbeInfo* info) {
+void Pipeline::OnVideoBuffer(GstPad* pad, GstPadProbeInfo* info) {
   std::shared_ptr<const OverlaySnapshot> overlay;
+  std::shared_ptr<tracking::SharedTracker> tracker;
   {
     std::lock_guard<std::mutex> lock(overlay_mutex_);
     overlay = overlay_;
+    if (draw_predicted_) tracker = tracker_;
   }
   if (overlay == nullptr || GST_VIDEO_INFO_FORMAT(&video_info_) != GST_VIDEO_FORMAT_I420) return;
   double sx = 1.0, sy = 1.0;
@@ -368,10 +380,31 @@ void Pipeline::OnVideoBuffer(GstPadProbeInfo* info) {
   // The tee shares the decoded frame with the inference branch: drawing needs our own copy of it.
   GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
   GST_PAD_PROBE_INFO_DATA(info) = buffer;
+  if (tracker != nullptr) {
+    PlaceTracked(*overlay, *tracker, FrameClockMs(GST_PAD_PARENT(pad), video_segment_, GST_BUFFER_PTS(buffer)));
+  }
   GstVideoFrame frame;
   if (!gst_video_frame_map(&frame, &video_info_, buffer, GST_MAP_WRITE)) return;
-  painter_.Paint(&frame, overlay, sx, sy);
+  painter_.Paint(&frame, overlay, sx, sy, tracker != nullptr ? &placements_ : nullptr);
   gst_video_frame_unmap(&frame);
+}
+
+void Pipeline::PlaceTracked(const OverlaySnapshot& overlay, const tracking::SharedTracker& tracker, int64_t time_ms) {
+  tracker.Predict(time_ms, &predicted_);
+  placements_.resize(overlay.items.size());
+  for (size_t i = 0; i < overlay.items.size(); ++i) {
+    const OverlayItem& item = overlay.items[i];
+    OverlayPainter::Placement& placed = placements_[i];
+    placed = {item.x0, item.y0, item.x1, item.y1};
+    if (item.track_id == 0) continue;
+    // A track gone since (removed by a prompt change, or lost for longer than the buffer) is not drawn.
+    placed[0] = NAN;
+    for (const tracking::TrackView& track : predicted_) {
+      if (track.id != item.track_id) continue;
+      placed = {track.box.x0, track.box.y0, track.box.x1, track.box.y1};
+      break;
+    }
+  }
 }
 
 }  // namespace owl

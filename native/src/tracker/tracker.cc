@@ -49,7 +49,14 @@ float BufferedIou(const Box& a, const Box& b, float mx, float my) {
 
 }  // namespace
 
-Tracker::Tracker(const TrackerOptions& options) : options_(options) {
+Tracker::Tracker(const TrackerOptions& options) : options_(options) { Validate(options); }
+
+void Tracker::SetOptions(const TrackerOptions& options) {
+  Validate(options);
+  options_ = options;
+}
+
+void Tracker::Validate(const TrackerOptions& options) {
   RequireThresholds(options.default_thresholds, "tracker option defaultThresholds");
   RequireIou(options.match_iou, "matchIou");
   RequireIou(options.low_match_iou, "lowMatchIou");

@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/generated/shared_constants.h"
 #include "tracker/assignment.h"
 #include "tracker/box_filter.h"
 
@@ -56,26 +57,30 @@ struct ScoreThresholds {
   double low;
 };
 
-/** Settings. The defaults were tuned on the tracking benchmark (bench/scenarios/tracking.ts), one set for all scenes. */
+/**
+ * Settings. The defaults (native/src/common/shared-constants.json, shared with TS) were tuned on the tracking
+ * benchmark (bench/scenarios/tracking.ts), one set for all scenes.
+ */
 struct TrackerOptions {
   /** Thresholds of labels without their own (SetLabelThresholds). */
-  ScoreThresholds default_thresholds{0.5, 0.1};
+  ScoreThresholds default_thresholds{tracker_defaults::kHighScore, tracker_defaults::kLowScore};
   /** Least IoU for stage 2 (high detections to confirmed tracks). ByteTrack: 0.2. */
-  double match_iou = 0.3;
+  double match_iou = tracker_defaults::kMatchIou;
   /** Least IoU for stage 3 (low detections). ByteTrack: 0.5. */
-  double low_match_iou = 0.5;
+  double low_match_iou = tracker_defaults::kLowMatchIou;
   /** Least IoU for stage 4 (tentative tracks). ByteTrack: 0.3. */
-  double tentative_match_iou = 0.3;
+  double tentative_match_iou = tracker_defaults::kTentativeMatchIou;
   /** Consecutive matched frames before a track is confirmed and gets an id (1: at once). */
-  int32_t min_hits = 2;
+  int32_t min_hits = tracker_defaults::kMinHits;
   /** A confirmed track unmatched for longer than this (ms) is removed: its id is not used again. */
-  int64_t buffer_ms = 3000;
+  int64_t buffer_ms = tracker_defaults::kBufferMs;
   /** The filter's noises (box_filter.h), relative to the box's size. */
-  MotionModel motion{0.05, 0.5, 1.5};
+  MotionModel motion{tracker_defaults::kMeasurementNoise, tracker_defaults::kMotionNoise,
+                     tracker_defaults::kInitialSpeedStd};
   /** Match margin in standard deviations of the predicted centre (0: plain IoU). */
-  double margin_sigmas = 1.0;
+  double margin_sigmas = tracker_defaults::kMarginSigmas;
   /** Largest match margin on each side, as a fraction of the box's width (x) or height (y). */
-  double max_margin = 1.5;
+  double max_margin = tracker_defaults::kMaxMargin;
 };
 
 /** A confirmed track as reported by Update and Predict. */
@@ -125,6 +130,13 @@ class Tracker {
   void Predict(int64_t timestamp_ms, std::vector<TrackView>* out) const;
 
   /**
+   * [sync] New settings from the next call on; the tracks and their ids are kept (a track past the new buffer_ms
+   * is removed at the next Update, a tentative one is confirmed once it has the new min_hits).
+   * @throws std::invalid_argument naming the option out of range (nothing changes then).
+   */
+  void SetOptions(const TrackerOptions& options);
+
+  /**
    * [sync] Thresholds per label (index = label); labels beyond use the default.
    * @throws std::invalid_argument naming the label whose thresholds are out of [0, 1] or low > high.
    */
@@ -149,6 +161,8 @@ class Tracker {
     BoxFilter filter;
   };
 
+  /** @throws std::invalid_argument naming the first option out of range. */
+  static void Validate(const TrackerOptions& options);
   const ScoreThresholds& ThresholdsOf(int32_t label) const;
   /** The optimal matching of tracks_[tracks[row]] to all[detections[col]], with IoU >= min_iou. */
   const std::vector<Match>& Associate(const std::vector<uint32_t>& tracks, const std::vector<uint32_t>& detections,

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // N-API surface of the tracker core: a thin ObjectWrap that reads the per-frame typed arrays in place and
 // answers with typed arrays. Only type and length checks live here; the core validates values.
-// TypeError = wrong JS type; RangeError = a length or value the core refuses.
+// TypeError = wrong JS type; RangeError = a length or value the core refuses. Messages use the addon's one
+// rendering of a refused value (common/attr.h DescribeValue, common/expected.h ExpectedMessage).
 #include "tracker/tracker_binding.h"
 
 #include <cmath>
-#include <optional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "common/attr.h"
+#include "common/expected.h"
+#include "common/js_error.h"
 #include "tracker/tracker.h"
 
 namespace owl {
@@ -21,35 +24,15 @@ using tracking::ScoreThresholds;
 using tracking::TrackerOptions;
 using tracking::TrackView;
 
-constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1: ids and times stay exact in a double
-
-// "a Float64Array", "number 1.5", "undefined"... for "but received" in messages.
-std::string Received(const Napi::Value& value) {
-  switch (value.Type()) {
-    case napi_undefined: return "undefined";
-    case napi_null: return "null";
-    case napi_number: return "number " + value.ToString().Utf8Value();
-    case napi_string: return "a string";
-    case napi_boolean: return "a boolean";
-    case napi_bigint: return "a bigint";
-    case napi_function: return "a function";
-    case napi_object: {
-      const Napi::Value constructor = value.As<Napi::Object>().Get("constructor");
-      if (!constructor.IsFunction()) return "an object";
-      const std::string name = constructor.As<Napi::Function>().Get("name").ToString().Utf8Value();
-      return (!name.empty() && std::string("AEIOU").find(name[0]) != std::string::npos ? "an " : "a ") + name;
-    }
-    default: return "a symbol";
-  }
-}
+// Marks JS objects made by this class, so TrackerFromValue never unwraps a stranger.
+constexpr napi_type_tag kTrackerTag = {0x6f776c2d74726163ULL, 0x6b65722d77726170ULL};
 
 template <typename Array>
 Array TypedArrayArg(const Napi::CallbackInfo& info, std::size_t index, napi_typedarray_type type, const char* kind,
                     const char* name) {
   const Napi::Value value = info[index];
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type) {
-    throw Napi::TypeError::New(info.Env(), std::string("Expected ") + kind + " for " + name + " but received " +
-                                               Received(value));
+    ThrowExpected(value, kind, name);
   }
   return value.As<Array>();
 }
@@ -58,16 +41,15 @@ int64_t TimestampArg(const Napi::CallbackInfo& info) {
   const Napi::Value value = info[0];
   const double ms = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : NAN;
   if (!std::isfinite(ms) || std::trunc(ms) != ms || std::fabs(ms) > kMaxSafeInteger) {
-    throw Napi::TypeError::New(info.Env(), "Expected an integer number of milliseconds for timestampMs but received " +
-                                               Received(value));
+    ThrowExpected(value, "an integer number of milliseconds", "timestampMs");
   }
   return static_cast<int64_t>(ms);
 }
 
 void RequireLength(Napi::Env env, const char* name, std::size_t length, std::size_t expected, const char* why) {
   if (length != expected) {
-    throw Napi::RangeError::New(env, "Expected " + std::to_string(expected) + " elements (" + why + ") for " + name +
-                                         " but received " + std::to_string(length));
+    throw Napi::RangeError::New(env, ExpectedMessage(std::to_string(expected) + " elements (" + why + ")", name,
+                                                     std::to_string(length)));
   }
 }
 
@@ -107,36 +89,29 @@ Napi::Object Defaults(Napi::Env env) {
   return o;
 }
 
-// Runs an entry point's body; the core's refusals (std::invalid_argument) become RangeErrors.
-template <typename Body>
-auto Guarded(Napi::Env env, Body body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::invalid_argument& e) {
-    throw Napi::RangeError::New(env, e.what());
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(env, std::string("owl tracker: ") + e.what());
-  }
-}
-
 class TrackerWrap : public Napi::ObjectWrap<TrackerWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Tracker",
                        {InstanceMethod<&TrackerWrap::Update>("update"), InstanceMethod<&TrackerWrap::Predict>("predict"),
                         InstanceMethod<&TrackerWrap::SetThresholds>("setThresholds"),
+                        InstanceMethod<&TrackerWrap::SetOptions>("setOptions"),
                         InstanceMethod<&TrackerWrap::RemapLabels>("remapLabels")});
   }
 
   explicit TrackerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrackerWrap>(info) {
     Guarded(info.Env(), [&] {
-      if (!info[0].IsObject()) {
-        throw Napi::TypeError::New(info.Env(), "Expected an object for options but received " + Received(info[0]));
-      }
-      tracker_.emplace(ReadOptions(info[0].As<Napi::Object>()));
+      tracker_ = std::make_shared<tracking::SharedTracker>(OptionsArg(info));
+      info.This().As<Napi::Object>().TypeTag(&kTrackerTag);
     });
+  }
+
+  /** The shared tracker behind a JS Tracker (see TrackerFromValue). */
+  static std::shared_ptr<tracking::SharedTracker> Shared(const Napi::Value& value, const std::string& field) {
+    if (!value.IsObject() || !value.As<Napi::Object>().CheckTypeTag(&kTrackerTag)) {
+      ThrowExpected(value, "a Tracker", field);
+    }
+    return Unwrap(value.As<Napi::Object>())->tracker_;
   }
 
  private:
@@ -156,7 +131,7 @@ class TrackerWrap : public Napi::ObjectWrap<TrackerWrap> {
         const float* b = boxes.Data() + i * 4;
         detections_[i] = {labels[i], scores[i], {b[0], b[1], b[2], b[3]}};
       }
-      tracker_->Update(ms, detections_.data(), n, &result_);
+      tracker_->With([&](tracking::Tracker& tracker) { tracker.Update(ms, detections_.data(), n, &result_); });
       Napi::Float64Array ids = Napi::Float64Array::New(env, n);
       for (std::size_t i = 0; i < n; ++i) ids[i] = static_cast<double>(result_.track_ids[i]);
       Napi::Object out = Napi::Object::New(env);
@@ -183,7 +158,7 @@ class TrackerWrap : public Napi::ObjectWrap<TrackerWrap> {
       RequireLength(info.Env(), "low", low.ElementLength(), high.ElementLength(), "high.length");
       std::vector<ScoreThresholds> thresholds(high.ElementLength());
       for (std::size_t i = 0; i < thresholds.size(); ++i) thresholds[i] = {high[i], low[i]};
-      tracker_->SetLabelThresholds(thresholds);
+      tracker_->With([&](tracking::Tracker& tracker) { tracker.SetLabelThresholds(thresholds); });
     });
   }
 
@@ -191,7 +166,16 @@ class TrackerWrap : public Napi::ObjectWrap<TrackerWrap> {
   void RemapLabels(const Napi::CallbackInfo& info) {
     Guarded(info.Env(), [&] {
       const auto map = TypedArrayArg<Napi::Int32Array>(info, 0, napi_int32_array, "an Int32Array", "oldToNew");
-      tracker_->RemapLabels(std::vector<int32_t>(map.Data(), map.Data() + map.ElementLength()));
+      const std::vector<int32_t> old_to_new(map.Data(), map.Data() + map.ElementLength());
+      tracker_->With([&](tracking::Tracker& tracker) { tracker.RemapLabels(old_to_new); });
+    });
+  }
+
+  // setOptions(options): new settings, the tracks and their ids kept.
+  void SetOptions(const Napi::CallbackInfo& info) {
+    Guarded(info.Env(), [&] {
+      const TrackerOptions options = OptionsArg(info);
+      tracker_->With([&](tracking::Tracker& tracker) { tracker.SetOptions(options); });
     });
   }
 
@@ -226,13 +210,22 @@ class TrackerWrap : public Napi::ObjectWrap<TrackerWrap> {
     return out;
   }
 
-  std::optional<tracking::Tracker> tracker_;
+  static TrackerOptions OptionsArg(const Napi::CallbackInfo& info) {
+    if (!info[0].IsObject()) ThrowExpected(info[0], "an object", "options");
+    return ReadOptions(info[0].As<Napi::Object>());
+  }
+
+  std::shared_ptr<tracking::SharedTracker> tracker_;
   std::vector<Detection> detections_;
   tracking::UpdateResult result_;
   std::vector<TrackView> predicted_;
 };
 
 }  // namespace
+
+std::shared_ptr<tracking::SharedTracker> TrackerFromValue(const Napi::Value& value, const std::string& field) {
+  return TrackerWrap::Shared(value, field);
+}
 
 void InitTrackerBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("Tracker", TrackerWrap::Define(env));

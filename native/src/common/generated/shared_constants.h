@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 
 namespace owl {
 
@@ -60,5 +61,33 @@ inline constexpr const char* kEunknown = "EUNKNOWN";
 /** x264enc speed presets, fastest (least CPU, most bits) first. */
 inline constexpr std::array<const char*, 10> kX264Presets = {
     "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"};
+
+/** The tracker's default options (tracking::TrackerOptions in native/src/tracker/tracker.h). */
+namespace tracker_defaults {
+// detections at or above start and follow tracks (labels without thresholds of their own)
+inline constexpr double kHighScore = 0.5;
+// detections at or above, below highScore, only extend confirmed tracks
+inline constexpr double kLowScore = 0.1;
+// least IoU to match a high detection to a confirmed track (ByteTrack: 0.2)
+inline constexpr double kMatchIou = 0.3;
+// least IoU to match a low detection (ByteTrack: 0.5)
+inline constexpr double kLowMatchIou = 0.5;
+// least IoU to match a tentative track (ByteTrack: 0.3)
+inline constexpr double kTentativeMatchIou = 0.3;
+// consecutive matched model frames before a track is confirmed and gets an id
+inline constexpr int32_t kMinHits = 2;
+// a confirmed track unmatched for longer than this (ms) is removed
+inline constexpr int64_t kBufferMs = 3000;
+// detection box noise, as a fraction of the box's size
+inline constexpr double kMeasurementNoise = 0.05;
+// acceleration noise, in box sizes per second squared
+inline constexpr double kMotionNoise = 0.5;
+// prior speed uncertainty of a new track, in box sizes per second
+inline constexpr double kInitialSpeedStd = 1.5;
+// match margin in standard deviations of the predicted centre (0: plain IoU)
+inline constexpr double kMarginSigmas = 1.0;
+// largest match margin per side, as a fraction of the box's width or height
+inline constexpr double kMaxMargin = 1.5;
+}  // namespace tracker_defaults
 
 }  // namespace owl
