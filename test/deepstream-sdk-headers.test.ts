@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The DeepStream sources compiled against REAL DeepStream SDK headers by native/tools/ds-compile-check.sh:
-// every native/src/deepstream/*.cc to objects with -Werror, the parser library linked with --no-undefined and
-// the parser tests run on it through a harness built against the same headers. The headers are public but
-// cannot be fetched in CI, so this runs only where OWL_DS_HEADERS lists SDK include folders (':'-separated;
-// CXXFLAGS passes through, deploy/README.md), and is skipped otherwise.
+// every native/src/deepstream/*.cc to objects with -Werror, and the tensor decode tests run on a harness built
+// against the same headers. The headers are public but cannot be fetched in CI, so this runs only where
+// OWL_DS_HEADERS lists SDK include folders (':'-separated; CXXFLAGS passes through, deploy/README.md), and is
+// skipped otherwise.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -25,7 +25,7 @@ for (const folder of folders) {
       });
     });
     assert.match(output, /^ds-compile-check: DeepStream \d+\.\d+\.\d+: OK$/m);
-    assert.match(output, /run the parser tests on this library and harness/, 'the parser tests must run (npx tsc first)');
+    assert.match(output, /run the tensor decode tests on this harness/, 'the decode tests must run (npx tsc first)');
   });
 }
 

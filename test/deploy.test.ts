@@ -192,18 +192,18 @@ function dockerIgnored(relative: string): boolean {
   });
 }
 
-/** What runs from the native build: the addon and nvinfer's bbox parser library. */
-const RUNTIME_NATIVE_FILES = new Set(['owl_stream.node', 'libowl_ds_parser.so']);
+/** What runs from the native build: the addon (with the DeepStream engine where the SDK is). */
+const RUNTIME_NATIVE_FILES = new Set(['owl_stream.node']);
 
 test('every native executable and the stand-in addon are test-only targets (behind OWL_BUILD_TESTING)', () => {
   const cmake = fs.readFileSync(path.join(root, 'native', 'CMakeLists.txt'), 'utf8');
   const targets = [...cmake.matchAll(/^\s*add_(executable|library)\((\w+)/gm)].map((m) => ({ kind: m[1], name: m[2] }));
-  const runtime = new Set(['owl_stream', 'owl_ds_parser', 'owl_decode', 'owl_tracker', 'owl_addon_core']);
+  const runtime = new Set(['owl_stream', 'owl_decode', 'owl_tracker', 'owl_addon_core']);
   const testOnly = targets.filter((t) => !runtime.has(t.name));
-  assert.deepEqual(testOnly.map((t) => t.name).sort(), ['owl_ds_pipeline_harness', 'owl_gst_parse_check',
-    'owl_keyfile_dump', 'owl_parser_harness', 'owl_stream_ds_standin', 'owl_test_camera', 'owl_tracker_test']);
+  assert.deepEqual(testOnly.map((t) => t.name).sort(), ['gstowlstandins', 'owl_gst_parse_check', 'owl_keyfile_dump',
+    'owl_nvds_standin', 'owl_stream_ds_standin', 'owl_tensor_decode_harness', 'owl_test_camera', 'owl_tracker_test']);
   // Each test-only target is declared inside an `if(OWL_BUILD_TESTING ...)` block, or inside the block of the
-  // stand-in parser, which is off without OWL_BUILD_TESTING.
+  // DeepStream stand-ins, which are off without OWL_BUILD_TESTING.
   for (const { name } of testOnly) {
     const at = cmake.search(new RegExp(`add_(executable|library)\\(${name}\\b`));
     // elseif(c) replaces the condition of the block it continues.
@@ -213,10 +213,10 @@ test('every native executable and the stand-in addon are test-only targets (behi
         if (m[1] === 'elseif') return [...stack.slice(0, -1), m[2]];
         return stack.slice(0, -1);
       }, []);
-    assert.ok(opened.some((c) => /\bOWL_BUILD_TESTING\b/.test(c) || /^OWL_DS_PARSER_SHIM\b/.test(c)),
+    assert.ok(opened.some((c) => /\bOWL_BUILD_TESTING\b/.test(c) || /^OWL_DS_STANDIN\b/.test(c)),
       `${name} is built without OWL_BUILD_TESTING (inside: ${opened.join(' / ') || 'nothing'})`);
   }
-  assert.match(cmake, /if\(NOT OWL_BUILD_TESTING\)\s+set\(OWL_DS_PARSER_SHIM OFF\)/);
+  assert.match(cmake, /if\(NOT OWL_BUILD_TESTING\)\s+set\(OWL_DS_STANDIN OFF\)/);
 });
 
 for (const name of ['Dockerfile', 'Dockerfile.deepstream']) {
@@ -285,7 +285,7 @@ for (const name of ['Dockerfile', 'Dockerfile.deepstream']) {
       }
     });
 
-    test('the native build leaves out the test-only targets, and only the addon and parser are copied', () => {
+    test('the native build leaves out the test-only targets, and only the addon is copied', () => {
       const builds = instructions.filter((i) => i.op === 'RUN' && i.args.includes('deploy/build-native.js'));
       assert.equal(builds.length, 1, 'one native build');
       assert.match(builds[0].args, /(^|&&\s*)OWL_BUILD_TESTING=OFF node deploy\/build-native\.js/,
@@ -322,6 +322,7 @@ test('Dockerfile.deepstream: DeepStream 7.1 multi-arch by default, the engine bu
   assert.match(text, /^ARG BASE_IMAGE=nvcr\.io\/nvidia\/deepstream:7\.1-triton-multiarch$/m);
   const entry = fs.readFileSync(path.join(deployDir, 'docker-entrypoint.sh'), 'utf8');
   assert.match(entry, /deploy\/build-engine\.sh "\$\{OWL_MODEL_FOLDER/);
+  assert.match(entry, /"\$\{OWL_INPUT_MAX_STREAMS:-8\}"$/m, 'the engine is built for the service\'s batch');
   const cli = /^exec node build\/(ts\/\S+)\.js "\$@"$/m.exec(entry)?.[1];
   assert.ok(cli && fs.existsSync(path.join(root, `${cli}.ts`)), `the entry point runs ${cli}.ts`);
 });
@@ -350,9 +351,10 @@ describe('deploy/build-engine.sh (TensorRT stood in for by a script that records
     '',
   ].join('\n'), { mode: 0o755 });
 
-  function run(modelDir: string, engine: string, trtexec = standIn): Promise<{ code: number; stderr: string }> {
+  function run(modelDir: string, engine: string, trtexec = standIn, batch?: string): Promise<{ code: number; stderr: string }> {
     return new Promise((resolve) => {
-      execFile(path.join(deployDir, 'build-engine.sh'), [modelDir, engine], { env: { ...process.env, TRTEXEC: trtexec } },
+      execFile(path.join(deployDir, 'build-engine.sh'), [modelDir, engine, ...(batch === undefined ? [] : [batch])],
+        { env: { ...process.env, TRTEXEC: trtexec } },
         (err, _stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr }));
     });
   }
@@ -382,6 +384,22 @@ describe('deploy/build-engine.sh (TensorRT stood in for by a script that records
     fs.utimesSync(path.join(dir, 'image_encoder.onnx'), later, later);
     await run(dir, engine);
     assert.equal(fs.readFileSync(argsFile, 'utf8').split('\n').length, 3, 'trtexec ran again');
+  });
+
+  test('a batch of four cameras: an optimisation profile from 1 to 4 frames; a changed batch rebuilds', async () => {
+    const dir = modelFolder('batch', { imageSize: 768, files: { imageEncoder: 'image_encoder.onnx' } });
+    const engine = path.join(work, 'engines', 'batch4.engine');
+    fs.rmSync(argsFile, { force: true });
+    assert.equal((await run(dir, engine, standIn, '4')).code, 0);
+    assert.equal(fs.readFileSync(argsFile, 'utf8'), `--onnx=${dir}/image_encoder.onnx --saveEngine=${engine}.partial `
+      + '--fp16 --minShapes=image:1x3x768x768 --optShapes=image:4x3x768x768 --maxShapes=image:4x3x768x768\n');
+    assert.equal(fs.readFileSync(`${engine}.batch`, 'utf8'), '4\n');
+    assert.match((await run(dir, engine, standIn, '4')).stderr, /is up to date \(batch 4\)/);
+    assert.equal((await run(dir, engine, standIn, '8')).code, 0);
+    assert.match(fs.readFileSync(argsFile, 'utf8').split('\n')[1], /--maxShapes=image:8x3x768x768$/);
+    const bad = await run(dir, engine, standIn, 'four');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /max batch must be a positive integer, received 'four'/);
   });
 
   test('clear errors: no owl.json, no imageSize, no trtexec', async () => {

@@ -2,7 +2,6 @@
 // GStreamer and GLib messages reach the `owl:gst` debug namespace and the service log (ts/pipeline/gst-log.ts):
 // a pipeline whose camera refuses makes rtspsrc warn and err from its streaming thread; those messages arrive on
 // the JS thread at their level, follow the level set, and stay one bounded line whatever the input put in them.
-// (The DeepStream bbox parser logs through g_log too: test/deepstream-parser.test.ts.)
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { format } from 'node:util';

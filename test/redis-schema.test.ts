@@ -125,7 +125,8 @@ describe('parseMinimalSchema', () => {
   "objects" : [
     "957|1834.12|150|1918|215|Vehicle|#|sedan|Bugatti|M|blue|CA 444|California|0.8",
     "18446744073709551615|10|20|30|40|Person|#||||||",
-    "18446744073709551615|10|20|30|40|Person|#|||||||0.87"
+    "18446744073709551615|10|20|30|40|Person|#|||||||0.87",
+    "12|10|20|30|40|a person|0.5"
   ],
   "customMessage" : []
 }`);
@@ -137,6 +138,8 @@ describe('parseMinimalSchema', () => {
         attributes: ['', '', '', '', '', ''] },
       { id: '18446744073709551615', left: 10, top: 20, right: 30, bottom: 40, label: 'Person',
         attributes: ['', '', '', '', '', ''], confidence: 0.87 },
+      // DeepStream 7.x's form for an object without attributes: the confidence right after the label.
+      { id: '12', left: 10, top: 20, right: 30, bottom: 40, label: 'a person', attributes: [], confidence: 0.5 },
     ]);
   });
 
@@ -156,6 +159,8 @@ describe('parseMinimalSchema', () => {
       [`{${head},"objects":["a|2|3|4|5|x"]}`, 'Expected an integer id for objects[0] but received "a"'],
       [`{${head},"objects":["1|2|3|4|5|a|b"]}`,
         `Expected '#' after the label (labels cannot contain '|') for objects[0] but received "1|2|3|4|5|a|b"`],
+      [`{${head},"objects":["1|2|3|4|5|a|0.5|c"]}`,
+        `Expected '#' after the label (labels cannot contain '|') for objects[0] but received "1|2|3|4|5|a|0.5|c"`],
     ];
     for (const [json, message] of cases) {
       assert.throws(() => parseMinimalSchema(json), { name: 'MinimalSchemaError', message });

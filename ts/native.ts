@@ -68,7 +68,7 @@ export interface NativeBinding {
     mean: [number, number, number], std: [number, number, number]): Float32Array;
 
   /**
-   * [sync] Routes GLib's g_log messages (GLib, GObject, the DeepStream bbox parser's domain "owl-parser") and
+   * [sync] Routes GLib's g_log messages (GLib, GObject, DeepStream's plugins) and
    * GStreamer's debug log (its levels one step lower: ERROR is `warning`, WARNING `info`, FIXME and INFO `debug`)
    * at `level` and above to `onRecords`, called on the JS thread with what queued up
    * (bounded: `dropped` counts what did not fit). Messages are cut at 1 KiB with control characters escaped.
@@ -95,7 +95,7 @@ export interface NativeBinding {
   /** Where the build looked for the DeepStream SDK (DEEPSTREAM_DIR), for error messages. */
   deepstreamDir: string;
   /** The DeepStream engine: present only when `deepstreamAvailable`. */
-  DeepStreamPipeline?: new (options: NativeDeepStreamOptions, onEvent: (event: NativePipelineEvent) => void,
+  DeepStreamPipeline?: new (options: NativeDeepStreamOptions, onEvent: (event: NativeDeepStreamEvent) => void,
     onFrame: (frame: NativeDeepStreamFrame) => void) => NativeDeepStreamPipeline;
 }
 
@@ -105,7 +105,7 @@ export type NativeLogLevel = 'error' | 'warning' | 'info' | 'debug';
 /** One GStreamer or GLib log message. */
 export interface NativeLogRecord {
   level: NativeLogLevel;
-  /** The GStreamer debug category (e.g. `rtspsrc`) or the GLib log domain (e.g. `GLib-GObject`, `owl-parser`). */
+  /** The GStreamer debug category (e.g. `rtspsrc`) or the GLib log domain (e.g. `GLib-GObject`). */
   domain: string;
   /** One line: cut at 1 KiB, control characters escaped; GStreamer's start with the element's name, `<src> `. */
   message: string;
@@ -283,40 +283,109 @@ export interface NativePipeline {
 
 export interface NativeDeepStreamOptions {
   /**
-   * The whole pipeline as a gst-launch description (ts/deepstream/pipeline-description.ts): nvinfer named
-   * "infer", nvstreammux "mux", the encoder (if any) "enc"; errors of "infer", "enc", "msgconv" and
-   * "broker" are also reported as error events.
+   * The shared pipeline as a gst-launch description (ts/deepstream/pipeline-description.ts): nvstreammux named
+   * "mux", nvinfer "infer" (tensor output), optionally nvtracker "tracker" and nvstreamdemux "demux" (needed for
+   * streams with outputs). Errors of "infer", "tracker", "msgconv" and "broker" (and their -mqtt and -kafka
+   * twins) are also error events.
    */
   description: string;
-  /** null: headless. Otherwise the description ends in a udpsink that `launch` (udpsrc name=pay0) reads. */
-  output: { server: NativeRtspServer; mount: string; launch: string } | null;
-  /** Rebuild on error or stall, with exponential backoff (as NativePipelineOptions.reconnect). */
+  /** Slots 0..maxStreams-1 (nvstreammux batch-size): streams at once. */
+  maxStreams: number;
+  /** Per stream and for the shared pipeline: rebuild on error or stall, with exponential backoff. */
   reconnect: { initialDelayMs: number; maxDelayMs: number; stallTimeoutMs: number };
-  /** The bbox parser's decode options (thresholds come with the prompts). */
+  /** The decode's options (thresholds come with each stream's prompts). */
   decode: { nmsIou: number; maxDetections: number };
+  /** How nvdsosd draws: box line width, label size (0: no label), scores in labels, colour of prompt i. */
+  overlay: { lineWidth: number; fontSize: number; showScores: boolean; palette: [number, number, number][] };
+  /**
+   * The metadata branches of the description, in order (pipeline-description.ts brokerComponentIds): each stream's
+   * inferred frames with objects become event messages for the converter with comp-id `componentId` (0: none set)
+   * one in `interval` (>= 1). Empty: no event messages.
+   */
+  messages: { componentId: number; interval: number }[];
 }
 
-/** Detections of one frame after nvinfer, in source-frame pixels; flat arrays as NativeDecodeResult. */
+/** One stream of the shared pipeline (ts/deepstream/engine.ts deepStreamStream). */
+export interface NativeDeepStreamSource {
+  /** Its source bin: a gst-launch bin description with one unlinked src pad (decoded video). */
+  description: string;
+  /** "host:port" of its RTSP camera (no credentials): probed while the stream waits to retry; '' or absent: none. */
+  probeAddress?: string;
+  /** `sensorId` of its Redis entries (nvmsgconv's minimal schema). */
+  sensorId: string;
+  /**
+   * null: no video. Otherwise `description` is its output bin (one unlinked sink pad, ending in a udpsink) and
+   * `launch` (udpsrc name=pay0) what `server` serves at `mount` for as long as the stream is there.
+   */
+  output: { server: NativeRtspServer; mount: string; launch: string; description: string } | null;
+}
+
+/** The detections of one inferred frame of one stream, in source-frame pixels, after the tracker. */
 export interface NativeDeepStreamFrame {
+  /** The stream's id (addSource). */
+  stream: string;
+  /** The stream's frame counter (every frame, inferred or not), which is the `id` of its Redis entries. */
   frameId: number;
+  /** The stream's frame size (detections are in these pixels, clipped to it). */
   width: number;
   height: number;
-  labels: Int32Array;
+  /** Per detection: its prompt's text, from the stream's prompt set when the frame was reported. */
+  labels: string[];
   scores: Float32Array;
   /** [N*4] x0, y0, x1, y1 */
   boxes: Float32Array;
+  /** The tracker's object id, or -1 where there is no tracker (the payload then has DeepStream's untracked id). */
+  trackIds: Float64Array;
+}
+
+/** An event of the shared pipeline (no `stream`) or of one of its streams. */
+export type NativeDeepStreamEvent = NativePipelineEvent & { stream?: string };
+
+/** Counters of one stream (addSource until removeSource). */
+export interface NativeDeepStreamStreamStats {
+  /** Frames of the stream into nvstreammux. */
+  framesIn: number;
+  /** Frames encoded for its output. */
+  framesOut: number;
+  /** Inferred frames whose detections were handed to JS, and those dropped because JS was busy. */
+  framesToJs: number;
+  framesDropped: number;
+  reconnects: number;
 }
 
 export interface NativeDeepStreamPipeline {
-  /** [sync] Builds and starts; throws with context (missing element or plugin, bad config file...). */
+  /**
+   * [sync] Parses the shared description (ENOPLUGIN for a missing element, EINVAL for a bad one), then starts it
+   * on its own thread and returns: nvinfer loads its engine there (state events follow).
+   */
   start(): void;
   /**
-   * [sync] New prompts for the bbox parser (from the next frame) and the labels the relabel probe writes
-   * into obj_label / display_text. labels.length must equal prompts.numQueries; 0 prompts clears.
+   * [sync] Adds a stream in a free slot: its RTSP mount is served at once (EMOUNTINUSE if taken), its bins join
+   * the playing pipeline (or once it plays); its state events carry `stream`. Throws EEXIST for an id in use,
+   * ENOSPC when all maxStreams slots are taken, EINVAL for a source or output description that does not parse.
    */
-  setPrompts(prompts: NativePromptSet, labels: string[]): void;
-  stats(): NativePipelineStats;
-  /** [async] As NativePipeline.stop: off the JS thread, resolves once stopped and joined. */
+  addSource(id: string, source: NativeDeepStreamSource): void;
+  /**
+   * [sync] Removes a stream: its bins leave the pipeline (its last event is `stopped`) and its mount is unmounted;
+   * its slot is free again once the frames it had in flight have drained (milliseconds; ENOSPC until then).
+   * EINVAL for an unknown id.
+   */
+  removeSource(id: string): void;
+  /**
+   * [sync] The stream's prompts from its next inferred frame on, swapped at once for a whole frame;
+   * labels.length must equal prompts.numQueries (0 prompts: no detection). Objects of prompts no longer in the set
+   * leave the stream's video and reports from its next frame; the others keep their track ids. EINVAL for an
+   * unknown id, RangeError for mismatched sizes.
+   */
+  setPrompts(id: string, prompts: NativePromptSet, labels: string[]): void;
+  /** [sync] Line width, label size and scores for boxes drawn from now on. RangeError naming the field. */
+  setOverlayStyle(style: { lineWidth: number; fontSize: number; showScores: boolean }): void;
+  /** Counters of the shared pipeline (its totals, eventsDropped its events and its streams'), and of each stream. */
+  stats(): NativePipelineStats & { streams: Record<string, NativeDeepStreamStreamStats> };
+  /**
+   * [async] As NativePipeline.stop: every stream's `stopped`, then the pipeline's; off the JS thread, resolves once
+   * stopped and joined.
+   */
   stop(): Promise<void>;
 }
 

@@ -16,6 +16,7 @@ import type { Tracker } from './pipeline/tracker';
 
 export {
   DeepStreamPipeline, type DeepStreamDetections, type DeepStreamPipelineEvents, type DeepStreamPipelineOptions,
+  type DeepStreamPipelineStats, type DeepStreamStreamOptions, type DeepStreamStreamStateChange,
 } from './pipeline/deepstream-pipeline';
 export {
   DEFAULT_OUTPUT_URL, X264_PRESETS, type OverlayStyle, type PipelineOptions, type RtspMount, type X264Preset,

@@ -12,21 +12,26 @@ export const DEEPSTREAM_PROPERTIES: Readonly<Record<string, readonly string[]>> 
   // select-rtp-protocol: NvDsUriSrcBinRtpProtocol (gst-nvdscommonconfig.h), 4 = TCP in all three.
   nvurisrcbin: ['uri', 'latency', 'select-rtp-protocol', 'file-loop'],
   // The legacy muxer's source is not public: deepstream-app's set_streammux_properties (deepstream_streammux.c)
-  // sets these when USE_NEW_NVSTREAMMUX is not "yes".
-  'nvstreammux legacy': ['batch-size', 'width', 'height', 'live-source', 'batched-push-timeout'],
+  // sets these when USE_NEW_NVSTREAMMUX is not "yes" (drop-pipeline-eos for either muxer; runtime_source_add_delete
+  // sets it on the legacy one).
+  'nvstreammux legacy': ['batch-size', 'width', 'height', 'live-source', 'batched-push-timeout', 'drop-pipeline-eos'],
   // gst-nvmultistream2 gstnvstreammux.cpp (7.0, 9.1): no width, height or live-source.
-  'nvstreammux new': ['batch-size', 'batched-push-timeout'],
+  'nvstreammux new': ['batch-size', 'batched-push-timeout', 'drop-pipeline-eos'],
   nvinfer: ['config-file-path'],  // gst-nvinfer gstnvinfer.cpp
+  // gst-nvtracker gstnvtracker.cpp (7.0, 9.1); deepstream_tracker_bin.c sets the same five (6.2).
+  nvtracker: ['ll-lib-file', 'll-config-file', 'tracker-width', 'tracker-height', 'gpu-id'],
+  nvstreamdemux: [],
   nvvideoconvert: [],
   nvdsosd: [],
   // gst-v4l2 is not in these trees: deepstream_sink_bin.c sets bitrate (bits/s) and iframeinterval.
   nvv4l2h264enc: ['bitrate', 'iframeinterval'],
   // gst-nvmsgconv gstnvmsgconv.c(pp); payload-type 1 = NVDS_PAYLOAD_DEEPSTREAM_MINIMAL (nvdsmeta_schema.h).
-  // comp-id: stamped on each payload (payloads[p]->componentId) in all three.
-  nvmsgconv: ['config', 'payload-type', 'msg2p-newapi', 'frame-interval', 'comp-id'],
-  // gst-nvmsgbroker gstnvmsgbroker.c(pp); a GstBaseSink, hence `sync`. comp-id: payloads of another component
-  // are skipped (all three).
-  nvmsgbroker: ['proto-lib', 'conn-str', 'config', 'topic', 'comp-id', 'sync'],
+  // comp-id: the events it converts (those of its component, eventMsg->componentId) and stamped on each payload
+  // (payloads[p]->componentId), in all three.
+  nvmsgconv: ['payload-type', 'comp-id'],
+  // gst-nvmsgbroker gstnvmsgbroker.c(pp); a GstBaseSink, hence `sync` and `async`. comp-id: payloads of another
+  // component are skipped (all three).
+  nvmsgbroker: ['proto-lib', 'conn-str', 'config', 'topic', 'comp-id', 'sync', 'async'],
 };
 
 // A property as the generator writes it: key=value or key="quoted \"value\"".

@@ -25,19 +25,18 @@ function connStr(target: { host: string; port: number }): string {
 export function brokerBranches(input: DeepStreamConfigInput, files: DeepStreamConfigPaths,
   deepstreamDir: string): BrokerBranch[] {
   const branches: BrokerBranch[] = [];
-  const common = { msgconvConfigPath: files.msgconv };
   const lib = (kind: keyof typeof ADAPTORS) => path.join(deepstreamDir, 'lib', ADAPTORS[kind]);
   const { redis, mqtt, kafka } = input;
   if (redis !== null) {
-    branches.push({ ...common, name: '', frameInterval: redis.frameInterval, protoLib: lib('redis'),
+    branches.push({ name: '', frameInterval: redis.frameInterval, protoLib: lib('redis'),
       connStr: connStr(redis), configPath: files.broker, topic: redis.stream });
   }
   if (mqtt !== null) {
-    branches.push({ ...common, name: 'mqtt', frameInterval: mqtt.frameInterval, protoLib: lib('mqtt'),
+    branches.push({ name: 'mqtt', frameInterval: mqtt.frameInterval, protoLib: lib('mqtt'),
       connStr: connStr(mqtt), configPath: files.mqtt, topic: mqtt.topic });
   }
   if (kafka !== null) {
-    branches.push({ ...common, name: 'kafka', frameInterval: kafka.frameInterval,
+    branches.push({ name: 'kafka', frameInterval: kafka.frameInterval,
       protoLib: lib('kafka'), connStr: connStr(kafka), configPath: files.kafka, topic: kafka.topic });
   }
   return branches;

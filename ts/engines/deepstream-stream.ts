@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// One camera on the DeepStream engine. Per start it writes a run folder of generated configs and the pipeline
-// description (ts/deepstream/engine.ts prepareDeepStream), runs a DeepStreamPipeline (ts/pipeline), and sends it the
-// text embeddings of the stream's prompt set whenever that set changes: the bbox parser inside nvinfer decodes
-// with them, the relabel probe writes their text. The image encoder runs in TensorRT inside nvinfer, nvdsosd
-// draws, nvmsgconv + nvmsgbroker write Redis: this process only hands the detections it is shown to the API
-// and the metrics. Input resolution, states and the API's view are StreamBase's.
+// One camera on the DeepStream engine. Per start it writes a run folder of generated configs and the shared
+// pipeline's description (ts/deepstream/engine.ts prepareDeepStream), runs a DeepStreamPipeline (ts/pipeline) with
+// this stream as its one source (deepStreamStream), and sends it the text embeddings of the stream's prompt set
+// whenever that set changes: the probe after nvinfer decodes with them. The image encoder runs in TensorRT inside
+// nvinfer, nvdsosd draws, nvmsgconv + nvmsgbroker write Redis: this process only hands the detections it is shown
+// to the API and the metrics. Input resolution, states and the API's view are StreamBase's. (The pipeline takes
+// many streams; sharing one between the service's streams is the engine's next step.)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import { classifyInput } from '../config/input-uri';
 import { redactUrl } from '../config/redact';
 import type { OwlConfig } from '../config/schema';
 import type { DeepStreamModel } from '../deepstream/config-input';
-import { prepareDeepStream } from '../deepstream/engine';
+import { deepStreamEncoder, deepStreamStream, prepareDeepStream } from '../deepstream/engine';
 import type { DeepStreamSource } from '../deepstream/pipeline-description';
 import type { PromptSets } from '../model/prompt-sets';
 import type { DeepStreamBinding } from '../native';
@@ -36,8 +37,6 @@ export interface DeepStreamStreamOptions extends StreamBaseOptions {
   model: () => DeepStreamServiceModel | null;
   /** The addon's DeepStream part (ts/native.ts `native`, or a stand-in), read when the pipeline is built. */
   binding: DeepStreamBinding;
-  /** The addon's folder: libowl_ds_parser.so, nvinfer's custom library, lies beside it. */
-  addonDir: string;
   /** The Jetson model string (readDeviceModel), for the encoder choice; null off Jetson. */
   deviceModel: string | null;
   metrics: InferenceMetrics;
@@ -52,9 +51,7 @@ const BROKER_ELEMENT = 'broker';
 export class DeepStreamStream extends StreamBase {
   #pipeline: DeepStreamPipeline | null = null;
   #runDir: string | null = null;
-  // The prompt text the pipeline decodes with: class id i is #labels[i].
-  #labels: string[] = [];
-  #overlayWarned = false;
+  #style: OwlConfig['overlay'];
   readonly #options: DeepStreamStreamOptions;
   readonly #onPromptSet = (set: string): void => {
     if (set === this.promptSetName) this.#sendPrompts();
@@ -63,6 +60,7 @@ export class DeepStreamStream extends StreamBase {
   constructor(options: DeepStreamStreamOptions) {
     super(options);
     this.#options = options;
+    this.#style = options.config.overlay;
   }
 
   /** Frame counters for /metrics: framesToModel counts frames whose detections reached this process. */
@@ -75,11 +73,10 @@ export class DeepStreamStream extends StreamBase {
     return null;
   }
 
-  /** nvdsosd draws with nvinfer's style here: the overlay settings do not apply (said once). */
-  setOverlay(): void {
-    if (this.#overlayWarned) return;
-    this.#overlayWarned = true;
-    this.#options.log.warn('overlay settings do not apply to engine deepstream (nvdsosd draws the boxes)');
+  /** nvdsosd draws each object with these settings from the next frame on (also a pipeline started later). */
+  setOverlay(style: OwlConfig['overlay']): void {
+    this.#style = style;
+    this.#pipeline?.setOverlayStyle(style);
   }
 
   /** nvtracker is part of the pipeline: tracker settings apply at its next start (Engine.trackerLive is false). */
@@ -92,10 +89,18 @@ export class DeepStreamStream extends StreamBase {
       throw new Error('the model is not loaded (see /status): engine deepstream needs its folder to configure nvinfer');
     }
     this.#runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'owl-deepstream-'));
+    const source = deepStreamSource(url, config);
     const run = await prepareDeepStream({
-      config, model: model.deepstream, source: deepStreamSource(url, config), sensorId: this.sensorId,
-      runDir: this.#runDir, addonDir: this.#options.addonDir, deepstreamDir: binding.deepstreamDir,
-      server: output?.server.nativeServer ?? null, deviceModel: this.#options.deviceModel,
+      config, model: model.deepstream, runDir: this.#runDir, deepstreamDir: binding.deepstreamDir,
+      outputs: output !== null, liveSources: source.kind !== 'file',
+      // This stream is the pipeline's only one: an MQTT topic may name its sensor id.
+      sensorId: this.sensorId,
+    });
+    // The stream's mount (a configured stream may have its own), not output.url's.
+    const stream = await deepStreamStream({
+      source, sensorId: this.sensorId,
+      output: output === null ? null : { ...output, encoder: deepStreamEncoder(this.#options.deviceModel),
+        bitrateKbps: config.output.encoder.bitrateKbps, swPreset: config.output.encoder.preset },
     });
     for (const warning of run.warnings) log.warn(warning);
     if (this.stopped) {
@@ -103,19 +108,17 @@ export class DeepStreamStream extends StreamBase {
       return;
     }
     const pipeline = new DeepStreamPipeline(binding);
-    pipeline.on('state', ({ state, reason }) => {
-      this.#options.broker.pipelineState(state);
-      this.onPipelineState(state, reason);
-    });
+    // The shared pipeline's states are the broker's (nvmsgbroker is part of it); the stream's are the stream's.
+    pipeline.on('state', ({ state }) => this.#options.broker.pipelineState(state));
+    pipeline.on('streamState', ({ state, reason }) => this.onPipelineState(state, reason));
     pipeline.on('error', (err) => this.#onError(err));
     pipeline.on('detections', (frame) => this.#onDetections(frame));
     this.#pipeline = pipeline;
-    model.promptSets.on('change', this.#onPromptSet);
-    this.#sendPrompts();  // before start: the first frame is decoded with them
     log.info(`DeepStream pipeline for ${redactUrl(url)}; generated files in ${this.#runDir}`);
-    // The stream's mount (a configured stream may have its own), not output.url's.
-    pipeline.start({ ...run.options, output: output === null || run.options.output === null ? null
-      : { ...output, launch: run.options.output.launch } });
+    pipeline.start({ ...run.options, overlay: { ...run.options.overlay, ...this.#style } });
+    pipeline.addSource(this.id, stream);
+    model.promptSets.on('change', this.#onPromptSet);
+    this.#sendPrompts();  // before its first frame reaches nvinfer (the stream joins once the pipeline plays)
   }
 
   protected async stopPipeline(): Promise<void> {
@@ -128,7 +131,7 @@ export class DeepStreamStream extends StreamBase {
     this.#sendPrompts();
   }
 
-  // The stream's prompt set (the service-wide one, its own, or none) to the parser and the relabel probe.
+  // The stream's prompt set (the service-wide one, its own, or none) to the pipeline's decode and label probes.
   #sendPrompts(): void {
     const pipeline = this.#pipeline;
     const model = this.#options.model();
@@ -137,15 +140,14 @@ export class DeepStreamStream extends StreamBase {
     const entry = set === null ? null : model.promptSets.get(set);
     const labels = entry?.state.objects ?? [];
     try {
-      pipeline.setPrompts({ textEmbeds: entry?.textEmbeds ?? new Float32Array(0), numQueries: labels.length,
+      pipeline.setPrompts(this.id, { textEmbeds: entry?.textEmbeds ?? new Float32Array(0), numQueries: labels.length,
         thresholds: Float32Array.from(entry?.state.thresholds ?? []) }, labels);
-      this.#labels = labels;
     } catch (err) {
       this.#options.log.error(`prompts not sent to the DeepStream pipeline: ${(err as Error).message}`);
     }
   }
 
-  // Errors of the model, encoder, message converter or broker: the pipeline is rebuilt (a `lost` follows).
+  // Errors of the model, tracker, encoder, message converter or broker: the pipeline or the stream is rebuilt.
   #onError(error: PipelineError): void {
     if (error.source === BROKER_ELEMENT) this.#options.broker.brokerError(error.message);
     this.#options.log.error(error.message);
@@ -154,10 +156,7 @@ export class DeepStreamStream extends StreamBase {
   #onDetections(frame: DeepStreamDetections): void {
     if (this.stopped) return;
     const detections: { label: string; score: number; box: [number, number, number, number] }[] = [];
-    frame.labels.forEach((classId, i) => {
-      // A class without prompt text: decoded with prompts that were replaced meanwhile.
-      const label = this.#labels[classId];
-      if (label === undefined) return;
+    frame.labels.forEach((label, i) => {
       const b = frame.boxes.subarray(i * 4, i * 4 + 4);
       detections.push({ label, score: frame.scores[i], box: [b[0], b[1], b[2], b[3]] });
     });

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The DeepStream engine: the image encoder runs as a TensorRT engine inside nvinfer, so the service loads the
-// model folder's text encoder only (prompts → text embeddings for the bbox parser); each camera runs a generated
-// DeepStream pipeline (DeepStreamStream), and nvmsgbroker inside it writes Redis, as BrokerStatus reports it.
-// One stream per service for now: the generated pipeline has a single source and the parser's prompts are
-// process-wide. More cameras would share one pipeline (nvstreammux batch N) that this engine owns and whose
-// sources its streams are.
+// model folder's text encoder only (prompts → text embeddings, which the pipeline's decode probe uses per stream);
+// each camera runs a DeepStream pipeline (DeepStreamStream), and nvmsgbroker inside it writes Redis, as
+// BrokerStatus reports it. One stream per service for now: each stream builds its own pipeline. The pipeline takes
+// many streams (DeepStreamPipeline.addSource, nvstreammux batch N): next, this engine owns one and its streams are
+// its sources.
 import os from 'node:os';
-import path from 'node:path';
 import type { MetricsSnapshot } from '../api/service';
 import type { OwlConfig } from '../config/schema';
 import { exportBrokerAccess } from '../deepstream/broker-access';
@@ -16,7 +15,6 @@ import { loadModelFolder } from '../model/model-folder';
 import { PromptSets } from '../model/prompt-sets';
 import type { PromptSet } from '../model/prompts';
 import { OwlTextEncoder } from '../model/text-encoder';
-import { addonPath } from '../native';
 import type { ServiceStream } from '../service/service-stream';
 import type { StreamBaseOptions } from '../service/stream-base';
 import { BrokerStatus } from './broker-status';
@@ -40,7 +38,8 @@ export class DeepStreamEngine implements Engine {
     // Four times the stall time: nvinfer loads its TensorRT engine while connecting.
     firstFrameMs: (reconnect) => 4 * reconnect.stallTimeoutMs + 1000,
   };
-  readonly maxPromptsLive = false;
+  // Nothing in the pipeline is sized by it: the decode probe takes each stream's prompts as they come.
+  readonly maxPromptsLive = true;
   // nvinfer's TensorRT engine is part of the running pipeline.
   readonly modelLive = false;
   readonly trackerLive = false;
@@ -91,8 +90,8 @@ export class DeepStreamEngine implements Engine {
 
   createStream(options: StreamBaseOptions): ServiceStream {
     const { binding, metrics } = this.#context;
-    return new DeepStreamStream({ ...options, model: () => this.#model, binding, addonDir: path.dirname(addonPath),
-      deviceModel: this.#deviceModel, metrics, broker: this.#broker });
+    return new DeepStreamStream({ ...options, model: () => this.#model, binding, deviceModel: this.#deviceModel,
+      metrics, broker: this.#broker });
   }
 
   async close(): Promise<void> {

@@ -22,13 +22,15 @@ export type NativePipelineState = (typeof PIPELINE_STATES)[number];
  * - `EMOUNTINUSE` another pipeline already serves that RTSP mount
  * - `ENOPLUGIN` a GStreamer element is not installed (the message names the package)
  * - `ESTATE` the pipeline or server was already started or stopped
+ * - `EEXIST` a stream of that id is already in the DeepStream pipeline
+ * - `ENOSPC` every stream slot of the DeepStream pipeline is taken (input.maxStreams)
  * - `ELINK` the input pipeline's elements could not be linked
  * - `EGSTINIT` GStreamer failed to initialise
  * - `EUNKNOWN` GStreamer reported a failure without an error
  */
 export const OWL_ERROR_CODES = [
-  'EINVAL', 'ENOENT', 'EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'EMOUNTINUSE', 'ENOPLUGIN', 'ESTATE', 'ELINK',
-  'EGSTINIT', 'EUNKNOWN',
+  'EINVAL', 'ENOENT', 'EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'EMOUNTINUSE', 'ENOPLUGIN', 'ESTATE', 'EEXIST', 'ENOSPC',
+  'ELINK', 'EGSTINIT', 'EUNKNOWN',
 ] as const;
 export type OwlErrorCode = (typeof OWL_ERROR_CODES)[number];
 

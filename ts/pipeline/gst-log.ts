@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // GStreamer and GLib messages in the service log. The addon captures GStreamer's debug log and GLib's g_log
-// messages (the DeepStream bbox parser's among them: it runs inside nvinfer, in this process) from whatever
+// messages (DeepStream's plugins among them: they run in this process) from whatever
 // thread logs, and hands them to the JS thread in batches (native/src/gstreamer/log_bridge.h). Each record goes
 // to the `owl:gst` debug namespace and, at its level, to the logger given here.
 import createDebug from 'debug';
@@ -43,7 +43,7 @@ function deliver(records: NativeLogRecord[], dropped: number): void {
 
 /**
  * Bridges GStreamer's and GLib's messages into `owl:gst` and `log`, capturing what the service log level
- * `level` shows. g_log messages keep their level (a GLib warning or the bbox parser's reason is a `warn` line);
+ * `level` shows. g_log messages keep their level (a GLib warning is a `warn` line);
  * GStreamer's debug log comes one step lower (its ERROR lines are `warn`, its WARNING lines `info`, its FIXME and
  * INFO lines `debug`). The first call installs the bridge for the process; later calls change the sink and the
  * level (SIGHUP).

@@ -193,7 +193,7 @@ function resolveInput(input: unknown): { kind: 'rtsp' | 'file' | 'test'; uri: st
  * host:port of an RTSP camera (no credentials, default ports filled in): the reconnect loop probes it with a TCP
  * connect while it waits, to notice a returning camera within a second.
  */
-function cameraAddress(url: string): string {
+export function cameraAddress(url: string): string {
   const parsed = new URL(url);
   const port = parsed.port !== '' ? parsed.port : parsed.protocol === 'rtsps:' ? '322' : '554';
   return `${parsed.hostname}:${port}`;

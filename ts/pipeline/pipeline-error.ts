@@ -28,6 +28,8 @@ export class PipelineError extends Error {
    * mount); null for a failed call (start(), an option) rather than an 'error' event.
    */
   readonly source: string | null;
+  /** In a pipeline of many streams (DeepStream), the stream whose part failed; null for the pipeline's own. */
+  readonly stream: string | null;
 
   /**
    * @param message what failed and what to do about it
@@ -35,14 +37,17 @@ export class PipelineError extends Error {
    * @param domain `owl`, or a GLib error quark name such as `gst-resource-error-quark`
    */
   constructor(message: string, readonly code: PipelineErrorCode | (string & {}), readonly domain: string,
-    options?: { cause?: unknown; source?: string | null }) {
+    options?: { cause?: unknown; source?: string | null; stream?: string | null }) {
     super(message, options);
     this.source = options?.source ?? null;
+    this.stream = options?.stream ?? null;
   }
 
-  /** An error event of a running pipeline ({message, code, domain, source} from the addon). */
-  static fromEvent(event: { message: string; code: string; domain: string; source: string }): PipelineError {
-    return new PipelineError(event.message, event.code, event.domain, { source: event.source || null });
+  /** An error event of a running pipeline ({message, code, domain, source[, stream]} from the addon). */
+  static fromEvent(event: { message: string; code: string; domain: string; source: string; stream?: string }):
+    PipelineError {
+    return new PipelineError(event.message, event.code, event.domain,
+      { source: event.source || null, stream: event.stream ?? null });
   }
 
   /** A validation failure: "Expected <what> for <field> but received <value>". */

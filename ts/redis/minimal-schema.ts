@@ -140,7 +140,8 @@ export function buildMinimalSchema(frame: FrameMetadata, options: MinimalSchemaO
 /**
  * Parses a payload written by owl-stream, DeepStream's nvmsgconv (minimal) or mmj_utils' SchemaGenerator.
  * Accepts `id`/`sensorId` as strings or numbers, extra top-level keys (`masks`, `customMessage`), and object
- * strings with DeepStream's `|#|…` tail, whose last field is taken as the confidence when it is a number.
+ * strings with DeepStream's `|#|…` tail, whose last field is taken as the confidence when it is a number, or
+ * with a bare `|<confidence>` after the label (DeepStream 7.x).
  * @throws {MinimalSchemaError} naming the first malformed field.
  */
 export function parseMinimalSchema(json: string): MinimalSchemaMessage {
@@ -217,7 +218,9 @@ function parseObject(entry: unknown, where: string): MinimalSchemaObject {
   if (!OBJECT_ID.test(id)) {
     throw new MinimalSchemaError(expectedValue('an integer id', where, id));
   }
-  if (marker !== undefined && marker !== '#') {
+  // DeepStream 7.x writes the confidence right after the label, with no `#` (eventmsg_payload.cpp).
+  const bareConfidence = fields.length === 7 && marker.trim() !== '' ? Number(marker) : NaN;
+  if (marker !== undefined && marker !== '#' && !Number.isFinite(bareConfidence)) {
     throw new MinimalSchemaError(
       expectedValue("'#' after the label (labels cannot contain '|')", where, entry));
   }
@@ -229,7 +232,7 @@ function parseObject(entry: unknown, where: string): MinimalSchemaObject {
     }
     return n;
   });
-  const last = tail.at(-1);
+  const last = Number.isFinite(bareConfidence) ? marker : tail.at(-1);
   const confidence = last !== undefined && last.trim() !== '' ? Number(last) : NaN;
   const object: MinimalSchemaObject = {
     id, left, top, right, bottom, label,

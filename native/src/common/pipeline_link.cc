@@ -7,21 +7,28 @@ namespace owl {
 
 namespace {
 
-Napi::Object StateToJs(Napi::Env env, const StateEvent& state) {
+Napi::Object StateToJs(Napi::Env env, const StateEvent& state, const std::string& stream) {
   Napi::Object object = Napi::Object::New(env);
   object.Set("type", "state");
   object.Set("state", StateName(state.state));
   object.Set("reason", state.reason);
+  if (!stream.empty()) object.Set("stream", stream);
   return object;
 }
 
 }  // namespace
 
-std::optional<StateEvent> EventLedger::Delivered(uint64_t seq) {
+std::vector<DueState> EventLedger::Delivered(uint64_t seq) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!pending_ || seq < pending_after_) return std::nullopt;
-  std::optional<StateEvent> due = std::move(pending_);
-  pending_.reset();
+  std::vector<DueState> due;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (seq < it->second.after) {
+      ++it;
+      continue;
+    }
+    due.push_back({it->first, std::move(it->second.state)});
+    it = pending_.erase(it);
+  }
   return due;
 }
 
@@ -37,11 +44,12 @@ void DeliverEvent(Napi::Env env, Napi::Function on_event, std::shared_ptr<EventL
   if (owned->is_error) {
     object = ToJsErrorObject(env, owned->error);
     object.Set("type", "error");
+    if (!owned->stream.empty()) object.Set("stream", owned->stream);
   } else {
-    object = StateToJs(env, owned->state);
+    object = StateToJs(env, owned->state, owned->stream);
   }
   on_event.Call({object});
-  if (const std::optional<StateEvent> due = (*ledger)->Delivered(owned->seq)) on_event.Call({StateToJs(env, *due)});
+  for (const DueState& due : (*ledger)->Delivered(owned->seq)) on_event.Call({StateToJs(env, due.state, due.stream)});
 }
 
 Napi::Object StatsToJs(Napi::Env env, const PipelineStats& stats, uint64_t events_dropped) {

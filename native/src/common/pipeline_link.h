@@ -15,9 +15,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -34,14 +34,22 @@ struct PipelineEvent {
   bool is_error;
   StateEvent state;
   ErrorInfo error;
-  uint64_t seq = 0;  // order of queueing (EventLedger)
+  std::string stream = "";  // the stream it concerns in a shared pipeline (DeepStream); "": the pipeline's own
+  uint64_t seq = 0;    // order of queueing (EventLedger)
+};
+
+/** A dropped state due for delivery, and whose it is (PipelineEvent::stream). */
+struct DueState {
+  std::string stream;
+  StateEvent state;
 };
 
 /**
  * The event queue's bookkeeping, shared by the pipeline threads that queue events and the JS thread that
  * delivers them. A full queue (JS busy) drops an event rather than block a pipeline thread; the drop is counted,
- * and a dropped state is kept (the newest only) and delivered right after the last event queued before it, so
- * the last state JS sees is always the pipeline's (a later state that is queued supersedes it).
+ * and a dropped state is kept (the newest only, per stream of a shared pipeline) and delivered right after the
+ * last event queued before it, so the last state JS sees of the pipeline and of each stream is always theirs (a
+ * later state of the same one that is queued supersedes it).
  */
 class EventLedger {
  public:
@@ -52,20 +60,18 @@ class EventLedger {
     event->seq = ++seq_;
     const bool is_state = !event->is_error;
     const StateEvent state = event->state;
+    const std::string stream = event->stream;
     if (queue(std::move(event))) {
       last_queued_ = seq_;
-      if (is_state) pending_.reset();  // superseded by a newer state that will arrive
+      if (is_state) pending_.erase(stream);  // superseded by a newer state that will arrive
       return;
     }
     ++dropped_;
-    if (is_state) {
-      pending_ = state;
-      pending_after_ = last_queued_;
-    }
+    if (is_state) pending_[stream] = {state, last_queued_};
   }
 
-  /** [JS thread] After delivering the event numbered seq: the dropped state that is due now, if any. */
-  std::optional<StateEvent> Delivered(uint64_t seq);
+  /** [JS thread] After delivering the event numbered seq: the dropped states that are due now, if any. */
+  std::vector<DueState> Delivered(uint64_t seq);
 
   /** Events dropped so far. */
   uint64_t dropped() const;
@@ -75,13 +81,16 @@ class EventLedger {
   uint64_t seq_ = 0;
   uint64_t last_queued_ = 0;
   uint64_t dropped_ = 0;
-  std::optional<StateEvent> pending_;  // a dropped state no later state has superseded
-  uint64_t pending_after_ = 0;         // delivered once the event with this seq is (0: at the next delivery)
+  struct Pending {
+    StateEvent state;  // a dropped state no later state of its stream has superseded
+    uint64_t after;    // delivered once the event with this seq is (0: at the next delivery)
+  };
+  std::map<std::string, Pending> pending_;  // by stream ("" the pipeline's own)
 };
 
 /**
- * Calls onEvent with {type: "state", state, reason} or {type: "error", message, code, domain}, then with the
- * dropped state the ledger says is due; frees event.
+ * Calls onEvent with {type: "state", state, reason} or {type: "error", message, code, domain, source}, with
+ * `stream` when the event is a stream's, then with the dropped states the ledger says are due; frees event.
  */
 void DeliverEvent(Napi::Env env, Napi::Function on_event, std::shared_ptr<EventLedger>* ledger, PipelineEvent* event);
 
@@ -126,6 +135,10 @@ class PipelineLink {
     };
     callbacks.on_frame = [this](std::unique_ptr<Frame> frame) { return HandOver(frames_, std::move(frame)); };
     return callbacks;
+  }
+  /** Queues an event the wrap makes (e.g. one of a stream), from any thread, never blocking. */
+  void QueueEvent(std::unique_ptr<PipelineEvent> event) {
+    ledger_->Offer(std::move(event), [this](std::unique_ptr<PipelineEvent> e) { return HandOver(events_, std::move(e)); });
   }
   void SetEngine(std::unique_ptr<Engine> engine) { engine_ = std::move(engine); }
   /** The engine until stop() or the environment's shutdown, then null (freed). */

@@ -1,47 +1,30 @@
 // SPDX-License-Identifier: Apache-2.0
-// What both engines (portable Pipeline, DeepStream DsPipeline) do to keep one GStreamer pipeline playing:
-// build it on their loop thread, watch its bus and its frames, and on an error, an end of stream or a
-// stall tear it down and build it anew with exponential backoff. State events: connecting, then playing;
-// per recovery lost, connecting, reconnected; stopped last. No N-API here (the DeepStream harness uses it).
-//
-// A camera that comes back is noticed within about a second whatever the backoff: while waiting, a TCP connect
-// to its address (`probe_address`) is tried every second; once one is refused and a later one succeeds, the wait
-// ends and the next attempt starts. A camera that never answers keeps the long delays (one cheap connect a
-// second), and one whose port answers while its stream fails does too (no refusal seen, no shortcut).
+// What both engines do to keep one whole GStreamer pipeline playing (the portable Pipeline, and the DeepStream
+// engine's shared pipeline): build it on their loop thread, watch its bus and its frames, and on an error, an end
+// of stream or a stall tear it down and build it anew. When and how often is RetryMachine's (retry_machine.h):
+// state events connecting, then playing; per recovery lost, connecting, reconnected; stopped last. No N-API here
+// (the DeepStream harness uses it).
 //
 // Threads: Start and Stop from JS (or the environment's cleanup hook), serialised by the lifecycle lock;
 // NoteFrame from streaming threads; everything else, and every Engine call, on the loop thread.
 #pragma once
 
-#include <gio/gio.h>
 #include <gst/gst.h>
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
 
+#include "common/retry_machine.h"
 #include "gstreamer/main_loop_thread.h"
 #include "gstreamer/pipeline_state.h"
 
 namespace owl {
 
-/** Backoff and stall limits (`reconnect` of NativePipelineOptions and NativeDeepStreamOptions). */
-struct ReconnectOptions {
-  int initial_delay_ms = 500;
-  int max_delay_ms = 10000;
-  int stall_timeout_ms = 5000;
-  /** "host:port" probed while waiting to retry (the camera's address); empty: no probe. Never has credentials. */
-  std::string probe_address;
-};
-
-/** The wait before the next attempt after `failures` consecutive ones: initial, 2x, 4x ... capped at max. */
-int64_t BackoffDelayMs(const ReconnectOptions& options, int failures);
-
-class ReconnectLoop {
+class ReconnectLoop : private RetryMachine::Target {
  public:
-  enum class Phase { kConnecting, kPlaying, kRetryWait, kStopped };
+  using Phase = RetryMachine::Phase;
 
   /** What an engine supplies; called on the loop thread. Reasons are the texts of state events. */
   class Engine {
@@ -71,13 +54,14 @@ class ReconnectLoop {
      * attempts are timed from the end of the state change rather than from the build.
      */
     bool slow_start = false;
+    /** Fail when no frame came for a stall timeout while playing (off where frames are counted elsewhere). */
+    bool watch_stalls = true;
   };
 
   ReconnectLoop(MainLoopThread& loop, Engine& engine, Settings settings,
                 std::function<void(const StateEvent&)> on_state);
   ReconnectLoop(const ReconnectLoop&) = delete;
   ReconnectLoop& operator=(const ReconnectLoop&) = delete;
-  ~ReconnectLoop();
 
   /**
    * [sync] Under the lifecycle lock: throws CodedError(already_started, "ESTATE") unless new, runs `prepare`
@@ -93,59 +77,38 @@ class ReconnectLoop {
   bool Stop();
 
   /** Streaming threads, per frame: feeds the stall watchdog; the first one of an attempt means playing. */
-  void NoteFrame();
-  uint64_t reconnects() const { return reconnects_.load(); }
+  void NoteFrame() { machine_.NoteFrame(); }
+  uint64_t reconnects() const { return machine_.reconnects(); }
 
   // Loop thread.
   /** Tears the pipeline down and schedules the next attempt; ignored while waiting to retry or stopped. */
-  void Fail(const std::string& reason);
-  Phase phase() const { return phase_; }
+  void Fail(const std::string& reason) { machine_.Fail(reason); }
+  Phase phase() const { return machine_.phase(); }
   /** The current pipeline (null between attempts). */
   GstElement* pipeline() const { return pipeline_; }
 
  private:
-  void Begin(const std::string& connecting_reason);
-  void Connect();
-  void Teardown();
-  bool Watchdog();
-  void OnFirstFrame(uint64_t generation);
-  void StartProbing();
-  void StopProbing();
-  void Probe();
-  void OnProbeResult(bool reachable);
-  static void ProbeDone(GObject* client, GAsyncResult* result, gpointer call);
-  void Emit(PipelineState state, const std::string& reason) { on_state_({state, reason}); }
+  // RetryMachine::Target (loop thread).
+  void Connect() override;
+  void Disconnect() override;
+  std::string BuildFailedReason(const std::string& error) const override { return engine_.BuildFailedReason(error); }
+  std::string ConnectTimeoutReason(int timeout_ms) const override { return engine_.ConnectTimeoutReason(timeout_ms); }
+  std::string RetryReason(int64_t delay_ms, int attempt) const override {
+    return engine_.RetryReason(delay_ms, attempt);
+  }
   static gboolean BusCallback(GstBus* bus, GstMessage* message, gpointer self);
 
   MainLoopThread& loop_;
   Engine& engine_;
-  const Settings settings_;
-  const std::function<void(const StateEvent&)> on_state_;
+  const bool slow_start_;
+  RetryMachine machine_;
 
   std::mutex lifecycle_mutex_;
   enum class Lifecycle { kNew, kStarted, kStopped } lifecycle_ = Lifecycle::kNew;
 
   // Loop-thread state.
-  Phase phase_ = Phase::kConnecting;
   GstElement* pipeline_ = nullptr;
   ScopedSource bus_watch_;
-  ScopedSource retry_timer_;
-  ScopedSource watchdog_;
-  bool ever_played_ = false;
-  int failures_ = 0;  // consecutive, for the backoff
-  int64_t attempt_started_us_ = 0;
-  // The return probe (loop thread): one connect at a time, results of an earlier wait ignored.
-  ScopedSource probe_timer_;
-  GSocketClient* probe_client_ = nullptr;
-  GCancellable* probe_cancellable_ = nullptr;
-  uint64_t probe_round_ = 0;
-  bool probe_saw_down_ = false;
-
-  // Shared with streaming threads.
-  std::atomic<uint64_t> generation_{0};  // bumped by every teardown: stale first-frame notes are ignored
-  std::atomic<bool> got_frame_{false};
-  std::atomic<int64_t> last_frame_us_{0};
-  std::atomic<uint64_t> reconnects_{0};
 };
 
 }  // namespace owl

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The decode core: OWL-ViT image-encoder outputs + text embeddings -> detections in source pixels.
 // Pure C++ (no Node, no GStreamer): the portable engine calls it through the addon, the DeepStream
-// bbox parser calls it from nvinfer's output thread. Semantics are NanoOWL's (see decisions.md):
+// engine's decode probe on nvinfer's output tensors, per frame with that stream's prompts. Semantics are NanoOWL's (see decisions.md):
 // per patch, label = argmax over prompts of the logit (as Hugging Face's post-processing: sigmoid scores of
 // large logits tie at 1.0 in float32, logits do not), score = its sigmoid, keep when score > threshold[label].
 //

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // GLib and GStreamer logging, captured for the service log. GStreamer's debug log (at the threshold and above)
-// and every g_log message without a handler of its own (GLib, GObject, GStreamer's g_warnings, the DeepStream
-// bbox parser's domain "owl-parser") are copied into a bounded queue under a mutex, from whatever thread logs;
+// and every g_log message without a handler of its own (GLib, GObject, GStreamer's g_warnings, DeepStream's
+// plugins) are copied into a bounded queue under a mutex, from whatever thread logs;
 // `notify` then tells the JS side, which drains the queue on its own thread (log_bridge_binding.h). Logging
 // never blocks: a full queue drops the record and counts it. Messages are cut at kMaxMessageBytes and their
 // control characters escaped, so a log line stays one line whatever a stream or element put in it.
@@ -29,7 +29,7 @@ const char* LogLevelName(LogLevel level);
 /** One captured message. */
 struct LogRecord {
   LogLevel level;
-  std::string domain;   // the GStreamer debug category or the GLib log domain ("owl-parser", "GLib-GObject", ...)
+  std::string domain;   // the GStreamer debug category or the GLib log domain ("GLib-GObject", "rtspsrc", ...)
   std::string message;  // cut and escaped; GStreamer's are prefixed with the object's name, e.g. "<src> ..."
 };
 

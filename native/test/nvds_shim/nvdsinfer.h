@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// TEST-ONLY STAND-IN for the DeepStream SDK header <nvdsinfer.h>: not NVIDIA's file. It declares only
-// what owl_bbox_parser.cc uses, with the fields in the order and layout of DeepStream 9.1 (the version
-// nvds_version.h here names; read in NVIDIA/DeepStream includes/nvdsinfer.h), so the parser compiles and
-// is tested where the SDK is not installed (CMake option OWL_DS_PARSER_SHIM, library
-// libowl_ds_parser_standin.so). Builds with the SDK use the real header and never see this folder.
+// TEST-ONLY STAND-IN for the DeepStream SDK header <nvdsinfer.h>: not NVIDIA's file. It declares only what
+// native/src/deepstream reads of nvinfer's output tensors, in the order and layout of DeepStream 9.1 (the
+// version nvds_version.h here names; read in NVIDIA/DeepStream includes/nvdsinfer.h), which
+// native/src/deepstream/sdk_abi_checks.h checks like a real SDK's.
 #pragma once
 
 #include <stdint.h>
@@ -40,19 +39,6 @@ typedef struct {
   unsigned int height;
   unsigned int channels;
 } NvDsInferNetworkInfo;
-
-// DS 9.1 layout (28 bytes); 6.2 and 7.0 have no rotation_angle (24 bytes): see sdk_abi_checks.h.
-typedef struct {
-  unsigned int classId;
-  float left;
-  float top;
-  float width;
-  float height;
-  float detectionConfidence;
-  float rotation_angle;  // radians; 0 = axis-aligned box
-} NvDsInferObjectDetectionInfo;
-
-typedef NvDsInferObjectDetectionInfo NvDsInferParseObjectInfo;
 
 #ifdef __cplusplus
 }

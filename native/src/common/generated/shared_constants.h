@@ -46,6 +46,10 @@ inline constexpr const char* kEmountinuse = "EMOUNTINUSE";
 inline constexpr const char* kEnoplugin = "ENOPLUGIN";
 // the pipeline or server was already started or stopped
 inline constexpr const char* kEstate = "ESTATE";
+// a stream of that id is already in the DeepStream pipeline
+inline constexpr const char* kEexist = "EEXIST";
+// every stream slot of the DeepStream pipeline is taken (input.maxStreams)
+inline constexpr const char* kEnospc = "ENOSPC";
 // the input pipeline's elements could not be linked
 inline constexpr const char* kElink = "ELINK";
 // GStreamer failed to initialise
