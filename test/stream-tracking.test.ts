@@ -22,12 +22,14 @@ function det(objects: string[], labelIndex: number, score: number, box: [number,
   return { label: objects[labelIndex], labelIndex, score, box };
 }
 
-/** A model result as the detector gives it: detections split at the prompts' thresholds. */
+/** A model result as the detector gives it: detections split at the prompts' thresholds (no encoder outputs). */
 function result(objects: string[], thresholds: number[], detections: Detection[]): DetectResult {
+  const none = new Float32Array(0);
   return {
     detections: detections.filter((d) => d.score > thresholds[d.labelIndex]),
     lowDetections: detections.filter((d) => d.score <= thresholds[d.labelIndex]),
-    promptVersion: 1, prompts: { objects, thresholds }, batchSize: 1,
+    promptSet: 'default', promptVersion: 1, prompts: { objects, thresholds }, batchSize: 1,
+    encoded: { classEmbeds: none, logitShift: none, logitScale: none, boxes: none, ...FRAME },
     timings: { inferenceMs: 0, decodeMs: 0, totalMs: 0 },
   };
 }
