@@ -82,6 +82,15 @@ export class DeepStreamStream extends StreamBase {
   /** nvtracker is part of the pipeline: tracker settings apply at its next start (Engine.trackerLive is false). */
   setTracker(): void {}
 
+  /**
+   * Not yet on this engine: the image encoder's outputs stay inside nvinfer, where the bbox parser decodes them in
+   * place, so new prompts apply from the pipeline's next frame. The seam for keeping the newest frame's tensors in
+   * the parser and decoding them again (with the multi-camera pipeline): return true once pushed.
+   */
+  redecode(): boolean {
+    return false;
+  }
+
   protected async startPipeline(url: string): Promise<void> {
     const { config, output, binding, log } = this.#options;
     const model = this.#options.model();
