@@ -85,6 +85,9 @@ describe('a prompt change while the model is between frames', () => {
     fs.writeFileSync(config, [
       'input:', '  rtsp: {latencyMs: 50}', '  reconnect: {stallTimeoutMs: 120000}',
       `model: {folder: ${JSON.stringify(TINY_MODEL)}, threads: 1, batchWindowMs: ${BATCH_WINDOW_MS}}`,
+      // A model result comes a batch window after its frame was captured: the tracks it confirms must outlive that
+      // (the video draws each where the tracker predicts it, while not lost for longer than bufferMs).
+      `tracker: {bufferMs: ${4 * BATCH_WINDOW_MS}}`,
       `prompts: {objects: ${JSON.stringify(START.objects)}, thresholds: ${JSON.stringify(START.thresholds)}}`,
       `redis: {host: 127.0.0.1, port: ${redis.port}, stream: ${STREAM}}`,
       'streams:',
