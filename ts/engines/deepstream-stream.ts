@@ -83,9 +83,10 @@ export class DeepStreamStream extends StreamBase {
   setTracker(): void {}
 
   /**
-   * Not yet on this engine: the image encoder's outputs stay inside nvinfer, where the bbox parser decodes them in
-   * place, so new prompts apply from the pipeline's next frame. The seam for keeping the newest frame's tensors in
-   * the parser and decoding them again (with the multi-camera pipeline): return true once pushed.
+   * Not yet on this engine: the addon decodes nvinfer's output tensors per stream on the streaming thread and keeps
+   * none, so new prompts apply from the pipeline's next frame. The seam: keep each stream's newest tensors there,
+   * decode them again on request with the stream's prompts and emit them as a 'detections' event (the overlay would
+   * need the stream's display meta replaced as well); return true once pushed.
    */
   redecode(): boolean {
     return false;
