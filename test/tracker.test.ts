@@ -152,6 +152,7 @@ describe('native.Tracker', () => {
       { name: 'TypeError', message: 'Expected an object for options but received null' });
     t.setOptions({ ...native.trackerDefaults, bufferMs: 200 });
     assert.deepEqual([...frame(t, 200, [[14, 10, 54, 90]]).trackIds], [1]);
+    frame(t, 300, []);  // lost: drawn until 200 ms after its last match
     assert.deepEqual([...t.predict(400).ids], [1]);
     assert.deepEqual([...t.predict(401).ids], [], 'gone 200 ms after its last match');
   });

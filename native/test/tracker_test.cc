@@ -305,7 +305,9 @@ void OcclusionLongerThanBufferGivesNewId() {
   uint64_t first = 0;
   for (int i = 0; i < 5; ++i) first = Step(tracker, i * 200, {Det(300, 300, 60, 120)})[0];
   CHECK_EQ(first, 1u);
-  // Gone from 1000 ms; back at 2400 ms (1600 ms after its last match at 800 ms): a new object.
+  // Gone from 1000 ms (model frames without it); back at 2400 ms, 1600 ms after its last match at 800 ms: a new
+  // object, since frames came without it after the buffer had passed.
+  for (int i = 5; i < 12; ++i) Step(tracker, i * 200, {});
   std::vector<uint64_t> ids;
   for (int i = 12; i < 16; ++i) ids.push_back(Step(tracker, i * 200, {Det(300, 300, 60, 120)})[0]);
   CHECK_EQ(ids[0], 0u);  // tentative again
@@ -535,7 +537,30 @@ void OptionsChangeKeepsTracks() {
   ids = Step(tracker, 500, {Det(125, 100, 50, 50), Det(400, 400, 50, 50)});
   CHECK_EQ(ids[0], id);
   CHECK(ids[1] != 0u);
-  CHECK(Step(tracker, 1100, {Det(130, 100, 50, 50)})[0] != id);
+  Step(tracker, 1100, {});  // a frame without it, 600 ms after its last match: past the new buffer
+  CHECK(Step(tracker, 1200, {Det(130, 100, 50, 50)})[0] != id);
+}
+
+void FramesFurtherApartThanTheBufferKeepIds() {
+  // Eight cameras sharing one CPU model: a stream's model frames 5.4 s apart, over the 3 s buffer. An object seen
+  // at every frame keeps its id, and is drawn until the next frame however far away it is.
+  TrackerOptions options;
+  options.buffer_ms = 3000;
+  Tracker tracker(options);
+  std::vector<uint64_t> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(Step(tracker, i * 5400, {Det(300 + 5.0f * i, 300, 60, 120)})[0]);
+  CHECK_EQ(ids[0], 0u);  // tentative
+  for (int i = 1; i < 5; ++i) CHECK_EQ(ids[i], 1u);
+  std::vector<TrackView> shown;
+  tracker.Predict(4 * 5400 + 5000, &shown);
+  CHECK_EQ(shown.size(), 1u);
+  // Not at the next frame: lost, still drawn for the buffer after its last match, then not; removed at the first
+  // frame without it past the buffer.
+  UpdateResult r;
+  Step(tracker, 5 * 5400, {}, &r);
+  CHECK_EQ(r.tracks.size(), 0u);
+  tracker.Predict(5 * 5400 + 100, &shown);
+  CHECK_EQ(shown.size(), 0u);
 }
 
 void ScoreIsTheLastDetections() {
@@ -579,6 +604,7 @@ const Case kCases[] = {
     {"options are validated", OptionsAreValidated},
     {"an options change keeps the tracks", OptionsChangeKeepsTracks},
     {"score is the last detection's", ScoreIsTheLastDetections},
+    {"frames further apart than the buffer keep ids", FramesFurtherApartThanTheBufferKeepIds},
 };
 
 }  // namespace

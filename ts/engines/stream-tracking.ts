@@ -60,6 +60,9 @@ export class StreamTracking {
     if (config.enabled) {
       if (this.#tracker === null) this.#tracker = new Tracker(trackerOptions(config));
       else this.#tracker.setOptions(trackerOptions(config));
+    } else if (this.#config.enabled) {
+      // Nothing is followed while it is off: objects seen once it is on again are new ones (ids go on increasing).
+      this.#tracker?.remapLabels([]);
     }
     this.#config = config;
     this.#thresholdsFor = '';

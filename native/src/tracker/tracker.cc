@@ -137,10 +137,6 @@ void Tracker::Update(int64_t timestamp_ms, const Detection* detections, std::siz
 
   result->time_reset = started_ && timestamp_ms < last_ms_;
   if (result->time_reset) tracks_.clear();
-  // Expired before this frame: an object back after the buffer is a new one.
-  tracks_.erase(std::remove_if(tracks_.begin(), tracks_.end(),
-                               [&](const Track& t) { return timestamp_ms - t.last_match_ms > options_.buffer_ms; }),
-                tracks_.end());
   const double dt = started_ && !result->time_reset ? static_cast<double>(timestamp_ms - last_ms_) / 1000.0 : 0.0;
   started_ = true;
   last_ms_ = timestamp_ms;
@@ -224,6 +220,10 @@ void Tracker::Update(int64_t timestamp_ms, const Detection* detections, std::siz
   for (std::size_t i = 0; i < tracks_.size(); ++i) {
     Track& t = tracks_[i];
     if (t.id == 0 && !track_matched_[i]) continue;  // a tentative track must be matched at every frame
+    // Expired: a model frame came without it once the buffer had passed since its last match, so an object back
+    // later is a new one. Judged after matching, so that model frames further apart than the buffer (a slow CPU,
+    // many cameras sharing the model) still follow an object they see at every frame.
+    if (t.id != 0 && !track_matched_[i] && timestamp_ms - t.last_match_ms > options_.buffer_ms) continue;
     if (t.id != 0) result->tracks.push_back({t.id, t.label, t.score, t.filter.BoxAt(0.0), t.last_match_ms, track_det_[i]});
     if (kept != i) tracks_[kept] = std::move(t);
     kept++;
@@ -236,7 +236,11 @@ void Tracker::Predict(int64_t timestamp_ms, std::vector<TrackView>* out) const {
   if (!started_) return;
   const double dt = static_cast<double>(timestamp_ms - last_ms_) / 1000.0;
   for (const Track& t : tracks_) {
-    if (t.id != 0 && timestamp_ms - t.last_match_ms <= options_.buffer_ms) out->push_back({t.id, t.label, t.score, t.filter.BoxAt(dt), t.last_match_ms, -1});
+    // Seen at the last model frame: shown until the next one, however far apart they are; lost: for the buffer.
+    const bool seen = t.last_match_ms == last_ms_;
+    if (t.id != 0 && (seen || timestamp_ms - t.last_match_ms <= options_.buffer_ms)) {
+      out->push_back({t.id, t.label, t.score, t.filter.BoxAt(dt), t.last_match_ms, -1});
+    }
   }
 }
 

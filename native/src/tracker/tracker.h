@@ -3,8 +3,7 @@
 // no Node), so that both the addon and its unit test use it.
 //
 // Per model frame (Update):
-//   1. confirmed tracks unmatched for longer than buffer_ms are removed (an object back later is a new
-//      one), and every remaining track's Kalman filter (box_filter.h) is predicted to the frame's timestamp;
+//   1. every track's Kalman filter (box_filter.h) is predicted to the frame's timestamp;
 //   2. detections at or above their label's high threshold are matched to the confirmed tracks, those
 //      matched at the previous frame and the lost ones alike (IoU >= match_iou);
 //   3. detections between the low and the high threshold are matched to the confirmed tracks still
@@ -16,7 +15,10 @@
 //   4. the remaining high detections are matched to tentative tracks (IoU >= tentative_match_iou); a
 //      tentative track unmatched here is dropped; one matched min_hits times in a row becomes confirmed
 //      and receives its id;
-//   5. high detections still unmatched start tentative tracks.
+//   5. high detections still unmatched start tentative tracks;
+//   6. a confirmed track this frame did not match, whose last match is more than buffer_ms old, is removed (an
+//      object back later is a new one). Judged after matching: model frames further apart than the buffer (a slow
+//      CPU, many cameras sharing the model) still follow an object they see at every frame.
 // Each stage is an optimal assignment (assignment.h). A detection never matches a track of another label.
 //
 // Time, not frame count, drives the filter and the buffer: model frames may come 33 ms or 1.5 s apart. To
@@ -124,7 +126,8 @@ class Tracker {
 
   /**
    * [sync, const] The confirmed tracks' boxes extrapolated to timestamp_ms (the filter's mean; before the last
-   * frame too), into *out (cleared first), except tracks unmatched for longer than buffer_ms by then. Allocates nothing when out has the capacity. Empty before the
+   * frame too), into *out (cleared first): those matched at the last frame, however long ago it was, and the lost
+   * ones until buffer_ms after their last match. Allocates nothing when out has the capacity. Empty before the
    * first Update.
    */
   void Predict(int64_t timestamp_ms, std::vector<TrackView>* out) const;
