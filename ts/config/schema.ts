@@ -3,6 +3,7 @@
 // (after they are merged), supplies every default, and types the config (`OwlConfig`).
 // configs/default.yaml mirrors these defaults with comments; test/config.test.ts keeps the two equal.
 import { z } from 'zod';
+import { PRECISION_SETTINGS } from '../model/precision';
 import {
   DEFAULT_PROMPT_LIMITS, parsePrompts, PromptError, type PromptErrorCode, type PromptLimits, type PromptSet,
 } from '../model/prompts';
@@ -68,6 +69,7 @@ const modelSchema = section({
   folder: nonEmptyText('google/owlvit-base-patch32'),
   imageEncoderEngine: text('nanoowl/data/owl_image_encoder_patch32.engine'),
   threads: integer(0, 1024, 0, 'an integer from 0 (all cores) to 1024'),
+  precision: oneOf(PRECISION_SETTINGS, 'auto'),
   nmsIou: decimal(0, 1, 0),
   maxDetections: integer(1, 10_000, 100),
   textCacheSize: integer(0, 100_000, 64),

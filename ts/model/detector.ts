@@ -9,6 +9,7 @@ import { native } from '../native';
 import { ImageEncoder, type FrameTransferStats } from './image-encoder';
 import { ModelError } from './model-error';
 import { loadModelFolder, type ModelFolder } from './model-folder';
+import { cpuInt8Support, planPrecision, type CpuInt8, type PrecisionChoice, type PrecisionSetting } from './precision';
 import { DEFAULT_PROMPT_SET, PromptSets, type PromptState } from './prompt-sets';
 import { DEFAULT_PROMPT_LIMITS, type PromptLimits } from './prompts';
 import { OwlTextEncoder, type TextEncoderStats } from './text-encoder';
@@ -29,6 +30,13 @@ export interface OwlDetectorOptions {
   promptLimits?: PromptLimits;
   /** Where a relative model folder starts. @default process.cwd() */
   cwd?: string;
+  /**
+   * Image-encoder precision: `int8` needs the folder's int8 file (owl_export.py --int8); `auto` takes it when
+   * the folder has it and the CPU has int8 dot products, else fp32 (see ts/model/precision.ts). @default 'auto'
+   */
+  precision?: PrecisionSetting;
+  /** The CPU's int8 support as `auto` sees it. @default cpuInt8Support() (read from /proc/cpuinfo) */
+  cpuInt8?: CpuInt8;
 }
 
 /** One detected object, in source-frame pixels. */
@@ -109,15 +117,18 @@ export class OwlDetector {
   /**
    * Loads a model folder: owl.json, the tokenizer, the text encoder (here) and the image encoder (in a worker).
    * @param model a folder written by deploy/export/owl_export.py (a Hugging Face id is refused with the export command).
-   * @throws {ModelError} naming the missing, corrupt or mismatched file and the fix.
+   * @throws {ModelError} naming the missing, corrupt or mismatched file and the fix (under `precision: 'auto'` a
+   *   missing or corrupt int8 file is no error: fp32 runs, and {@link precision} carries the warning).
    */
   static async load(model: string, options: OwlDetectorOptions = {}): Promise<OwlDetector> {
     const folder = await loadModelFolder(model, options.cwd);
+    const precision = planPrecision(folder, options.precision ?? 'auto', options.cpuInt8 ?? cpuInt8Support());
     const threads = options.threads || os.availableParallelism();
     const text = await OwlTextEncoder.load(folder, { threads, cacheSize: options.textCacheSize ?? 64 });
     try {
       const image = await ImageEncoder.start({
         folder,
+        precision,
         threads,
         nmsIou: options.nmsIou ?? 0,
         maxDetections: options.maxDetections ?? 100,
@@ -132,6 +143,11 @@ export class OwlDetector {
   /** Square model input side S: detect() takes [1,3,S,S] tensors. */
   get inputSize(): number {
     return this.folder.config.imageSize;
+  }
+
+  /** The image encoder's precision that runs, why, and any warning (a missing or corrupt int8 file). */
+  get precision(): PrecisionChoice {
+    return this.image.precision;
   }
 
   /** The model's per-channel normalisation (0..1 pixel units), for the pipeline's preprocessing. */

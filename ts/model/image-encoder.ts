@@ -6,6 +6,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { ModelError } from './model-error';
+import type { PrecisionChoice } from './precision';
 import type { BatchResult, FrameItem, FromWorker, PromptsMessage, ToWorker, WorkerInit } from './worker-protocol';
 
 /** How frames reached the worker: moved (zero-copy) or copied. */
@@ -33,6 +34,7 @@ export class ImageEncoder {
   #closed = false;
   readonly #pending = new Map<number, Pending>();
   readonly #transfer: FrameTransferStats = { transferred: 0, copied: 0, copyMs: 0 };
+  #precision: PrecisionChoice | null = null;
 
   private constructor(readonly init: WorkerInit) {}
 
@@ -44,6 +46,11 @@ export class ImageEncoder {
     const encoder = new ImageEncoder(init);
     await encoder.#spawn();
     return encoder;
+  }
+
+  /** The precision the worker runs and why (known once started). */
+  get precision(): PrecisionChoice {
+    return this.#precision!;
   }
 
   /** A copy of the frame transfer counters. */
@@ -144,6 +151,7 @@ export class ImageEncoder {
         switch (message.type) {
           case 'ready':
             started = true;
+            this.#precision = message.precision;
             for (const prompts of this.#prompts.values()) worker.postMessage(prompts);
             resolve();
             break;

@@ -4,10 +4,13 @@
 // with prompts of its own) and are swapped whole, so a frame is decoded with exactly one version of its set.
 import type { ModelErrorCode } from './model-error';
 import type { ModelFolder } from './model-folder';
+import type { PrecisionChoice, PrecisionPlan } from './precision';
 
 /** workerData of the image-encoder worker. */
 export interface WorkerInit {
   folder: ModelFolder;
+  /** Which image encoder file to open, and the one to fall back to. */
+  precision: PrecisionPlan;
   /** ONNX Runtime intra-op threads. */
   threads: number;
   nmsIou: number;
@@ -80,9 +83,12 @@ export interface BatchResult {
   inferenceMs: number;
 }
 
-/** Worker -> main thread: `ready` or `fatal` once after start, then one `result` or `error` per batch. */
+/**
+ * Worker -> main thread: `ready` (with the precision that runs) or `fatal` once after start, then one `result`
+ * or `error` per batch.
+ */
 export type FromWorker =
-  | { type: 'ready' }
+  | { type: 'ready'; precision: PrecisionChoice }
   | { type: 'fatal'; error: WorkerError }
   | { type: 'error'; id: number; error: WorkerError }
   | BatchResult;

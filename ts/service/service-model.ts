@@ -4,6 +4,7 @@
 // model folder's description for nvinfer's config. Both hold the named prompt sets that the supervisor changes
 // and the streams decode with.
 import os from 'node:os';
+import type { ModelPrecisionStatus } from '../api/service';
 import type { OwlConfig } from '../config/schema';
 import { deepStreamModel, type DeepStreamModel } from '../deepstream/config-input';
 import { OwlDetector } from '../model/detector';
@@ -17,6 +18,8 @@ interface LoadedModel {
   promptSets: PromptSets;
   /** Square model input side in pixels, for the log. */
   inputSize: number;
+  /** Which image encoder runs and why, for the log and /status. */
+  precision: ModelPrecisionStatus;
   /** Releases the encoders (and stops the image-encoder worker). */
   close(): Promise<void>;
 }
@@ -36,16 +39,20 @@ export async function loadServiceModel(engine: 'portable' | 'deepstream', config
   if (engine === 'portable') {
     const detector = await OwlDetector.load(model.folder, {
       threads: model.threads, nmsIou: model.nmsIou, maxDetections: model.maxDetections,
-      textCacheSize: model.textCacheSize, promptLimits,
+      textCacheSize: model.textCacheSize, promptLimits, precision: model.precision,
     });
+    const { precision: running, reason, warning } = detector.precision;
     return { engine, detector, promptSets: detector.promptSets, inputSize: detector.inputSize,
-      close: () => detector.close() };
+      precision: { running, reason, warning }, close: () => detector.close() };
   }
   const folder = await loadModelFolder(model.folder);
   const text = await OwlTextEncoder.load(folder,
     { threads: model.threads || os.availableParallelism(), cacheSize: model.textCacheSize });
+  const deepstream = deepStreamModel(folder, model.imageEncoderEngine);
   return {
-    engine, deepstream: deepStreamModel(folder, model.imageEncoderEngine), inputSize: folder.config.imageSize,
+    engine, deepstream, inputSize: folder.config.imageSize,
+    precision: { running: 'tensorrt', warning: null,
+      reason: `the deepstream engine runs the TensorRT engine ${deepstream.engineFile} (model.precision is for the portable engine)` },
     promptSets: new PromptSets((objects) => text.encode(objects), promptLimits),
     close: () => text.close(),
   };

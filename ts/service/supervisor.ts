@@ -249,7 +249,8 @@ export class Supervisor implements ControlService {
   status(): ServiceStatus {
     return {
       engine: this.#engine,
-      model: { loaded: this.#model !== null, error: this.#model === null ? this.#modelError : null },
+      model: { loaded: this.#model !== null, error: this.#model === null ? this.#modelError : null,
+        precision: this.#model?.precision ?? null },
       redis: this.#redisStatus(),
       streams: this.#streams.list().map((runner) => runner.status()),
       startedAt: this.#startedAt.toISOString(),
@@ -436,7 +437,8 @@ export class Supervisor implements ControlService {
       this.#modelError = null;
       this.#log.info(`model ${model.folder} loaded (input ${loaded.inputSize}px`
         + `${loaded.engine === 'deepstream' ? `, TensorRT engine ${loaded.deepstream.engineFile}` : ''}); `
-        + `prompts ${describePrompts(this.#prompts)}`);
+        + `image encoder ${loaded.precision.running}: ${loaded.precision.reason}; prompts ${describePrompts(this.#prompts)}`);
+      if (loaded.precision.warning !== null) this.#log.warn(`model.precision: ${loaded.precision.warning}`);
     } catch (err) {
       this.#modelError = (err as Error).message;
       this.#log.error(`model not loaded, ${this.#engine === 'deepstream' ? 'no stream can start (nvinfer needs it)'
