@@ -59,13 +59,17 @@ export async function scaleToFit(frame: BenchFrame, side: number): Promise<Bench
   const factor = side / Math.max(frame.width, frame.height);
   const width = frame.width >= frame.height ? side : Math.max(1, Math.round(frame.width * factor));
   const height = frame.height >= frame.width ? side : Math.max(1, Math.round(frame.height * factor));
-  const rgb = await pipeThrough('gst-launch-1.0', ['-q', 'fdsrc', 'fd=0', '!',
-    'rawvideoparse', `width=${frame.width}`, `height=${frame.height}`, 'format=rgb', 'framerate=1/1', '!',
-    'videoscale', '!', 'videoconvert', '!', `video/x-raw,format=RGB,width=${width},height=${height}`, '!',
-    'fdsink', 'fd=1'], frame.rgb);
-  if (rgb.length !== width * height * 3) {
-    throw new Error(`videoscale gave ${rgb.length} bytes for ${frame.name} at ${width}x${height}`);
+  const padded = await pipeThrough('gst-launch-1.0', ['-q', 'fdsrc', 'fd=0', '!',
+    'rawvideoparse', `width=${frame.width}`, `height=${frame.height}`, 'format=rgb', `plane-strides=<${frame.width * 3}>`,
+    'framerate=1/1', '!', 'videoscale', '!', 'videoconvert', '!', `video/x-raw,format=RGB,width=${width},height=${height}`,
+    '!', 'fdsink', 'fd=1'], frame.rgb);
+  // GStreamer's RGB rows are padded to a multiple of 4 bytes.
+  const row = width * 3, stride = (row + 3) & ~3;
+  if (padded.length !== stride * height) {
+    throw new Error(`videoscale gave ${padded.length} bytes for ${frame.name} at ${width}x${height}`);
   }
+  const rgb = Buffer.alloc(row * height);
+  for (let y = 0; y < height; y++) padded.copy(rgb, y * row, y * stride, y * stride + row);
   return { name: frame.name, width, height, rgb };
 }
 

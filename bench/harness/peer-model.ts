@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The transformers.js peer: its zero-shot-object-detection pipeline, loaded offline from a model folder in its
-// own layout (deploy/export/owl_export.py --transformersjs). For the base-size model the committed graph reads
-// the regenerated benchmark model's weight files, linked into the folder here, so both sides run the same bytes.
+// own layout (deploy/export/owl_export.py --transformersjs), in fp32 or with its own `q8` quantization
+// (onnx/model_quantized.onnx, --transformersjs --int8). For the base-size model the committed graphs read the
+// regenerated benchmark model's weight files, linked into the folder here, so both sides run the same bytes.
 import fs from 'node:fs';
 import path from 'node:path';
 import { BASE_MODEL, REPO } from './context';
@@ -31,12 +32,15 @@ interface TransformersJs {
   RawImage: new (data: Uint8ClampedArray, width: number, height: number, channels: number) => unknown;
 }
 
-/** Copies the committed graphs and hard-links the benchmark model's weight files beside them. */
+/** The precisions the peer runs in: transformers.js's `dtype` option. */
+export type PeerDtype = 'fp32' | 'q8';
+
+/** Copies the committed graphs and hard-links the benchmark model's weight files (fp32 and q8) beside them. */
 export function assembleBasePeer(): string {
   const shared = JSON.parse(fs.readFileSync(path.join(BASE_PEER_GRAPHS, 'shared-weights.json'), 'utf8')) as
-    { files: Record<string, number> };
+    { files: Record<string, number>; quantized?: { files: Record<string, number> } };
   fs.cpSync(BASE_PEER_GRAPHS, BASE_PEER_MODEL, { recursive: true });
-  for (const file of Object.keys(shared.files)) {
+  for (const file of Object.keys({ ...shared.files, ...shared.quantized?.files })) {
     const target = path.join(BASE_PEER_MODEL, 'onnx', file);
     fs.rmSync(target, { force: true });
     try {
@@ -49,17 +53,18 @@ export function assembleBasePeer(): string {
 }
 
 /**
- * Loads the pipeline from a local folder with remote models switched off (nothing is downloaded), fp32 on
- * the CPU with `threads` intra-op threads, and returns it with a maker of its image type.
+ * Loads the pipeline from a local folder with remote models switched off (nothing is downloaded), on the CPU
+ * with `threads` intra-op threads, and returns it with a maker of its image type.
+ * @param dtype `fp32` (onnx/model.onnx) or `q8` (onnx/model_quantized.onnx).
  */
-export async function loadPeer(folder: string, threads: number):
+export async function loadPeer(folder: string, threads: number, dtype: PeerDtype = 'fp32'):
 Promise<{ detect: PeerDetector; image: (rgb: Uint8Array, width: number, height: number) => unknown; version: string }> {
   const tjs = await import('@huggingface/transformers') as unknown as TransformersJs & { env: { version: string } };
   tjs.env.allowRemoteModels = false;
   tjs.env.allowLocalModels = true;
   tjs.env.localModelPath = `${path.dirname(folder)}/`;
   const detect = await tjs.pipeline('zero-shot-object-detection', path.basename(folder), {
-    dtype: 'fp32', device: 'cpu', session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
+    dtype, device: 'cpu', session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
   });
   return {
     detect,
