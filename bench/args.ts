@@ -18,7 +18,7 @@ export const USAGE = `usage: npm run bench -- [scenario ...] [options]
   --out DIR       results folder (default bench/results)`;
 
 /** What the command line asks for. */
-export interface BenchArgs {
+interface BenchArgs {
   scenarios: string[];
   options: BenchOptions;
   help: boolean;

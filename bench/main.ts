@@ -20,10 +20,11 @@ import { precisionScenario } from './scenarios/precision';
 import { pipelineScenario } from './scenarios/pipeline';
 import { promptsScenario } from './scenarios/prompts';
 import { soakScenario } from './scenarios/soak';
+import { trackingScenario } from './scenarios/tracking';
 
 /** Every scenario, in the order a full run takes them. */
-const SCENARIOS: readonly Scenario[] = [encoderScenario, peerScenario, precisionScenario, limitScenario, promptsScenario, outputsScenario,
-  pipelineScenario, multistreamScenario, soakScenario];
+const SCENARIOS: readonly Scenario[] = [encoderScenario, peerScenario, precisionScenario, limitScenario, promptsScenario,
+  outputsScenario, pipelineScenario, multistreamScenario, soakScenario, trackingScenario];
 
 function log(line: string): void {
   console.log(`[bench] ${line}`);
@@ -64,7 +65,7 @@ async function main(argv: readonly string[]): Promise<number> {
     throw new Error(`unknown scenario ${unknown.join(', ')}: choose from ${SCENARIOS.map((s) => s.name).join(', ')}`);
   }
   const chosen = names.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => names.includes(s.name));
-  if (!options.smoke) {
+  if (!options.smoke && chosen.some((s) => s.needsModel !== false)) {
     execFileSync(process.execPath, [path.join(REPO, 'deploy', 'export', 'regenerate-base.js')], { stdio: 'inherit' });
   }
   const ctx = new BenchContext(options, log);

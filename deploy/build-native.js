@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: Apache-2.0
-// Builds the native addon with cmake-js when any file under native/ is newer than the built addon.
+// Builds the native addon with cmake-js when any file under native/ is newer than the built addon, after
+// regenerating the constants C++ and TS share (deploy/gen-constants.js).
 // OWL_NATIVE_BUILD_DIR moves the build folder (so two checkouts or helpers can build side by side).
+// OWL_BUILD_TESTING=OFF leaves out the test-only targets (stand-ins, harnesses, test camera): the images set it.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -12,6 +14,9 @@ const nativeDir = path.join(root, 'native');
 const buildDir = process.env.OWL_NATIVE_BUILD_DIR || path.join(nativeDir, 'build');
 const config = process.env.OWL_NATIVE_CONFIG || 'Release';
 const addon = path.join(buildDir, config, 'owl_stream.node');
+const testing = (process.env.OWL_BUILD_TESTING ?? 'ON').toUpperCase() !== 'OFF';
+// A test-only binary stands for them all: a build made without them is not enough for the tests.
+const testBinary = path.join(buildDir, config, 'owl_test_camera');
 
 function newestMtime(dir) {
   let newest = 0;
@@ -23,10 +28,13 @@ function newestMtime(dir) {
   return newest;
 }
 
-if (fs.existsSync(addon) && fs.statSync(addon).mtimeMs >= newestMtime(nativeDir)) {
+execFileSync(process.execPath, [path.join(__dirname, 'gen-constants.js')], { stdio: 'inherit' });
+const newestSource = newestMtime(nativeDir);
+if (fs.existsSync(addon) && fs.statSync(addon).mtimeMs >= newestSource && (!testing || fs.existsSync(testBinary))) {
   process.exit(0);
 }
-console.log(`[setup] building the native addon (${config}) in ${buildDir}`);
+console.log(`[setup] building the native addon (${config}${testing ? ', with test targets' : ''}) in ${buildDir}`);
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
 execFileSync(process.execPath, [cmakeJs, 'compile', '--directory', nativeDir, '--out', buildDir,
-  ...(config === 'Debug' ? ['--debug'] : []), '--parallel', '2'], { stdio: 'inherit' });
+  ...(config === 'Debug' ? ['--debug'] : []), `--CDOWL_BUILD_TESTING=${testing ? 'ON' : 'OFF'}`, '--parallel', '2'],
+{ stdio: 'inherit' });

@@ -24,11 +24,11 @@ async function status(path: string, authorization?: string, method = 'GET'): Pro
   return { status: response.status, body: text === '' ? null : JSON.parse(text), challenge: response.headers.get('www-authenticate') };
 }
 
-const ROUTES = ['/prompt', '/prompt?objects=a%20cat&thresholds=0.5', '/ready', '/status', '/metrics', '/detections', '/streams',
+const ROUTES = ['/prompt', '/prompt?objects=a%20cat&thresholds=0.5', '/status', '/metrics', '/detections', '/streams',
   '/config', '/no-such-route'];
 
 describe('REST API: bearer token', () => {
-  it('answers 401 without a token, naming the header, on every route but /health', async () => {
+  it('answers 401 without a token, naming the header, on every route but the health probes', async () => {
     for (const path of ROUTES) {
       const res = await status(path);
       assert.equal(res.status, 401, path);
@@ -61,5 +61,21 @@ describe('REST API: bearer token', () => {
     for (const path of ['/health', '/health/', '/HEALTH']) assert.equal((await status(path)).status, 200, path);
     assert.equal((await status('/health', 'Bearer wrong')).status, 200);
     assert.equal((await status('/healthz')).status, 401, 'only /health itself is open');
+  });
+
+  it('keeps /ready open for readiness probes, with its reasons for the token holder only', async () => {
+    service.state.streams = [{ id: 'gate', state: 'lost', reason: 'rtsp://***@10.0.0.7:554/live: connection refused',
+      since: new Date(0).toISOString() }];
+    for (const authorization of [undefined, 'Bearer wrong']) {
+      const open = await status('/ready', authorization);
+      assert.equal(open.status, 503, 'the status is the probe\'s answer');
+      // Whether it is ready, and nothing that names a stream, an address or an error.
+      assert.deepEqual(open.body, { ready: false, detail: 'send "Authorization: Bearer <token>" for the reasons' });
+    }
+    const full = await status('/ready', `Bearer ${TOKEN}`);
+    assert.equal(full.status, 503);
+    assert.deepEqual(full.body.reasons, ['stream gate is lost: rtsp://***@10.0.0.7:554/live: connection refused']);
+    service.state.streams = new StandInControlService().state.streams;
+    assert.deepEqual((await status('/ready')).body, { ready: true });
   });
 });

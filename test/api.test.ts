@@ -35,7 +35,8 @@ async function call(path: string, init?: RequestInit): Promise<{ status: number;
   return { status: response.status, body: json ? JSON.parse(text) : text, headers: response.headers };
 }
 
-const post = (body: string, headers: Record<string, string> = { 'Content-Type': 'application/json' }) =>
+const JSON_TYPE = { 'Content-Type': 'application/json' };
+const post = (body: string, headers: Record<string, string> = JSON_TYPE) =>
   call('/prompt', { method: 'POST', body, headers });
 
 function error(code: string, message: string) {
@@ -57,13 +58,29 @@ describe('REST API: prompts', () => {
     assert.deepEqual(service.prompts, { objects: ['a cat'], thresholds: [0.3] });
   });
 
-  it('sets prompts with POST /prompt, as lists or comma-separated strings, whatever the Content-Type', async () => {
+  it('sets prompts with POST /prompt, as lists or comma-separated strings, sent as application/json', async () => {
     assert.deepEqual((await post('{"objects": ["a dog", "a ball"], "thresholds": [0.2, 0.4]}')).body,
       { objects: ['a dog', 'a ball'], thresholds: [0.2, 0.4] });
-    assert.deepEqual((await post('{"objects": "a cat, a hat", "thresholds": "0.3"}', {})).body,
-      { objects: ['a cat', 'a hat'], thresholds: [0.3, 0.3] });
-    assert.deepEqual((await post('{"objects": "a box", "thresholds": 0.6}', { 'Content-Type': 'application/x-www-form-urlencoded' }))
-      .body, { objects: ['a box'], thresholds: [0.6] });
+    assert.deepEqual((await post('{"objects": "a cat, a hat", "thresholds": "0.3"}', { 'Content-Type': 'application/json; charset=UTF-8' }))
+      .body, { objects: ['a cat', 'a hat'], thresholds: [0.3, 0.3] });
+    // A form or text/plain body is what a web page can make a browser send anywhere: refused, nothing changes.
+    for (const type of [undefined, 'application/x-www-form-urlencoded', 'text/plain', 'application/json; charset=latin1',
+      'application/jsonp', 'multipart/form-data; boundary=x']) {
+      const res = await post('{"objects": "a box", "thresholds": 0.6}', type === undefined ? {} : { 'Content-Type': type });
+      assert.equal(res.status, 415, String(type));
+      assert.equal(res.body.error.code, 'unsupported_media_type', String(type));
+      assert.match(res.body.error.message, /send the body as JSON with "Content-Type: application\/json"/);
+    }
+    assert.deepEqual(service.prompts, { objects: ['a cat', 'a hat'], thresholds: [0.3, 0.3] });
+  });
+
+  it('DELETE /prompt goes back to the configuration\'s prompts; DELETE /prompt/<id> resets one stream', async () => {
+    service.prompts = { objects: ['a cat'], thresholds: [0.3] };
+    service.streamPrompts.set('front', { objects: ['a dog'], thresholds: [0.2] });
+    assert.deepEqual((await call('/prompt/front', { method: 'DELETE' })).body, { objects: ['a cat'], thresholds: [0.3] });
+    assert.equal(service.streamPrompts.has('front'), false);
+    assert.equal((await call('/prompt/nope', { method: 'DELETE' })).status, 422);
+    assert.deepEqual((await call('/prompt', { method: 'DELETE' })).body, { objects: ['a person'], thresholds: [0.1] });
   });
 
   it('keeps a shared threshold when thresholds are omitted, and asks for them otherwise', async () => {
@@ -98,21 +115,21 @@ describe('REST API: prompts', () => {
         'objects is given 2 times; give it once, comma-separated'],
       ['/prompt?object=a&thresholds=0.1', undefined, 400, 'unknown_parameter',
         'unknown query parameter "object"; allowed: objects, thresholds'],
-      ['/prompt', { method: 'POST', body: '{"objects": ["a",' }, 400, 'invalid_json',
+      ['/prompt', { method: 'POST', headers: JSON_TYPE, body: '{"objects": ["a",' }, 400, 'invalid_json',
         `request body is not valid JSON: ${jsonError('{"objects": ["a",')}`],
-      ['/prompt', { method: 'POST', body: '' }, 400, 'invalid_json', 'request body is empty; expected a JSON object'],
-      ['/prompt', { method: 'POST', body: Buffer.from([0x7b, 0xff, 0x7d]) }, 400, 'invalid_json', 'request body is not UTF-8 text'],
-      ['/prompt', { method: 'POST', body: '["a person"]' }, 400, 'invalid_body',
+      ['/prompt', { method: 'POST', headers: JSON_TYPE, body: '' }, 400, 'invalid_json', 'request body is empty; expected a JSON object'],
+      ['/prompt', { method: 'POST', headers: JSON_TYPE, body: Buffer.from([0x7b, 0xff, 0x7d]) }, 400, 'invalid_json', 'request body is not UTF-8 text'],
+      ['/prompt', { method: 'POST', headers: JSON_TYPE, body: '["a person"]' }, 400, 'invalid_body',
         'expected a JSON object such as {"objects": ["a person"], "thresholds": [0.1]}'],
-      ['/prompt', { method: 'POST', body: '{"objects": "a", "threshold": 0.1}' }, 400, 'unknown_field',
+      ['/prompt', { method: 'POST', headers: JSON_TYPE, body: '{"objects": "a", "threshold": 0.1}' }, 400, 'unknown_field',
         'unknown field "threshold"; allowed: objects, thresholds'],
-      ['/prompt', { method: 'POST', body: '{"objects": ["a", 1], "thresholds": [0.1]}' }, 400, 'invalid_prompt',
+      ['/prompt', { method: 'POST', headers: JSON_TYPE, body: '{"objects": ["a", 1], "thresholds": [0.1]}' }, 400, 'invalid_prompt',
         'prompt 2 must be text, received 1'],
-      ['/prompt', { method: 'POST', body: '{"objects": ["a", "b"], "thresholds": [0.1, true]}' }, 400, 'threshold_not_number',
+      ['/prompt', { method: 'POST', headers: JSON_TYPE, body: '{"objects": ["a", "b"], "thresholds": [0.1, true]}' }, 400, 'threshold_not_number',
         'threshold 2 must be a number from 0 to 1, received true'],
-      ['/prompt', { method: 'POST', body: JSON.stringify({ objects: 'a'.repeat(2000), thresholds: 0.1 }) }, 413, 'body_too_large',
+      ['/prompt', { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ objects: 'a'.repeat(2000), thresholds: 0.1 }) }, 413, 'body_too_large',
         'request body is larger than 1024 bytes'],
-      ['/prompt', { method: 'POST', body: '{}', headers: { 'Content-Encoding': 'gzip' } }, 415, 'unsupported_encoding',
+      ['/prompt', { method: 'POST', body: '{}', headers: { ...JSON_TYPE, 'Content-Encoding': 'gzip' } }, 415, 'unsupported_encoding',
         'Content-Encoding "gzip" is not supported; send plain JSON'],
     ];
     for (const [path, init, status, code, message] of cases) {
@@ -126,7 +143,7 @@ describe('REST API: prompts', () => {
   it('refuses a body larger than the limit even when it is streamed without Content-Length', async () => {
     const chunks = [Buffer.from('{"objects": "'), Buffer.alloc(4096, 'a'), Buffer.from('", "thresholds": 0.1}')];
     const res = await call('/prompt', {
-      method: 'POST', body: new ReadableStream({ pull(c) { const next = chunks.shift(); if (next) c.enqueue(next); else c.close(); } }),
+      method: 'POST', headers: JSON_TYPE, body: new ReadableStream({ pull(c) { const next = chunks.shift(); if (next) c.enqueue(next); else c.close(); } }),
       duplex: 'half',
     } as RequestInit);
     assert.equal(res.status, 413);
@@ -151,14 +168,14 @@ describe('REST API: routes and errors', () => {
     const missing = await call('/prompts');
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, 'not_found');
-    assert.match(missing.body.error.message, /^no route for GET "\/prompts"; routes: GET \/prompt, POST \/prompt, GET \/health, /);
+    assert.match(missing.body.error.message, /^no route for GET "\/prompts"; routes: GET \/prompt, POST \/prompt, DELETE \/prompt, DELETE \/prompt\/:stream, GET \/health, /);
     const wrong = await call('/health', { method: 'POST' });
     assert.equal(wrong.status, 405);
     assert.deepEqual(wrong.body, error('method_not_allowed', 'POST "/health" is not allowed; allowed: HEAD, GET'));
     assert.equal(wrong.headers.get('allow'), 'HEAD, GET');
-    const deleted = await call('/prompt', { method: 'DELETE' });
-    assert.equal(deleted.status, 405);
-    assert.equal(deleted.headers.get('allow'), 'HEAD, GET, POST');
+    const put = await call('/prompt', { method: 'PUT' });
+    assert.equal(put.status, 405);
+    assert.equal(put.headers.get('allow'), 'HEAD, GET, POST, DELETE');
     const odd = await call('/prompt', { method: 'PROPFIND' });
     assert.equal(odd.status, 501);
     assert.deepEqual(odd.body, error('not_implemented', 'method "PROPFIND" is not implemented'));

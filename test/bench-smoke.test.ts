@@ -14,7 +14,7 @@ import type { ScenarioResult } from '../bench/harness/report';
 
 const REPO = path.resolve(__dirname, '..', '..');
 // The scenarios this test checks by name; any other result file the harness writes is checked for its shape.
-const SCENARIOS = ['encoder', 'peer', 'precision', 'limit', 'prompts', 'outputs', 'pipeline', 'soak'];
+const SCENARIOS = ['encoder', 'peer', 'precision', 'limit', 'prompts', 'outputs', 'pipeline', 'soak', 'tracking'];
 
 describe('npm run bench -- --smoke', () => {
   let dir: string;
@@ -97,6 +97,18 @@ describe('npm run bench -- --smoke', () => {
     for (const metric of ['embed_cosine_min', 'logit_max_error', 'box_max_error', 'detection_f1', 'tiny_logit_max_error_hf']) {
       assert.ok(precision.metrics[metric].median !== null, `precision.${metric} was measured`);
     }
+  });
+
+  test('tracking scored both trackers and the oracle on every scene, and timed the update', () => {
+    const tracking = results.get('tracking')!;
+    for (const scene of ['1fps', '5fps', '30fps', 'crowd30']) {
+      for (const who of ['', 'peer_', 'oracle_']) {
+        const idf1 = tracking.metrics[`${who}idf1_${scene}`].median!;
+        assert.ok(idf1 > 0 && idf1 <= 1, `${who}idf1_${scene} = ${idf1}`);
+      }
+      assert.equal(typeof tracking.metrics[`idf1_gain_${scene}`].goal?.met, 'boolean');
+    }
+    assert.ok(tracking.metrics.update_ms.median! > 0 && tracking.metrics.peer_update_ms.median! > 0);
   });
 
   test('README.md indexes every scenario and every goal', () => {

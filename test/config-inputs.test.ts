@@ -9,8 +9,9 @@ import { deriveSensorId } from '../ts/config/sensor-id';
 describe('input URIs', () => {
   it('classifies RTSP cameras, VST addresses, files and the test source', () => {
     assert.deepEqual(classifyInput('rtsp://0.0.0.0:8554/stream'), { kind: 'rtsp', url: 'rtsp://0.0.0.0:8554/stream' });
-    assert.deepEqual(classifyInput('RTSPS://cam/live'), { kind: 'rtsp', url: 'RTSPS://cam/live' });
-    assert.deepEqual(classifyInput('http://0.0.0.0:81'), { kind: 'vst', base: 'http://0.0.0.0:81' });
+    // The normal form is what the pipeline gets: the scheme in lower case.
+    assert.deepEqual(classifyInput('RTSPS://cam/live'), { kind: 'rtsp', url: 'rtsps://cam/live' });
+    assert.deepEqual(classifyInput('http://0.0.0.0:81'), { kind: 'vst', base: 'http://0.0.0.0:81/' });
     assert.deepEqual(classifyInput('https://vst.example:30080/vst'), { kind: 'vst', base: 'https://vst.example:30080/vst' });
     assert.deepEqual(classifyInput('/data/clip.mp4'), { kind: 'file', path: '/data/clip.mp4' });
     assert.deepEqual(classifyInput('clips/a b.mkv'), { kind: 'file', path: 'clips/a b.mkv' });

@@ -70,10 +70,17 @@ describe('config files', () => {
 
   it('refuses an unknown key, naming the allowed ones', () => {
     assert.equal(refusal('redis:\n  hots: a\n'),
-      'configs/x.yaml: redis.hots: unknown key; allowed keys: host, port, stream, maxlen, outputInterval, queueSize, idFormat');
+      'configs/x.yaml: redis.hots: unknown key; allowed keys: enabled, host, port, stream, maxlen, outputInterval, '
+      + 'queueSize, idFormat, password, passwordFile, tls, tlsCaFile');
     assert.equal(refusal('colour: red\n'),
-      'configs/x.yaml: colour: unknown key; allowed keys: input, output, engine, model, prompts, redis, api, sensor, '
-      + 'overlay, log, streams');
+      'configs/x.yaml: colour: unknown key; allowed keys: input, output, engine, model, prompts, redis, mqtt, kafka, api, '
+      + 'sensor, overlay, tracker, log, state, vst, streams');
+    assert.equal(refusal('tracker:\n  lowScoreRatio: 2\n'),
+      'configs/x.yaml: tracker.lowScoreRatio: expected a number from 0 to 1, received 2');
+    assert.equal(refusal('tracker:\n  matchIou: 0\n'),
+      'configs/x.yaml: tracker.matchIou: expected a number from 0.01 to 1, received 0');
+    assert.equal(refusal('tracker:\n  minHits: 0\n'),
+      'configs/x.yaml: tracker.minHits: expected an integer from 1 to 100, received 0');
     assert.equal(refusal('input:\n  rtsp:\n    latency: 50\n'),
       'configs/x.yaml: input.rtsp.latency: unknown key; allowed keys: transport, latencyMs');
   });
@@ -84,8 +91,8 @@ describe('config files', () => {
     assert.equal(refusal('redis:\n  host: 5\n'), 'configs/x.yaml: redis.host: expected a non-empty string, received 5');
     assert.equal(refusal('api:\n  port: ~\n'),
       'configs/x.yaml: api.port: expected an integer from 0 (any free port) to 65535, received null');
-    assert.equal(refusal('redis: 5\n'), 'configs/x.yaml: redis: expected a mapping with keys host, port, stream, maxlen, '
-      + 'outputInterval, queueSize, idFormat, received 5');
+    assert.equal(refusal('redis: 5\n'), 'configs/x.yaml: redis: expected a mapping with keys enabled, host, port, stream, '
+      + 'maxlen, outputInterval, queueSize, idFormat, password, passwordFile, tls, tlsCaFile, received 5');
     assert.equal(refusal('model:\n  threads: [1]\n'),
       'configs/x.yaml: model.threads: expected an integer from 0 (all cores) to 1024, received a list');
     assert.equal(refusal('model:\n  precision: int4\n'),
@@ -116,7 +123,7 @@ describe('config files', () => {
     assert.equal(refusal('input:\n  uri: ftp://cam/x\n'), 'configs/x.yaml: input.uri: expected an rtsp:// URL, a VST http(s):// '
       + 'address, a file path or test:[pattern], received "ftp://cam/x"');
     assert.equal(refusal('output:\n  url: rtsp://0.0.0.0/out\n'), 'configs/x.yaml: output.url: expected an rtsp://host:port/path '
-      + 'URL such as rtsp://0.0.0.0:6000/out, received "rtsp://0.0.0.0/out"');
+      + 'URL such as rtsp://0.0.0.0:6000/out; the value has no port');
   });
 
   it('refuses bad prompt lists with the prompt rules\' messages', () => {
@@ -160,5 +167,19 @@ describe('config files', () => {
     assert.equal(shown.input.uri, 'rtsp://admin:***@cam:554/live');
     assert.equal(config.api.token, 'hunter2', 'the config in force is left alone');
     assert.equal(redactConfig(defaultConfig()).api.token, '', 'an unset token stays visibly unset');
+    const outputs = redactConfig(load('mqtt:\n  password: hunter2\nkafka:\n'
+      + '  protoCfg: sasl.username=owl;sasl.password=hunter2;ssl.key.password=x;linger.ms=5\n'));
+    assert.equal(outputs.mqtt.password, '***');
+    assert.equal(outputs.kafka.protoCfg, 'sasl.username=owl;sasl.password=***;ssl.key.password=***;linger.ms=5');
+  });
+
+  it('checks the MQTT and Kafka outputs\' settings, naming what is allowed', () => {
+    assert.match(refusal('mqtt:\n  url: http://broker\n'), /^configs\/x\.yaml: mqtt\.url: expected an mqtt:\/\/host/);
+    assert.match(refusal('mqtt:\n  url: mqtt://user:pw@broker\n'), /mqtt\.url: expected .*no path, query or credentials/);
+    assert.match(refusal('mqtt:\n  topic: owl/+/x\n'), /mqtt\.topic: expected a topic of at most 1024 characters without "\+"/);
+    assert.match(refusal('mqtt:\n  qos: 3\n'), /mqtt\.qos: expected 0, 1 or 2, received 3/);
+    assert.match(refusal('kafka:\n  broker: "[::1]:9092"\n'), /kafka\.broker: expected host:port of one Kafka broker/);
+    assert.match(refusal('kafka:\n  protoCfg: a=b;c\n'), /kafka\.protoCfg: expected librdkafka settings/);
+    assert.equal(load('mqtt:\n  url: mqtts://broker:8884\n  topic: site/{sensorId}\n').mqtt.topic, 'site/{sensorId}');
   });
 });

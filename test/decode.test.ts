@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The native decode core on hand-built tensors whose answers are known: NanoOWL's argmax-then-threshold
-// rule, strict per-prompt thresholds, pad_square undo on wide and tall frames, class-wise NMS, the cap,
-// and the exact messages for bad shapes.
+// rule (argmax of the logits, as Hugging Face), strict per-prompt thresholds, pad_square undo on wide, tall
+// and odd-padded frames (agreeing with preprocess to the pixel), class-wise NMS, the cap, and the exact
+// messages for bad shapes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { native, NativeDecodeOptions, NativeImageOutputs, NativePromptSet } from '../ts/native';
@@ -34,7 +35,9 @@ function prompts(thresholds: number[]): NativePromptSet {
   return { textEmbeds, numQueries: thresholds.length, thresholds: Float32Array.from(thresholds) };
 }
 
-const square: NativeDecodeOptions = { frameWidth: 100, frameHeight: 100, nmsIou: 0, maxDetections: 100 };
+const square: NativeDecodeOptions = {
+  frameWidth: 100, frameHeight: 100, inputSize: 100, nmsIou: 0, maxDetections: 100,
+};
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 /** An embedding along axis `q`, optionally mixed with axis `r`. */
 const axis = (q: number, weight = 1, r = -1, other = 0): number[] => {
@@ -91,21 +94,54 @@ test('the label is the argmax: a patch whose best prompt misses its threshold is
   assert.ok(Math.abs(passed.scores[0] - sigmoid(3.2)) < 1e-6);
 });
 
+test('the label is the prompt with the highest logit, also where float32 sigmoid scores tie at 1.0', () => {
+  // cos 0.6 with e0, 0.8 with e1 and 0 with e2; scale 40: logits 24, 32 and 0. sigmoid(24) and sigmoid(32) are
+  // both exactly 1 in float32, so an argmax over scores would pick prompt 0; Hugging Face picks prompt 1.
+  const img = image([{ embed: axis(0, 0.6, 1, 0.8), scale: 40 }]);
+  assert.equal(Math.fround(sigmoid(24)), 1);
+  const result = native.decode(img, prompts([0.5, 0.5, 0.5]), square);
+  assert.deepEqual(labelsOf(result), [1]);
+  assert.equal(result.scores[0], 1);
+  // The winner's own threshold decides: prompt 1 at 1.0 (not exceeded) drops the patch though prompt 0 passes.
+  assert.equal(native.decode(img, prompts([0.5, 1, 0.5]), square).labels.length, 0);
+  // Equal logits keep the first prompt (as torch.max).
+  const tied = image([{ embed: axis(0, 1, 1, 1), scale: 40 }]);
+  assert.deepEqual(labelsOf(native.decode(tied, prompts([0.5, 0.5]), square)), [0]);
+});
+
 test('boxes map from the square model input back to source pixels (pad_square undo)', () => {
   const img = image([{ embed: axis(0), scale: 5, box: [0.1, 0.3, 0.5, 0.9] }]);
   const p = prompts([0.5]);
   // Square: plain scaling.
   assert.deepEqual(boxesOf(native.decode(img, p, square)).map((b) => b.map((v) => +v.toFixed(4))), [[10, 30, 50, 90]]);
   // Wide 200x100: side 200, the frame starts 50 px down the square.
-  const wide = native.decode(img, p, { ...square, frameWidth: 200, frameHeight: 100 });
+  const wide = native.decode(img, p, { ...square, frameWidth: 200, frameHeight: 100, inputSize: 200 });
   assert.deepEqual(boxesOf(wide).map((b) => b.map((v) => +v.toFixed(4))), [[20, 10, 100, 130]]);
   // Tall 100x200: side 200, the frame starts 50 px right; boxes may leave the frame, as NanoOWL's do.
-  const tall = native.decode(img, p, { ...square, frameWidth: 100, frameHeight: 200 });
+  const tall = native.decode(img, p, { ...square, frameWidth: 100, frameHeight: 200, inputSize: 200 });
   assert.deepEqual(boxesOf(tall).map((b) => b.map((v) => +v.toFixed(4))), [[-30, 60, 50, 180]]);
   // 1280x720 (odd aspect, large): a centred box stays centred.
   const hd = image([{ embed: axis(0), scale: 5, box: [0.25, 0.25, 0.75, 0.75] }]);
-  const box = boxesOf(native.decode(hd, p, { ...square, frameWidth: 1280, frameHeight: 720 }))[0];
+  const box = boxesOf(native.decode(hd, p, { ...square, frameWidth: 1280, frameHeight: 720, inputSize: 768 }))[0];
   assert.deepEqual(box, [320, 40, 960, 680]);
+});
+
+test('with an odd padding, decode undoes the padding preprocess wrote (whole pixels, the odd one below)', () => {
+  // A 1280x736 source scaled into a 96 square is 96x55 (736 * 96 / 1280 = 55.2): 41 padding rows, 20 above the
+  // frame and 21 below. preprocess shows where the frame's rows went; a box on exactly those rows must decode
+  // to the whole source frame (the exact half, 20.5 rows, would shift it by half a model pixel: 3.8 px here).
+  const s = 96;
+  const pixels = native.preprocess(new Uint8Array(96 * 55 * 3).fill(255), 96, 55, s, [0, 0, 0], [1, 1, 1]);
+  const rows = Array.from({ length: s }, (_, y) => y).filter((y) => pixels[y * s] === 1);
+  assert.deepEqual([rows[0], rows.at(-1), rows.length], [20, 74, 55]);
+  const img = image([{ embed: axis(0), scale: 5, box: [0, rows[0] / s, 1, (rows.at(-1)! + 1) / s] }]);
+  const frame = { ...square, frameWidth: 1280, frameHeight: 736, inputSize: s };
+  const [box] = boxesOf(native.decode(img, prompts([0.5]), frame));
+  box.forEach((v, i) => assert.ok(Math.abs(v - [0, 0, 1280, 736][i]) < 1e-3, `corner ${i}: ${v}`));
+  // The same with the odd column (a tall frame): 736x1280 -> 55x96, 20 columns left of the frame.
+  const tall = image([{ embed: axis(0), scale: 5, box: [20 / s, 0, 75 / s, 1] }]);
+  const [tallBox] = boxesOf(native.decode(tall, prompts([0.5]), { ...frame, frameWidth: 736, frameHeight: 1280 }));
+  tallBox.forEach((v, i) => assert.ok(Math.abs(v - [0, 0, 736, 1280][i]) < 1e-3, `tall corner ${i}: ${v}`));
 });
 
 test('class-wise NMS suppresses overlapping boxes of the same label only, and is off at 0', () => {
@@ -163,7 +199,8 @@ test('a realistic frame (576 patches, 512 dims, 25 prompts) decodes consistently
     if (score > 0.3) expected.push({ label: best, score });
   }
   expected.sort((a, b) => b.score - a.score);
-  const result = native.decode(img, p, { frameWidth: 640, frameHeight: 480, nmsIou: 0, maxDetections: 1000 });
+  const result = native.decode(img, p,
+    { frameWidth: 640, frameHeight: 480, inputSize: 768, nmsIou: 0, maxDetections: 1000 });
   assert.ok(expected.length > 10 && expected.length < P, `a useful mix of kept and dropped (${expected.length})`);
   assert.equal(result.labels.length, expected.length);
   result.scores.forEach((score, i) => assert.ok(Math.abs(score - expected[i].score) < 1e-5));
@@ -198,13 +235,17 @@ test('bad shapes and values are refused with messages naming the field', () => {
     [() => native.decode({ ...img, logitScale: undefined as never }, p, square), 'TypeError',
       'Expected a Float32Array for image.logitScale but received undefined'],
     [() => native.decode({ ...img, numPatches: 1.5 }, p, square), 'TypeError',
-      'Expected an integer for image.numPatches but received 1.5'],
+      'Expected a 32-bit integer for image.numPatches but received 1.5'],
     [() => native.decode(img, p, { ...square, frameWidth: 0 }), 'RangeError',
       'Expected a positive integer for options.frameWidth but received 0'],
     [() => native.decode(img, p, { ...square, frameHeight: -5 }), 'RangeError',
       'Expected a positive integer for options.frameHeight but received -5'],
     [() => native.decode(img, p, { ...square, frameWidth: '640' as never }), 'TypeError',
-      'Expected an integer for options.frameWidth but received a string'],
+      'Expected a 32-bit integer for options.frameWidth but received a string'],
+    [() => native.decode(img, p, { ...square, inputSize: undefined as never }), 'TypeError',
+      'Expected a 32-bit integer for options.inputSize but received undefined'],
+    [() => native.decode(img, p, { ...square, inputSize: 0 }), 'RangeError',
+      'Expected a positive integer for options.inputSize but received 0'],
     [() => native.decode(img, p, { ...square, nmsIou: 2 }), 'RangeError',
       'Expected a number in [0,1] for options.nmsIou but received 2'],
     [() => native.decode(img, p, { ...square, maxDetections: 0 }), 'RangeError',
@@ -252,7 +293,7 @@ test('preprocess centres the frame in the square, pads with 0 and normalises (x/
   assert.throws(() => native.preprocess(rgb, 4, 2, 4, mean, [1, 0, 1]),
     { name: 'RangeError', message: 'Expected a non-zero number for std[1] but received 0' });
   assert.throws(() => native.preprocess(rgb, 4, 2, 4, [0, 0] as never, std),
-    { name: 'TypeError', message: 'Expected 3 numbers for mean but received an Array' });
+    { name: 'TypeError', message: 'Expected an array of 3 numbers for mean but received an Array' });
   assert.throws(() => native.preprocess(Array.from(rgb) as never, 4, 2, 4, mean, std),
     { name: 'TypeError', message: 'Expected a Uint8Array for rgb but received an Array' });
 });

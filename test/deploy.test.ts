@@ -29,11 +29,27 @@ interface ComposeService {
   restart: string;
   environment: Record<string, string>;
   volumes: (string | { type: string; source: string; target: string; read_only?: boolean })[];
+  healthcheck: { test: string[]; interval: string; timeout: string; retries: number; start_period: string };
 }
 
-const compose = parseYaml(fs.readFileSync(path.join(deployDir, 'docker-compose.yaml'), 'utf8')) as {
+const composeText = fs.readFileSync(path.join(deployDir, 'docker-compose.yaml'), 'utf8');
+const compose = parseYaml(composeText) as {
   services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
 };
+
+/** Docker's durations as compose and HEALTHCHECK write them (e.g. 30s, 20m, 1m30s), in seconds. */
+function seconds(duration: string): number {
+  const parts = [...duration.matchAll(/(\d+)(h|m|s)/g)];
+  assert.equal(parts.map((p) => p[0]).join(''), duration, `cannot read the duration ${duration}`);
+  return parts.reduce((sum, [, n, unit]) => sum + Number(n) * { h: 3600, m: 60, s: 1 }[unit as 'h' | 'm' | 's'], 0);
+}
+
+/** The healthcheck command's script, which must be one the image builds. */
+function assertHealthScript(command: string[], where: string): void {
+  assert.deepEqual(command.slice(0, 2), ['node', '/app/build/ts/cli/healthcheck.js'], where);
+  assert.ok(fs.existsSync(path.join(root, 'ts', 'cli', 'healthcheck.ts')), 'ts/cli/healthcheck.ts');
+}
 const service = compose.services['owl-stream'];
 
 /** Compose volumes as {source (resolved against deploy/ when relative), target, readOnly}. */
@@ -70,7 +86,7 @@ describe('deploy/docker-compose.yaml', () => {
     for (const name of Object.keys(service.environment)) assert.ok(knownVariables.has(name), `unknown variable ${name}`);
     const config = validateConfig(envLayer(service.environment));
     assert.equal(config.engine, 'deepstream');
-    assert.deepEqual(classifyInput(config.input.uri), { kind: 'vst', base: 'http://0.0.0.0:81' });
+    assert.deepEqual(classifyInput(config.input.uri), { kind: 'vst', base: 'http://0.0.0.0:81/' });
     assert.deepEqual(parseOutputUrl(config.output.url), { host: '0.0.0.0', port: 5011, mount: '/out' });
     assert.equal(config.api.port, 5010);
     assert.deepEqual([config.redis.host, config.redis.port, config.redis.stream], ['localhost', 6379, 'owl']);
@@ -93,10 +109,40 @@ describe('deploy/docker-compose.yaml', () => {
     assert.equal(byTarget.get('/tmp/argus_socket')?.source, '/tmp/argus_socket');
   });
 
-  test('the ingress snippet routes /owl/ to the API port', () => {
+  test('the ingress snippet routes /owl/ and the seed\'s /genai/ to the API port', () => {
     const conf = fs.readFileSync(path.join(deployDir, 'ingress', 'owl-nginx.conf'), 'utf8');
-    assert.match(conf, /location \/owl\/ \{[^}]*rewrite \^\/owl\/\?\(\.\*\)\$ \/\$1 break;/);
-    assert.match(conf, new RegExp(`proxy_pass http://localhost:${service.environment.OWL_API_PORT};`));
+    for (const prefix of ['owl', 'genai']) {
+      const block = new RegExp(`location /${prefix}/ \\{([^}]*)\\}`).exec(conf)?.[1];
+      assert.ok(block !== undefined, `no location /${prefix}/`);
+      assert.ok(block.includes(`rewrite ^/${prefix}/?(.*)$ /$1 break;`), block);
+      assert.ok(block.includes(`proxy_pass http://localhost:${service.environment.OWL_API_PORT};`), block);
+    }
+  });
+
+  test('a healthcheck against /ready, with a start period for the first TensorRT engine build', () => {
+    const { healthcheck } = service;
+    assertHealthScript(healthcheck.test.slice(1), 'compose healthcheck');
+    assert.equal(healthcheck.test[0], 'CMD');
+    assert.ok(seconds(healthcheck.start_period) >= 15 * 60, `start_period ${healthcheck.start_period}`);
+    assert.ok(seconds(healthcheck.timeout) > 4, 'longer than the probe\'s own 4 s timeout');
+    assert.ok(healthcheck.retries >= 2 && seconds(healthcheck.interval) <= 60);
+  });
+
+  test('the runtime state lies on a named volume at the image\'s state.dir', () => {
+    const state = volumes().find((v) => v.target === '/var/lib/owl-stream');
+    assert.equal(state?.source, 'owl-state');
+    assert.ok(compose.volumes !== undefined && 'owl-state' in compose.volumes, 'owl-state is declared');
+  });
+
+  test('the Redis cadence is set and explained beside it', () => {
+    assert.equal(service.environment.OWL_REDIS_OUTPUT_INTERVAL, '1');
+    const lines = composeText.split('\n');
+    const at = lines.findIndex((line) => line.includes('OWL_REDIS_OUTPUT_INTERVAL'));
+    let first = at;
+    while (first > 0 && lines[first - 1].trim().startsWith('#')) first--;
+    const comment = lines.slice(first, at).join(' ');
+    assert.match(comment, /every 60th frame/);
+    assert.match(comment, /redis_output_interval/);
   });
 });
 
@@ -146,6 +192,33 @@ function dockerIgnored(relative: string): boolean {
   });
 }
 
+/** What runs from the native build: the addon (with the DeepStream engine where the SDK is). */
+const RUNTIME_NATIVE_FILES = new Set(['owl_stream.node']);
+
+test('every native executable and the stand-in addon are test-only targets (behind OWL_BUILD_TESTING)', () => {
+  const cmake = fs.readFileSync(path.join(root, 'native', 'CMakeLists.txt'), 'utf8');
+  const targets = [...cmake.matchAll(/^\s*add_(executable|library)\((\w+)/gm)].map((m) => ({ kind: m[1], name: m[2] }));
+  const runtime = new Set(['owl_stream', 'owl_decode', 'owl_tracker', 'owl_addon_core']);
+  const testOnly = targets.filter((t) => !runtime.has(t.name));
+  assert.deepEqual(testOnly.map((t) => t.name).sort(), ['gstowlstandins', 'owl_gst_parse_check', 'owl_keyfile_dump',
+    'owl_nvds_standin', 'owl_stream_ds_standin', 'owl_tensor_decode_harness', 'owl_test_camera', 'owl_tracker_test']);
+  // Each test-only target is declared inside an `if(OWL_BUILD_TESTING ...)` block, or inside the block of the
+  // DeepStream stand-ins, which are off without OWL_BUILD_TESTING.
+  for (const { name } of testOnly) {
+    const at = cmake.search(new RegExp(`add_(executable|library)\\(${name}\\b`));
+    // elseif(c) replaces the condition of the block it continues.
+    const opened = [...cmake.slice(0, at).matchAll(/^\s*(if|elseif|endif)\((.*)\)\s*$/gm)]
+      .reduce<string[]>((stack, m) => {
+        if (m[1] === 'if') return [...stack, m[2]];
+        if (m[1] === 'elseif') return [...stack.slice(0, -1), m[2]];
+        return stack.slice(0, -1);
+      }, []);
+    assert.ok(opened.some((c) => /\bOWL_BUILD_TESTING\b/.test(c) || /^OWL_DS_STANDIN\b/.test(c)),
+      `${name} is built without OWL_BUILD_TESTING (inside: ${opened.join(' / ') || 'nothing'})`);
+  }
+  assert.match(cmake, /if\(NOT OWL_BUILD_TESTING\)\s+set\(OWL_DS_STANDIN OFF\)/);
+});
+
 for (const name of ['Dockerfile', 'Dockerfile.deepstream']) {
   describe(`deploy/${name}`, () => {
     const instructions = parseDockerfile(fs.readFileSync(path.join(deployDir, name), 'utf8'));
@@ -156,6 +229,20 @@ for (const name of ['Dockerfile', 'Dockerfile.deepstream']) {
       globalArgs.set(key, value);
     }
     const stages = instructions.filter((i) => i.op === 'FROM');
+
+    test('a HEALTHCHECK against /ready, in exec form, with a start period', () => {
+      const checks = instructions.filter((i) => i.op === 'HEALTHCHECK');
+      assert.equal(checks.length, 1);
+      const [, options, command] = /^((?:--[\w-]+=\S+\s+)*)CMD\s+(\[.*\])$/.exec(checks[0].args) ?? [];
+      assert.ok(command !== undefined, `line ${checks[0].line}: HEALTHCHECK [options] CMD [exec form]`);
+      assertHealthScript(JSON.parse(command) as string[], name);
+      const flags = new Map([...options.matchAll(/--([\w-]+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+      assert.ok(seconds(flags.get('start-period') ?? '0s') >= (name === 'Dockerfile' ? 60 : 15 * 60));
+      assert.ok(seconds(flags.get('timeout') ?? '30s') > 4);
+      const env = instructions.filter((i) => i.op === 'ENV').map((i) => i.args).join(' ');
+      assert.match(env, /OWL_STATE_DIR=\/var\/lib\/owl-stream/);
+      assert.ok(instructions.some((i) => i.op === 'VOLUME' && i.args === '/var/lib/owl-stream'));
+    });
 
     test('known instructions only; ARG then FROM first', () => {
       for (const ins of instructions) assert.ok(KNOWN_INSTRUCTIONS.has(ins.op), `line ${ins.line}: ${ins.op}`);
@@ -198,6 +285,21 @@ for (const name of ['Dockerfile', 'Dockerfile.deepstream']) {
       }
     });
 
+    test('the native build leaves out the test-only targets, and only the addon is copied', () => {
+      const builds = instructions.filter((i) => i.op === 'RUN' && i.args.includes('deploy/build-native.js'));
+      assert.equal(builds.length, 1, 'one native build');
+      assert.match(builds[0].args, /(^|&&\s*)OWL_BUILD_TESTING=OFF node deploy\/build-native\.js/,
+        `line ${builds[0].line}: the native build runs without OWL_BUILD_TESTING=OFF`);
+      const copied = instructions.filter((i) => i.op === 'COPY' && i.args.includes('native/build'))
+        .flatMap((i) => i.args.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1)
+          .map((source) => ({ line: i.line, source })));
+      assert.ok(copied.length > 0, 'the addon is copied into the image');
+      for (const { line, source } of copied) {
+        assert.ok(RUNTIME_NATIVE_FILES.has(path.basename(source)),
+          `line ${line}: ${source} is not one of ${[...RUNTIME_NATIVE_FILES].join(', ')} (a folder or a test binary)`);
+      }
+    });
+
     test('ENV sets known owl-stream variables only; the entry point exists and is executable', () => {
       for (const env of instructions.filter((i) => i.op === 'ENV')) {
         for (const [, key] of env.args.matchAll(/(?:^|\s)(\w+)=/g)) {
@@ -220,16 +322,17 @@ test('Dockerfile.deepstream: DeepStream 7.1 multi-arch by default, the engine bu
   assert.match(text, /^ARG BASE_IMAGE=nvcr\.io\/nvidia\/deepstream:7\.1-triton-multiarch$/m);
   const entry = fs.readFileSync(path.join(deployDir, 'docker-entrypoint.sh'), 'utf8');
   assert.match(entry, /deploy\/build-engine\.sh "\$\{OWL_MODEL_FOLDER/);
+  assert.match(entry, /"\$\{OWL_INPUT_MAX_STREAMS:-8\}"$/m, 'the engine is built for the service\'s batch');
   const cli = /^exec node build\/(ts\/\S+)\.js "\$@"$/m.exec(entry)?.[1];
   assert.ok(cli && fs.existsSync(path.join(root, `${cli}.ts`)), `the entry point runs ${cli}.ts`);
 });
 
 // --- shell scripts ------------------------------------------------------------------------------
 
-test('shellcheck passes on every shell script under deploy/ and test/', () => {
-  const scripts = ['deploy', 'test'].flatMap((dir) => fs.readdirSync(path.join(root, dir))
+test('shellcheck passes on every shell script under deploy/, test/ and native/tools/', () => {
+  const scripts = ['deploy', 'test', 'native/tools'].flatMap((dir) => fs.readdirSync(path.join(root, dir))
     .filter((f) => f.endsWith('.sh')).map((f) => path.join(dir, f)));
-  assert.ok(scripts.includes('deploy/build-engine.sh'));
+  assert.ok(scripts.includes('deploy/build-engine.sh') && scripts.includes('native/tools/ds-compile-check.sh'));
   // shellcheck comes with the project's set-up (deploy/setup.sh); a missing one fails here.
   execFileSync('shellcheck', scripts, { cwd: root, stdio: 'pipe' });
 });
@@ -248,9 +351,10 @@ describe('deploy/build-engine.sh (TensorRT stood in for by a script that records
     '',
   ].join('\n'), { mode: 0o755 });
 
-  function run(modelDir: string, engine: string, trtexec = standIn): Promise<{ code: number; stderr: string }> {
+  function run(modelDir: string, engine: string, trtexec = standIn, batch?: string): Promise<{ code: number; stderr: string }> {
     return new Promise((resolve) => {
-      execFile(path.join(deployDir, 'build-engine.sh'), [modelDir, engine], { env: { ...process.env, TRTEXEC: trtexec } },
+      execFile(path.join(deployDir, 'build-engine.sh'), [modelDir, engine, ...(batch === undefined ? [] : [batch])],
+        { env: { ...process.env, TRTEXEC: trtexec } },
         (err, _stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr }));
     });
   }
@@ -280,6 +384,22 @@ describe('deploy/build-engine.sh (TensorRT stood in for by a script that records
     fs.utimesSync(path.join(dir, 'image_encoder.onnx'), later, later);
     await run(dir, engine);
     assert.equal(fs.readFileSync(argsFile, 'utf8').split('\n').length, 3, 'trtexec ran again');
+  });
+
+  test('a batch of four cameras: an optimisation profile from 1 to 4 frames; a changed batch rebuilds', async () => {
+    const dir = modelFolder('batch', { imageSize: 768, files: { imageEncoder: 'image_encoder.onnx' } });
+    const engine = path.join(work, 'engines', 'batch4.engine');
+    fs.rmSync(argsFile, { force: true });
+    assert.equal((await run(dir, engine, standIn, '4')).code, 0);
+    assert.equal(fs.readFileSync(argsFile, 'utf8'), `--onnx=${dir}/image_encoder.onnx --saveEngine=${engine}.partial `
+      + '--fp16 --minShapes=image:1x3x768x768 --optShapes=image:4x3x768x768 --maxShapes=image:4x3x768x768\n');
+    assert.equal(fs.readFileSync(`${engine}.batch`, 'utf8'), '4\n');
+    assert.match((await run(dir, engine, standIn, '4')).stderr, /is up to date \(batch 4\)/);
+    assert.equal((await run(dir, engine, standIn, '8')).code, 0);
+    assert.match(fs.readFileSync(argsFile, 'utf8').split('\n')[1], /--maxShapes=image:8x3x768x768$/);
+    const bad = await run(dir, engine, standIn, 'four');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /max batch must be a positive integer, received 'four'/);
   });
 
   test('clear errors: no owl.json, no imageSize, no trtexec', async () => {

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { DEFAULT_PROMPT_SET, type DetectResult, OwlDetector } from '../ts/model/detector';
 import { ModelError } from '../ts/model/model-error';
-import { InferenceScheduler } from '../ts/service/inference-scheduler';
+import { InferenceScheduler } from '../ts/engines/inference-scheduler';
 import { bytes, loadReference, TINY_MODEL } from './helpers/owl-fixture';
 
 const ref = loadReference();

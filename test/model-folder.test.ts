@@ -123,9 +123,12 @@ test('a corrupt ONNX file is named, whichever encoder it is', async () => {
 
 test('files that disagree with owl.json are named, with the shapes', async () => {
   const fix = 'the folder mixes files of different exports, or owl.json was edited; re-export the model folder';
+  // Both encoders give 32: owl.json is the file at fault, not the text encoder that is checked first.
   const text = brokenCopy((d) => editConfig(d, (c) => { c.embedDim = 64; }));
   await assert.rejects(OwlDetector.load(text, { threads: 1, precision: 'fp32' }), modelError('mismatch',
-    `${text}/text_encoder.onnx output "text_embeds" has shape [queries,32] but owl.json implies [queries,64]: ${fix}`));
+    `${text}/owl.json: embedDim is 64, but ${text}/text_encoder.onnx and ${text}/image_encoder.onnx both give embeddings `
+    + `of 32: owl.json was edited or belongs to another export; set embedDim to 32, or ${reexport(text)}`,
+    path.join(text, 'owl.json')));
 
   const image = brokenCopy((d) => editConfig(d, (c) => {
     Object.assign(c, { imageSize: 128, gridSize: 8, numPatches: 64 });

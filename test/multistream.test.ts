@@ -154,7 +154,7 @@ describe('three cameras in one service', () => {
     const pid = service.child.pid!;
     const cycle = async () => {
       const added = await service.get('/api/v1/live-stream', { method: 'POST',
-        body: JSON.stringify({ liveStreamUrl: cameras[1].url }) });
+        headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ liveStreamUrl: cameras[1].url }) });
       assert.equal(added.status, 200, JSON.stringify(added.body));
       // A client on the new mount too: its session must go with the stream.
       const outputUrl = (await service.get('/streams')).body.find((s: any) => s.id === added.body.id).outputUrl;
@@ -198,6 +198,41 @@ function group(messages: MinimalSchemaMessage[]): Map<string, MinimalSchemaMessa
   for (const m of messages) bySensor.set(m.sensorId, [...(bySensor.get(m.sensorId) ?? []), m]);
   return bySensor;
 }
+
+describe('removing a stream', () => {
+  test('the service keeps answering while the stream\'s pipeline is torn down', async () => {
+    const camera = await TestCamera.start(CAMERA);
+    const service = await ServiceProcess.start({ args: ['--model', TINY_MODEL], env: { OWL_INPUT_ALLOW_EMPTY: 'true' } });
+    try {
+      const added = await service.get('/api/v1/live-stream', { method: 'POST',
+        headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ liveStreamUrl: camera.url }) });
+      assert.equal(added.status, 200, JSON.stringify(added.body));
+      // A hung camera: the input's teardown waits for its answer to RTSP TEARDOWN (rtspsrc gives it 100 ms).
+      camera.freeze();
+      const sentAt = performance.now();
+      const removal = service.get(`/api/v1/live-stream/${added.body.id}`, { method: 'DELETE' })
+        .then((answer) => ({ ...answer, at: performance.now() }));
+      // Asked well after the removal began, so that they can only be answered meanwhile if nothing blocks.
+      const probes: { sent: number; answered: number }[] = [];
+      let removed = false;
+      void removal.then(() => { removed = true; });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      while (!removed) {
+        const sent = performance.now();
+        if ((await service.get('/health')).status === 200) probes.push({ sent, answered: performance.now() });
+      }
+      const { status, at } = await removal;
+      assert.equal(status, 200);
+      const during = probes.filter((probe) => probe.answered < at);
+      assert.ok(during.length > 0, `/health answered while the removal took ${(at - sentAt).toFixed(0)} ms`);
+      assert.deepEqual((await service.get('/api/v1/live-stream')).body, []);
+    } finally {
+      camera.thaw();
+      await service.dispose();
+      await camera.stop();
+    }
+  });
+});
 
 describe('streams re-read on SIGHUP', () => {
   test('entries added and removed in the file start and stop; unchanged ones play on', async () => {

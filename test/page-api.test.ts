@@ -182,11 +182,11 @@ describe('GET /snapshot.jpg and GET /video.mjpeg', () => {
 describe('GET /rates', () => {
   const metrics = (framesIn: number, inferences: number, latencySum: number): MetricsSnapshot => ({
     streams: [{ streamId: 'cam', framesIn, framesOut: framesIn, framesToModel: inferences, framesDropped: framesIn - inferences,
-      reconnects: 0 }],
+      reconnects: 0, eventsDropped: 0 }],
     inferences,
     inferenceErrors: 0,
     inferenceLatency: { bounds: [1], counts: [inferences, 0], sum: latencySum },
-    redis: { written: inferences, queueDepth: 0, dropped: 0, errors: 0 },
+    redis: { written: inferences, queueDepth: 0, dropped: 0, errors: 0, rejected: 0 },
     promptChanges: 0,
   });
 

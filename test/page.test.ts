@@ -111,7 +111,8 @@ const storedToken = (page: Page) => page.evaluate(() => sessionStorage.getItem('
 /** The checks of the page that any service must pass. */
 function pageChecks(target: () => PageTarget): void {
   beforeEach(async () => {
-    assert.deepEqual(await http(target().base, '/prompt', { method: 'POST', body: JSON.stringify(START) }), START);
+    assert.deepEqual(await http(target().base, '/prompt', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(START) }), START);
   });
 
   it('loads and shows the live view, the RTSP URL, the prompts, the detections and the state', async (t) => {
@@ -135,6 +136,8 @@ function pageChecks(target: () => PageTarget): void {
     assert.equal(await page.locator('#in-force').textContent(), 'a person (0.1)');
     assert.deepEqual([await values(page, '.prompt-text'), await values(page, '.prompt-threshold')], [['a person'], ['0.1']]);
     await page.locator('#detections-body td', { hasText: 'a person' }).first().waitFor();
+    // Each object's id (its track id with the tracker on) in a column of its own.
+    await page.locator('#detections-body td', { hasText: /^#\d+$/ }).first().waitFor();
     await page.locator('#service-state', { hasText: 'playing' }).waitFor();
     await page.locator('#service-state', { hasText: /\d+\.\d fps in/ }).waitFor();
     assert.equal(await page.locator('#summary').textContent(), 'Detecting');

@@ -240,7 +240,7 @@ describe('pipeline inputs and outputs', () => {
   test('rejects an input with an unknown scheme', () => {
     assert.throws(() => new Pipeline().start({ input: 'ftp://camera/stream', output: null }),
       (err: unknown) => err instanceof PipelineError && err.code === 'EINVAL' &&
-        err.message.includes("'ftp://camera/stream'"));
+        err.message.includes('"ftp://camera/stream"'));
   });
 
   test('rejects an RTSP output port in use with EADDRINUSE naming host:port', async () => {
@@ -316,6 +316,28 @@ describe('pipeline inputs and outputs', () => {
     const { baseline, running, after: left } = counts;
     assert.ok(running > baseline + 3, `threads ran (${baseline} before, ${running} while running)`);
     assert.equal(left, baseline, `threads back to ${baseline} after stop (${left})`);
+  });
+
+  test('the process exits cleanly while stop() is still joining: the environment\'s cleanup waits for it', async () => {
+    const script = `
+      const { Pipeline } = require(${JSON.stringify(path.resolve(__dirname, '..', 'ts', 'pipeline.js'))});
+      const pipelines = [new Pipeline(), new Pipeline()];
+      for (const pipeline of pipelines) {
+        pipeline.start({ input: 'test:ball', testSource: { width: 320, height: 240 }, output: null });
+      }
+      pipelines[0].on('state', ({ state }) => {
+        if (state !== 'playing') return;
+        void pipelines[0].stop();  // in flight on its own thread; the other pipeline is never stopped
+        process.exit(3);
+      });`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const watchdog = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+      child.once('exit', (exitCode, exitSignal) => resolve([exitCode, exitSignal])));
+    clearTimeout(watchdog);
+    assert.deepEqual([code, signal], [3, null], `the exit code it asked for, no crash: ${stderr}`);
   });
 });
 

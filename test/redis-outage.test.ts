@@ -135,31 +135,38 @@ describe('RedisPublisher when Redis goes away', () => {
         assert.match(status.lastError ?? '', new RegExp(`^Redis at 127.0.0.1:${server.port} refused the connection`));
       }
       assert.ok(duringOutage.large.queued > 100, `large queue held ${duringOutage.large.queued} entries`);
-      // The queue bound, plus at most one batch whose replies were lost with the connection.
-      assert.ok(duringOutage.small.queued >= MAX_QUEUE_SMALL && duringOutage.small.queued <= MAX_QUEUE_SMALL + BATCH_SMALL,
-        `small queue held ${duringOutage.small.queued} entries`);
+      // Exactly the queue bound: a batch whose replies were lost with the connection counts within it.
+      assert.equal(duringOutage.small.queued, MAX_QUEUE_SMALL);
+      // Refused reconnections are errors (owl_redis_errors_total), not silence.
+      for (const status of [duringOutage.large, duringOutage.small]) assert.ok(status.errors >= 2, `errors ${status.errors}`);
     });
 
     it('loses nothing within the queue bound and keeps the order', async () => {
       assert.deepEqual(await frameIds(server, 'large'), Array.from({ length: published }, (_, i) => i));
       assert.deepEqual(large.status(), {
         state: 'closed', queued: 0, published, sent: published, dropped: 0, skipped: 0, rejected: 0,
-        lastError: large.status().lastError,
+        errors: large.status().errors, lastError: null,
       });
     });
 
-    it('drops exactly the oldest entries past a small bound, and counts them', async () => {
+    it('drops the oldest entries past a small bound, and counts them', async () => {
       const { sent, dropped } = small.status();
       assert.equal(sent + dropped, published);
       assert.ok(dropped > 100, `only ${dropped} dropped`);
       const ids = await frameIds(server, 'small');
       assert.equal(ids.length, sent);
-      // What is missing is one run of consecutive frames: the oldest queued when the bound was hit.
+      assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]), 'in order, never twice');
+      // What is missing is the oldest queued when the bound was hit: one run from the outage, and, while the queue
+      // drains at its bound, the oldest waiting entry now and then (a batch on the wire counts within the bound, so
+      // an entry arriving then pushes out the oldest one not yet sent).
       const firstMissing = ids.findIndex((id, i) => id !== i);
       assert.ok(firstMissing > 0, 'frames before the outage were sent');
-      const expected = Array.from({ length: published }, (_, i) => i)
-        .filter((id) => id < firstMissing || id >= firstMissing + dropped);
-      assert.deepEqual(ids, expected);
+      const present = new Set(ids);
+      const missing = Array.from({ length: published }, (_, i) => i).filter((id) => !present.has(id));
+      assert.equal(missing.length, dropped);
+      const drainSlack = 4 * BATCH_SMALL;
+      assert.ok(missing.every((id) => id >= firstMissing && id < firstMissing + dropped + drainSlack),
+        `dropped ${JSON.stringify(missing)} beyond the outage run from ${firstMissing}`);
     });
 
     it('warns once when Redis goes, once per publisher about overflow, and once when it is back', () => {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// RedisPublisher against a real redis-server: order, exact payloads, MAXLEN ~, interval, retarget,
+// RedisPublisher against a real redis-server: order, exact payloads, MAXLEN ~, interval, live updates,
 // bad frames, and a Redis that is never reachable.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,7 +72,7 @@ describe('RedisPublisher', () => {
     assert.deepEqual(parsed.map((m) => m.id), frames.map((f) => String(f.frameId)));
     assert.deepEqual(parsed[2].objects[1], { id: '2', left: 10.25, top: 20.5, right: 110.13, bottom: 300.67, label: 'a hat', attributes: [] });
     assert.deepEqual(out.status(), {
-      state: 'ready', queued: 0, published: 25, sent: 25, dropped: 0, skipped: 0, rejected: 0, lastError: null,
+      state: 'ready', queued: 0, published: 25, sent: 25, dropped: 0, skipped: 0, rejected: 0, errors: 0, lastError: null,
     });
     assert.deepEqual(states, ['ready']);
     assert.deepEqual(warnings, []);
@@ -115,7 +115,7 @@ describe('RedisPublisher', () => {
     assert.deepEqual((await payloads(reader, 'rejects')).map((p) => parseMinimalSchema(p).id), ['2']);
     assert.equal(out.status().rejected, 3);
     assert.deepEqual(warnings.splice(0), [
-      `Redis metadata output skipped a frame: Expected a label without '|' for objects[0].label but received "a|b" (string)`,
+      `Redis metadata output skipped a frame: Expected a label without '|' for objects[0].label but received "a|b"`,
     ]);
   });
 
@@ -148,7 +148,7 @@ describe('RedisPublisher', () => {
     await waitFor(() => out.status().sent === count, `${count} entries sent`);
   });
 
-  it('moves to another Redis and stream with retarget(), keeping the order', async () => {
+  it('moves to another Redis and stream with update(), keeping the order', async () => {
     const other = await RedisServer.start();
     try {
       const out = publisher({ stream: 'r1' });
@@ -156,11 +156,11 @@ describe('RedisPublisher', () => {
       await waitFor(() => out.status().sent === 5, 'first 5 sent');
       const states: PublisherState[] = [];
       out.on('state', (state) => states.push(state));
-      out.retarget(other.host, other.port, 'r2');
+      out.update({ host: other.host, port: other.port, stream: 'r2' });
       assert.equal(out.status().state, 'connecting');
       for (let i = 5; i < 10; i++) out.publish(frame(i, 0));
       await waitFor(() => out.status().sent === 10, 'next 5 sent');
-      out.retarget(other.host, other.port, 'r3');
+      out.update({ stream: 'r3' });
       for (let i = 10; i < 12; i++) out.publish(frame(i, 0));
       await waitFor(() => out.status().sent === 12, 'last 2 sent');
       const ids = async (client: Redis, stream: string) => (await payloads(client, stream)).map((p) => parseMinimalSchema(p).id);
@@ -170,11 +170,40 @@ describe('RedisPublisher', () => {
       assert.deepEqual(await ids(otherReader, 'r3'), ['10', '11']);
       otherReader.disconnect();
       assert.deepEqual(states, ['connecting', 'ready']);
-      assert.throws(() => out.retarget('', 1, 'x'), { name: 'TypeError', message: 'Expected a non-empty string for host but received ""' });
+      assert.throws(() => out.update({ host: '', port: 1, stream: 'x' }), { name: 'TypeError', message: 'Expected a non-empty string for host but received ""' });
       await out.close();
     } finally {
       await other.dispose();
     }
+  });
+
+  it('takes a new interval, id format and trim length with update(), from the next entry on', async () => {
+    const out = publisher({ stream: 'live' });
+    for (let i = 0; i < 4; i++) out.publish(frame(i, 0));
+    await waitFor(() => out.status().sent === 4, 'first 4 sent');
+    out.update({ outputInterval: 2, idFormat: 'number', maxlen: 20 });
+    for (let i = 4; i < 10; i++) out.publish(frame(i, 0));
+    await waitFor(() => out.status().sent === 7, 'every second frame sent');
+    assert.deepEqual((await payloads(reader, 'live')).map((p) => JSON.parse(p).id), ['0', '1', '2', '3', 4, 6, 8]);
+    assert.equal(out.status().skipped, 3);
+    for (let i = 10; i < 210; i++) out.publish(frame(i, 0));
+    await waitFor(() => out.status().sent === 107, '100 more sent');
+    const length = await reader.xlen('live');
+    assert.ok(length >= 20 && length <= 30, `MAXLEN ~ 20 keeps 20 to 30 entries (nodes of 10), kept ${length}`);
+    await out.close();
+  });
+
+  it('drops the oldest queued entries at once when update() lowers queueSize, and counts them', async () => {
+    const out = publisher({ port: await freePort(), stream: 'nowhere' });
+    await once(out, 'state');
+    for (let i = 0; i < 10; i++) out.publish(frame(i));
+    out.update({ queueSize: 4 });
+    assert.deepEqual([out.status().queued, out.status().dropped], [4, 6]);
+    assert.throws(() => out.update({ queueSize: 0 }), { name: 'TypeError', message: 'Expected an integer >= 1 for queueSize but received 0' });
+    assert.equal(out.status().queued, 4, 'a refused update changes nothing');
+    warnings.splice(0);
+    await out.close({ flushMs: 0 });
+    warnings.splice(0);
   });
 
   it('never throws when Redis is never reachable: warns with host:port, reports down, closes at once', async () => {
@@ -193,8 +222,10 @@ describe('RedisPublisher', () => {
     const start = Date.now();
     await out.close({ flushMs: 5000 });
     assert.ok(Date.now() - start < 1000, `close() took ${Date.now() - start} ms while Redis was down`);
+    assert.ok(status.errors >= 1, 'the refused connection is counted');
     assert.deepEqual(out.status(), {
-      state: 'closed', queued: 0, published: 10, sent: 0, dropped: 10, skipped: 0, rejected: 0, lastError: status.lastError,
+      state: 'closed', queued: 0, published: 10, sent: 0, dropped: 10, skipped: 0, rejected: 0, errors: out.status().errors,
+      lastError: status.lastError,
     });
     assert.deepEqual(warnings.splice(0), [`Redis metadata output closed with 10 entries not delivered to 127.0.0.1:${port}; counted as dropped.`]);
     assert.equal(out.publish(frame(11)), false);

@@ -4,8 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MinimalSchemaError, buildMinimalSchema, createObjectIdCounter, formatCoordinate, parseMinimalSchema,
-  type FrameMetadata,
+  MinimalSchemaError, buildMinimalSchema, createObjectIdCounter, formatConfidence, formatCoordinate,
+  parseMinimalSchema, type FrameMetadata,
 } from '../ts/redis/minimal-schema';
 import { formatFrame } from '../ts/redis/format-frame';
 import { describeRedisError, reconnectDelayMs } from '../ts/redis/connection';
@@ -46,6 +46,32 @@ describe('buildMinimalSchema', () => {
       ['0', '12', '12.5', '12.35', '12.34', '1920', '-3.14', '0', '1000000']);
   });
 
+  it("keeps given ids (a tracker's) and appends each confidence as DeepStream's nvmsgconv does", () => {
+    const frame: FrameMetadata = { ...FRAME, objects: [
+      { id: 12, label: 'a person', box: [120.5, 33, 410.2, 700.9], confidence: 0.6299999952316284 },
+      { label: 'a hat', box: [500, 20, 560, 90], confidence: 1 },
+      { id: 12, label: 'a dog', box: [1, 2, 3, 4] },
+    ] };
+    const json = buildMinimalSchema(frame, { nextObjectId: counterFrom(3) });
+    assert.equal(json, '{"version":"4.0","id":"42","@timestamp":"2026-11-24T10:00:00.123Z","sensorId":"cam1",' +
+      '"objects":["12|120.5|33|410.2|700.9|a person|#|||||||0.63","3|500|20|560|90|a hat|#|||||||1",' +
+      '"12|1|2|3|4|a dog"]}');
+    // The tail is DeepStream 9.1's for an object without secondary attributes: six empty attribute fields, then the
+    // confidence, so it is field 13 (as in NVIDIA's "957|1834|150|1918|215|Vehicle|#|sedan|...|California|0.8") and
+    // the last field alike.
+    const fields = (JSON.parse(json) as { objects: string[] }).objects[0].split('|');
+    assert.deepEqual([fields.length, fields[6], fields[13]], [14, '#', '0.63']);
+    const parsed = parseMinimalSchema(json).objects;
+    assert.deepEqual(parsed.map((o) => [o.id, o.confidence, o.attributes.length]),
+      [['12', 0.63, 6], ['3', 1, 6], ['12', undefined, 0]]);
+    assert.equal(formatFrame(parseMinimalSchema(json)).split('\n')[1], '  #12 a person  [120.5, 33, 410.2, 700.9]  conf 0.63');
+  });
+
+  it('writes confidences as C++ streams a float: 6 significant digits, no trailing zeros', () => {
+    assert.deepEqual([0.63, Math.fround(0.1), 0.123456789, 1, 0, 0.5].map(formatConfidence),
+      ['0.63', '0.1', '0.123457', '1', '0', '0.5']);
+  });
+
   it('numbers objects with a per-run counter across frames', () => {
     const nextObjectId = createObjectIdCounter();
     const ids = [FRAME, FRAME].map((f) => parseMinimalSchema(buildMinimalSchema(f, { nextObjectId })).objects.map((o) => o.id));
@@ -55,11 +81,14 @@ describe('buildMinimalSchema', () => {
   it('rejects frames it cannot write, naming the field, without using object ids', () => {
     const nextObjectId = createObjectIdCounter();
     const bad: [Partial<FrameMetadata>, string][] = [
-      [{ frameId: -1 }, 'Expected a non-negative integer for frameId but received -1 (number)'],
-      [{ frameId: 1.5 }, 'Expected a non-negative integer for frameId but received 1.5 (number)'],
+      [{ frameId: -1 }, 'Expected a non-negative integer for frameId but received -1'],
+      [{ frameId: 1.5 }, 'Expected a non-negative integer for frameId but received 1.5'],
       [{ timestamp: new Date(NaN) }, 'Expected a valid Date for timestamp but received Date(NaN)'],
-      [{ objects: [{ label: 'a|b', box: [0, 0, 1, 1] }] }, `Expected a label without '|' for objects[0].label but received "a|b" (string)`],
-      [{ objects: [{ label: 'a', box: [0, NaN, 1, 1] }] }, 'Expected 4 finite numbers for objects[0].box but received [0,null,1,1]'],
+      [{ objects: [{ label: 'a|b', box: [0, 0, 1, 1] }] }, `Expected a label without '|' for objects[0].label but received "a|b"`],
+      [{ objects: [{ label: 'a', box: [0, NaN, 1, 1] }] }, 'Expected 4 finite numbers for objects[0].box but received a list'],
+      [{ objects: [{ label: 'a', box: [0, 0, 1, 1], id: -2 }] }, 'Expected a non-negative integer for objects[0].id but received -2'],
+      [{ objects: [{ label: 'a', box: [0, 0, 1, 1], confidence: 1.5 }] },
+        'Expected a number from 0 to 1 for objects[0].confidence but received 1.5'],
     ];
     for (const [change, message] of bad) {
       assert.throws(() => buildMinimalSchema({ ...FRAME, ...change }, { nextObjectId }), { name: 'MinimalSchemaError', message });
@@ -96,7 +125,8 @@ describe('parseMinimalSchema', () => {
   "objects" : [
     "957|1834.12|150|1918|215|Vehicle|#|sedan|Bugatti|M|blue|CA 444|California|0.8",
     "18446744073709551615|10|20|30|40|Person|#||||||",
-    "18446744073709551615|10|20|30|40|Person|#|||||||0.87"
+    "18446744073709551615|10|20|30|40|Person|#|||||||0.87",
+    "12|10|20|30|40|a person|0.5"
   ],
   "customMessage" : []
 }`);
@@ -108,32 +138,36 @@ describe('parseMinimalSchema', () => {
         attributes: ['', '', '', '', '', ''] },
       { id: '18446744073709551615', left: 10, top: 20, right: 30, bottom: 40, label: 'Person',
         attributes: ['', '', '', '', '', ''], confidence: 0.87 },
+      // DeepStream 7.x's form for an object without attributes: the confidence right after the label.
+      { id: '12', left: 10, top: 20, right: 30, bottom: 40, label: 'a person', attributes: [], confidence: 0.5 },
     ]);
   });
 
   it('rejects malformed payloads with the field and the value named', () => {
     const head = '"version":"4.0","id":"1","@timestamp":"2024-01-19T17:03:12.345Z","sensorId":"c"';
     const cases: [string, string][] = [
-      ['[1]', 'Expected a JSON object for the metadata but received [1]'],
-      ['{"version":4}', 'Expected a string for version but received 4 (number)'],
+      ['[1]', 'Expected a JSON object for the metadata but received a list'],
+      ['{"version":4}', 'Expected a string for version but received 4'],
       [`{${head.replace('2024-01-19T17:03:12.345Z', 'yesterday')},"objects":[]}`,
-        'Expected an ISO 8601 timestamp for @timestamp but received "yesterday" (string)'],
+        'Expected an ISO 8601 timestamp for @timestamp but received "yesterday"'],
       [`{${head}}`, 'Expected an array for objects but received nothing'],
       [`{${head.replace('"id":"1"', '"id":null')},"objects":[]}`, 'Expected a non-empty string or a number for id but received null'],
-      [`{${head},"objects":[5]}`, 'Expected a string for objects[0] but received 5 (number)'],
+      [`{${head},"objects":[5]}`, 'Expected a string for objects[0] but received 5'],
       [`{${head},"objects":["1|2|3|4|x"]}`,
-        'Expected id|left|top|right|bottom|label for objects[0] but received "1|2|3|4|x" (string) (5 fields)'],
-      [`{${head},"objects":["1|2||4|5|x"]}`, 'Expected a number for objects[0].top but received "" (string)'],
-      [`{${head},"objects":["a|2|3|4|5|x"]}`, 'Expected an integer id for objects[0] but received "a" (string)'],
+        'Expected id|left|top|right|bottom|label for objects[0] but received "1|2|3|4|x" (5 fields)'],
+      [`{${head},"objects":["1|2||4|5|x"]}`, 'Expected a number for objects[0].top but received ""'],
+      [`{${head},"objects":["a|2|3|4|5|x"]}`, 'Expected an integer id for objects[0] but received "a"'],
       [`{${head},"objects":["1|2|3|4|5|a|b"]}`,
-        `Expected '#' after the label of objects[0] (labels cannot contain '|') but received "1|2|3|4|5|a|b" (string)`],
+        `Expected '#' after the label (labels cannot contain '|') for objects[0] but received "1|2|3|4|5|a|b"`],
+      [`{${head},"objects":["1|2|3|4|5|a|0.5|c"]}`,
+        `Expected '#' after the label (labels cannot contain '|') for objects[0] but received "1|2|3|4|5|a|0.5|c"`],
     ];
     for (const [json, message] of cases) {
       assert.throws(() => parseMinimalSchema(json), { name: 'MinimalSchemaError', message });
     }
     // The JSON.parse reason that follows differs between Node versions.
     assert.throws(() => parseMinimalSchema('{"version":'), (err: unknown) => err instanceof MinimalSchemaError &&
-      err.message.startsWith('Expected JSON for the metadata but received "{\\"version\\":" (string) ('));
+      err.message.startsWith('Expected JSON for the metadata but received "{\\"version\\":" ('));
   });
 });
 

@@ -125,6 +125,6 @@ describe('owl-redis-viewer', () => {
   it('rejects bad arguments with the usage', async () => {
     const v = viewer(server.port, '--count', 'zero');
     assert.equal(await v.exit, 2);
-    assert.match(v.out.stderr, /^owl-redis-viewer: Expected a positive integer for --count but received 'zero'\nUsage: owl-redis-viewer/);
+    assert.match(v.out.stderr, /^owl-redis-viewer: Expected a positive integer for --count but received "zero"\nUsage: owl-redis-viewer/);
   });
 });

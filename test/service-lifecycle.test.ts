@@ -9,6 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
+import Redis from 'ioredis';
+
+import { RedisServer } from './helpers/redis-server';
 import { grabFrame, RtspWatcher } from './helpers/rtsp-reader';
 import { ServiceProcess, TINY_MODEL } from './helpers/service-process';
 
@@ -95,6 +98,50 @@ test('SIGHUP applies a changed overlay style to the running video, without a res
     assert.deepEqual((await service.get('/status')).body.streams[0], before);
   } finally {
     await service.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGHUP applies the Redis writer\'s settings and the prompt limits live, and names what needs a restart', async () => {
+  const redis = await RedisServer.start();
+  const client = new Redis(redis.port, redis.host);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'owl-hup-redis-'));
+  const configFile = path.join(dir, 'owl.yaml');
+  const writeConfig = (redisSettings: string, promptLimits: string, bitrate: number) => fs.writeFileSync(configFile,
+    `input:\n  uri: "test:black"\n  test: {width: 320, height: 240}\nmodel:\n  folder: ${TINY_MODEL}\n  threads: 1\n`
+    + `prompts: {objects: "a person", thresholds: [0]${promptLimits}}\n`
+    + `redis: {host: ${redis.host}, port: ${redis.port}, stream: hup${redisSettings}}\n`
+    + `output: {encoder: {bitrateKbps: ${bitrate}}}\n`);
+  // The payloads' `id` as written (a string, or a number with idFormat number).
+  const entries = async () => (await client.xrange('hup', '-', '+'))
+    .map(([, fields]) => (JSON.parse(fields[fields.indexOf('metadata') + 1]) as { id: string | number }).id);
+  writeConfig('', '', 2000);
+  const service = await ServiceProcess.start({ args: ['--config', configFile] });
+  try {
+    await service.waitFor(async () => (await entries()).length >= 3, 'entries with the first settings');
+    assert.equal(typeof (await entries())[0], 'string');
+    writeConfig(', outputInterval: 5, idFormat: number, maxlen: 100, queueSize: 50', ', maxPrompts: 1', 1000);
+    service.child.kill('SIGHUP');
+    await service.waitFor(() => /take effect after a restart/.test(service.log), 'the reload');
+    assert.match(service.log, /Redis target now 127\.0\.0\.1:\d+ stream hup \(maxlen 100, queue 50, every 5 frames, ids as numbers\)/);
+    assert.match(service.log, /prompt limits now 1 prompts of at most 200 characters/);
+    // Only what no engine takes live is named; the Redis settings and the limits are not.
+    assert.match(service.log, /changes to output take effect after a restart/);
+    const before = (await entries()).length;
+    await service.waitFor(async () => (await entries()).length >= before + 3, 'entries with the new settings');
+    const ids = (await entries()).slice(before);
+    assert.ok(ids.every((id) => typeof id === 'number'), `ids written as numbers: ${JSON.stringify(ids)}`);
+    // Every 5th processed frame: frame ids at least 5 apart.
+    const gaps = ids.slice(1).map((id, i) => Number(id) - Number(ids[i]));
+    assert.ok(gaps.every((gap) => gap >= 5), `frame ids ${ids.join(', ')}`);
+    const tooMany = await service.get('/prompt', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ objects: ['a person', 'a hat'], thresholds: [0.1] }) });
+    assert.deepEqual([tooMany.status, tooMany.body.error.code], [400, 'too_many_prompts']);
+    assert.match(tooMany.body.error.message, /at most 1 allowed/);
+  } finally {
+    await service.dispose();
+    client.disconnect();
+    await redis.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

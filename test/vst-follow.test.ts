@@ -45,7 +45,7 @@ test('follows VST\'s list: cameras that appear are added, those that disappear r
 
   // VST down: the streams stay as they are.
   listed = null;
-  await service.waitFor(() => /VST at http:\/\/127\.0\.0\.1:\d+ answered 503/.test(service.log), 'the outage in the log');
+  await service.waitFor(() => /VST at http:\/\/127\.0\.0\.1:\d+\/? answered 503/.test(service.log), 'the outage in the log');
   assert.equal((await streams()).length, 2);
 
   listed = [vstEntry('vst-2', 'yard', cameras[1].url)];

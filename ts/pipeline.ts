@@ -1,38 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
 // The portable engine's video pipeline for one camera: reads the input (reconnecting forever), hands the
-// newest frame to the model while it is idle, draws the newest detections into the video and serves it
-// over RTSP. The native side does pixels and tensors; this class does options, errors and events.
-import { EventEmitter } from 'node:events';
-
-import createDebug from 'debug';
-
+// newest frame to the model while it is idle, draws the newest detections into the video (tracked ones where the
+// stream's tracker predicts them at each frame's time) and serves it over RTSP. The native side does pixels and tensors; this class does options, errors and events. The
+// DeepStream engine's pipeline (DeepStreamPipeline, exported here too) has the same states, errors and stop.
 import {
-  native, type NativeFrame, type NativePipeline, type NativePipelineEvent, type NativePipelineStats,
+  native, type NativeFrame, type NativePipeline, type NativePipelineStats,
 } from './native';
 import { resolvePipelineOptions, resolveStyle, type OverlayStyle, type PipelineOptions } from './pipeline/options';
+import {
+  PipelineBase, ZERO_PIPELINE_STATS, type PipelineEvents as BasePipelineEvents,
+} from './pipeline/pipeline-base';
 import { PipelineError } from './pipeline/pipeline-error';
 import { RtspServer } from './pipeline/rtsp-server';
+import type { Tracker } from './pipeline/tracker';
 
+export {
+  DeepStreamPipeline, type DeepStreamDetections, type DeepStreamPipelineEvents, type DeepStreamPipelineOptions,
+  type DeepStreamPipelineStats, type DeepStreamStreamOptions, type DeepStreamStreamStateChange,
+} from './pipeline/deepstream-pipeline';
 export {
   DEFAULT_OUTPUT_URL, X264_PRESETS, type OverlayStyle, type PipelineOptions, type RtspMount, type X264Preset,
 } from './pipeline/options';
 export { OVERLAY_PALETTE, type Rgb } from './pipeline/palette';
+export { ZERO_PIPELINE_STATS, type PipelineState, type PipelineStateChange } from './pipeline/pipeline-base';
 export { OWL_ERROR_DOMAIN, PipelineError, type PipelineErrorCode } from './pipeline/pipeline-error';
 export { RtspServer } from './pipeline/rtsp-server';
-
-const debug = createDebug('owl:pipeline');
-
-/**
- * `idle` before start; then `connecting` → `playing` → (`lost` → `connecting` …) → `reconnected`; `stopped`.
- * `playing` and `reconnected` both mean frames are flowing.
- */
-export type PipelineState = 'idle' | 'connecting' | 'playing' | 'lost' | 'reconnected' | 'stopped';
-
-/** A state transition and why it happened (e.g. the input's error message for `lost`). */
-export interface PipelineStateChange {
-  state: Exclude<PipelineState, 'idle'>;
-  reason: string;
-}
+export { Tracker, type TrackedDetection, type TrackerOptions } from './pipeline/tracker';
 
 /** The newest frame for the model. Call `frameDone()` when the model is done with it. */
 export type PipelineFrame = NativeFrame;
@@ -46,18 +39,26 @@ export interface OverlayDetection {
   score: number;
   /** x0, y0, x1, y1 in source-frame pixels. */
   box: readonly [number, number, number, number];
+  /**
+   * The tracker's id of the object: shown in the label (`#12 a person`) and, with a tracker set (setTracker), the box
+   * is drawn where the tracker predicts the track on each frame. Absent or 0: untracked.
+   */
+  trackId?: number;
+}
+
+/** The label drawn for a detection: `#12 a person 0.63` (the id when tracked, the score when asked for). */
+export function overlayLabel(detection: OverlayDetection, showScore: boolean): string {
+  const { trackId, label, score } = detection;
+  return [...(trackId ? [`#${trackId}`] : []), label, ...(showScore ? [score.toFixed(2)] : [])].join(' ');
 }
 
 /** Counters since start. */
 export type PipelineStats = NativePipelineStats;
 
-/** Events of a Pipeline. */
-export interface PipelineEvents {
-  state: [change: PipelineStateChange];
+/** Events of a Pipeline: 'state' and 'error' (as every pipeline), and 'frame'. */
+export interface PipelineEvents extends BasePipelineEvents {
   /** Only with `inference` options, one frame at a time: the next comes after `frameDone()`. */
   frame: [frame: PipelineFrame];
-  /** Failures reconnecting cannot fix (e.g. the shared RTSP server stopped). Without a listener, logged. */
-  error: [error: PipelineError];
 }
 
 /**
@@ -68,7 +69,7 @@ export interface PipelineEvents {
  * pipeline.on('frame', async (f) => { pipeline.setDetections(f.frameId, await detect(f)); pipeline.frameDone(); });
  * pipeline.start({ input: 'rtsp://camera/stream', inference: { inputSize: 768, mean, std } });
  */
-export class Pipeline extends EventEmitter<PipelineEvents> {
+export class Pipeline extends PipelineBase<PipelineEvents> {
   #native: NativePipeline | null = null;
   #ownServer: RtspServer | null = null;
   #outputUrl: string | null = null;
@@ -76,12 +77,6 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
   #style = { lineWidth: 0, fontSize: 0 };
   // What is drawn now, so that a style change can draw it again.
   #drawn: { frameId: number; detections: readonly OverlayDetection[] } | null = null;
-  #state: PipelineState = 'idle';
-
-  /** The current state. */
-  get state(): PipelineState {
-    return this.#state;
-  }
 
   /** The RTSP URL of the annotated video (with the bound port), or null when headless or not started. */
   get outputUrl(): string | null {
@@ -95,9 +90,7 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
    *   EADDRINUSE / EACCES / EADDRNOTAVAIL (output port), EMOUNTINUSE, ENOPLUGIN, ESTATE (started before).
    */
   start(options: PipelineOptions): void {
-    if (this.#state !== 'idle') {
-      throw new PipelineError(`Pipeline was already started (state ${this.#state}): create a new one`, 'ESTATE', 'owl');
-    }
+    this.assertIdle('Pipeline');
     const resolved = resolvePipelineOptions(options);
     let server: RtspServer | null = null;
     if (resolved.output instanceof RtspServer) {
@@ -108,7 +101,7 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
     }
     try {
       const pipeline = new native.Pipeline({ ...resolved.native, output: { ...resolved.native.output,
-        server: server?.nativeServer ?? null } }, (event) => this.#onEvent(event), (frame) => this.#onFrame(frame));
+        server: server?.nativeServer ?? null } }, this.onNativeEvent, (frame) => this.#onFrame(frame));
       pipeline.start();
       this.#native = pipeline;
     } catch (err) {
@@ -119,7 +112,7 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
     this.#showScores = resolved.showScores;
     this.#style = { lineWidth: resolved.native.overlay.lineWidth, fontSize: resolved.native.overlay.fontSize };
     this.#outputUrl = server?.url(resolved.native.output.mount) ?? null;
-    this.#state = 'connecting';
+    this.markStarted();
   }
 
   /**
@@ -128,12 +121,23 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
    * @param frameId the frame the detections belong to (PipelineFrame.frameId)
    */
   setDetections(frameId: number, detections: readonly OverlayDetection[]): void {
-    if (this.#native === null || this.#state === 'stopped') return;
+    if (this.#native === null || this.state === 'stopped') return;
     this.#drawn = { frameId, detections };
     this.#native.setDetections(frameId, detections.map((d) => ({
-      x0: d.box[0], y0: d.box[1], x1: d.box[2], y1: d.box[3], color: d.labelIndex,
-      text: this.#showScores ? `${d.label} ${d.score.toFixed(2)}` : d.label,
+      x0: d.box[0], y0: d.box[1], x1: d.box[2], y1: d.box[3], color: d.labelIndex, trackId: d.trackId ?? 0,
+      text: overlayLabel(d, this.#showScores),
     })));
+  }
+
+  /**
+   * The stream's tracker, which the caller keeps updating with each model result (null: none). With drawPredicted,
+   * each detection set with a trackId is drawn on every frame where the tracker predicts its track at that frame's
+   * capture time, so boxes move smoothly between model results (and vanish with their track); without, at its own
+   * box. Ignored before start and after stop.
+   */
+  setTracker(tracker: Tracker | null, drawPredicted: boolean): void {
+    if (this.#native === null || this.state === 'stopped') return;
+    this.#native.setTracker(tracker?.nativeTracker ?? null, drawPredicted);
   }
 
   /**
@@ -143,7 +147,7 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
    */
   setOverlay(style: OverlayStyle): void {
     const next = resolveStyle(style, this.#style);
-    if (this.#native === null || this.#state === 'stopped') return;
+    if (this.#native === null || this.state === 'stopped') return;
     try {
       this.#native.setOverlayStyle(next);
     } catch (err) {
@@ -171,41 +175,19 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
 
   /** Frame counters since start (zeros before start). */
   stats(): PipelineStats {
-    return this.#native?.stats() ?? { framesIn: 0, framesOut: 0, framesToModel: 0, framesDropped: 0, reconnects: 0 };
+    return this.#native?.stats() ?? { ...ZERO_PIPELINE_STATS };
   }
 
-  /**
-   * Stops reading and serving and joins the native threads; `state` is `stopped` at once and, if it had
-   * started, a final 'state' event `stopped` follows. Idempotent. A started pipeline keeps the process alive
-   * until stopped.
-   */
-  stop(): void {
-    this.#native?.stop();
+  /** Stops the native pipeline off the JS thread, then a server of its own (see stop()). */
+  protected async stopNative(): Promise<void> {
+    await this.#native?.stop();
     this.#ownServer?.stop();
     this.#ownServer = null;
-    // At once, so frames still queued are not emitted; the 'state' event itself follows from the native side.
-    this.#state = 'stopped';
-  }
-
-  #onEvent(event: NativePipelineEvent): void {
-    if (event.type === 'error') {
-      const error = new PipelineError(event.message, event.code, event.domain);
-      if (this.listenerCount('error') > 0) {
-        this.emit('error', error);
-      } else {
-        debug('unhandled error event: %s (%s)', error.message, error.code);
-        console.warn(`[owl-stream] pipeline error (no 'error' listener): ${error.message}`);
-      }
-      return;
-    }
-    debug('%s: %s', event.state, event.reason);
-    this.#state = event.state;
-    this.emit('state', { state: event.state, reason: event.reason });
   }
 
   #onFrame(frame: NativeFrame): void {
     // Nobody to run the model (or stopped): re-arm so a listener added later gets fresh frames.
-    if (this.#state === 'stopped' || this.listenerCount('frame') === 0) {
+    if (this.state === 'stopped' || this.listenerCount('frame') === 0) {
       this.#native?.frameDone();
       return;
     }

@@ -10,7 +10,7 @@ import type { Precision } from '../../ts/model/precision';
 import { processCpuSeconds } from './proc';
 
 /** Frames per second of a loop, and the time per frame. */
-export interface LoopRate {
+interface LoopRate {
   fps: number;
   msPerFrame: number;
 }

@@ -77,6 +77,8 @@ export interface Scenario {
   name: string;
   title: string;
   specs: Readonly<Record<string, MetricSpec>>;
+  /** false: needs no model, so a run of only such scenarios skips regenerating the base-size one. @default true */
+  needsModel?: boolean;
   /** Measures, adding one value per run to `rec`, plus settings and notes. */
   run(ctx: BenchContext, rec: Recorder): Promise<void>;
 }

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The 1-minute load average a run should start below. */
-export const QUIET_LOAD = 0.7;
+const QUIET_LOAD = 0.7;
 /** Cores busy (over a 2 s sample) a scenario should start below: the load average lags behind by minutes. */
-export const QUIET_BUSY_CORES = 0.35;
+const QUIET_BUSY_CORES = 0.35;
 
 /** What was measured where, and how quiet it was. */
 export interface MachineRecord {
@@ -37,7 +37,7 @@ function cpuJiffies(): { busy: number; total: number } {
 }
 
 /** Cores busy (any process) over the next `ms`. */
-export async function busyCores(ms = 2000): Promise<number> {
+async function busyCores(ms = 2000): Promise<number> {
   const a = cpuJiffies();
   await sleep(ms);
   const b = cpuJiffies();

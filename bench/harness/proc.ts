@@ -26,7 +26,7 @@ export function processCpuSeconds(pid: number): number {
 }
 
 /** CPU seconds used so far by a process's threads, summed by thread name. */
-export function cpuByThreadName(pid: number): Map<string, number> {
+function cpuByThreadName(pid: number): Map<string, number> {
   const byName = new Map<string, number>();
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
     try {

@@ -7,7 +7,7 @@ import type { MachineRecord } from './machine';
 import { summarize } from './stats';
 
 /** A target for a metric's median. */
-export interface Goal {
+interface Goal {
   op: '>=' | '<=';
   target: number;
 }
@@ -23,7 +23,7 @@ export interface MetricSpec {
 }
 
 /** A metric over the runs; `median` etc. are null when nothing was measured (the notes say why). */
-export interface MetricResult {
+interface MetricResult {
   unit: string;
   description: string;
   ratio: boolean;

@@ -14,7 +14,7 @@ import { REPO } from './context';
 import { processCpuSeconds, splitCpu } from './proc';
 
 /** What a benchmark varies; everything else is the default configuration. */
-export interface ServiceSettings {
+interface ServiceSettings {
   input: string;
   /** More streams (config `streams:`), served at <output>/<id>. @default none */
   streams?: string[];
@@ -35,7 +35,7 @@ export interface ServiceSettings {
 export type Samples = Map<string, number>;
 
 /** The service over a window of time. */
-export interface ServiceWindow {
+interface ServiceWindow {
   seconds: number;
   /** Frames inferred per second. */
   inferFps: number;

@@ -2,7 +2,7 @@
 // One figure over several runs: these machines are noisy, so every figure is reported as median, min and max.
 
 /** A figure measured once per run. */
-export interface Summary {
+interface Summary {
   median: number;
   min: number;
   max: number;

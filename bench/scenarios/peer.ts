@@ -11,7 +11,7 @@ import { timeInterleaved } from '../harness/bare-encoder';
 import type { BenchContext, Scenario } from '../harness/context';
 import { matchDetections, MATCH_IOU, type DecodedDetections } from '../harness/fidelity';
 import { cameraFrame, scaleToFit, type BenchFrame } from '../harness/frames';
-import { assembleBasePeer, loadPeer, TINY_PEER_MODEL, type PeerDetection, type PeerDtype } from '../harness/peer-model';
+import { assembleBasePeer, assembleTinyPeer, loadPeer, type PeerDetection, type PeerDtype } from '../harness/peer-model';
 import type { MetricSpec, Recorder } from '../harness/report';
 
 const PROMPTS = ['a person', 'a hat', 'a bike'];
@@ -135,7 +135,7 @@ export const peerScenario: Scenario = {
   specs: SPECS,
   async run(ctx: BenchContext, rec: Recorder): Promise<void> {
     const { seconds, runs, threads, smoke } = ctx.options;
-    const folder = smoke ? TINY_PEER_MODEL : assembleBasePeer();
+    const folder = smoke ? assembleTinyPeer() : assembleBasePeer();
     const ours = { int8: await OwlDetector.load(ctx.model, { threads, precision: 'int8', maxDetections: 100_000 }),
       fp32: await OwlDetector.load(ctx.model, { threads, precision: 'fp32', maxDetections: 100_000 }) };
     const peers: Partial<Record<PeerDtype, Peer>> = {};

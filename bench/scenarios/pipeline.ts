@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// `pipeline`: the video branch alone (no model), measured by bench/pipeline.ts: frames per second served and
-// CPU from the RTSP test camera at 720p30 and 1080p30, and the latency the video path adds.
+// `pipeline`: the video branch alone (no model), measured by bench/harness/video-branch.ts: frames per second
+// served and CPU from the RTSP test camera at 720p30 and 1080p30, and the latency the video path adds.
 import { defaultConfig } from '../../ts/config/schema';
 import type { BenchContext, Scenario } from '../harness/context';
 import type { Recorder } from '../harness/report';
-import { measureLatency, measureThroughput } from '../pipeline';
+import { measureLatency, measureThroughput } from '../harness/video-branch';
 
 const CASES = [
   { key: '720p', width: 1280, height: 720 },
@@ -32,13 +32,12 @@ export const pipelineScenario: Scenario = {
     const latencyMs = defaultConfig().input.rtsp.latencyMs;
     const cases = smoke ? [{ key: '720p', width: 320, height: 180 }] : CASES;
     Object.assign(rec.settings, { runs, windowS: seconds, source: 'owl_test_camera over RTSP, ball pattern, 30 fps',
-      rtspLatencyMs: latencyMs, measuredBy: 'bench/pipeline.ts', ...(smoke ? { smokeCase: '320x180 recorded as 720p, no latency' } : {}) });
+      rtspLatencyMs: latencyMs, measuredBy: 'bench/harness/video-branch.ts', ...(smoke ? { smokeCase: '320x180 recorded as 720p, no latency' } : {}) });
     rec.notes.push('CPU is this process\'s own (the pipeline runs in the benchmark process; camera and clients are '
       + 'other processes); each case runs headless first, then with the video branch and a client.');
     for (let run = 0; run < runs; run++) {
       for (const c of cases) {
-        const r = await measureThroughput({ name: `RTSP camera ${c.key}30`, source: 'rtsp', width: c.width,
-          height: c.height, pattern: 'ball' }, seconds);
+        const r = await measureThroughput({ width: c.width, height: c.height }, seconds);
         rec.add(`fps_${c.key}`, r.fps);
         rec.add(`branch_cores_${c.key}`, r.cpuCores - r.sourceCpuCores);
         rec.add(`branch_ms_${c.key}`, r.branchMsPerFrame);

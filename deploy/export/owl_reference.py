@@ -49,18 +49,19 @@ def reference_images():
 def pad_square(rgb, size, mean, std):
     """NanoOWL pad_square for a frame whose longer side equals the model input: centre it in a
     size x size square (offset floor((size - side) / 2)), normalise (p/255 - mean)/std, padding 0 (the
-    mean colour). Returns pixel values [3,size,size] float32 and NanoOWL's square ROI
-    [cx-s, cy-s, cx+s, cy+s] (s = max(w,h)/2) in source pixels. NanoOWL samples the ROI with
-    roi_align (aligned=False), which here would blend neighbouring pixels half a pixel apart; we define
-    the reference without that resampling."""
+    mean colour). Returns pixel values [3,size,size] float32 and the square ROI in source pixels,
+    [-left, -top, size - left, size - top]: where the pixels were placed, so boxes map back to them. NanoOWL's
+    ROI is [cx-s, cy-s, cx+s, cy+s] (s = max(w,h)/2) sampled with roi_align (aligned=False), which would
+    blend neighbouring pixels and centre an odd padding at the exact half; we define the reference without
+    that resampling, so the whole-pixel offset is the one that matches the pixels (the same for even
+    paddings, the only ones the reference images have)."""
     h, w, _ = rgb.shape
     assert max(h, w) == size
     top, left = (size - h) // 2, (size - w) // 2
     norm = (rgb.astype(np.float64) / 255.0 - np.array(mean)) / np.array(std)
     pixels = np.zeros((3, size, size), np.float32)
     pixels[:, top:top + h, left:left + w] = norm.transpose(2, 0, 1)
-    s = max(w, h) / 2
-    return pixels, [w / 2 - s, h / 2 - s, w / 2 + s, h / 2 + s]
+    return pixels, [-left, -top, size - left, size - top]
 
 
 def class_scores(image_out, text_embeds):
@@ -73,11 +74,13 @@ def class_scores(image_out, text_embeds):
 
 
 def decode(image_out, text_embeds, thresholds, roi):
-    """NanoOWL decode: per patch label = argmax, score = max sigmoid, keep when score > threshold[label];
-    boxes mapped from the padded square to source pixels through the ROI."""
-    scores_all = 1.0 / (1.0 + np.exp(-class_scores(image_out, text_embeds)))
-    labels = scores_all.argmax(-1)
-    scores = scores_all.max(-1)
+    """NanoOWL decode: per patch label = argmax of the logits (as Hugging Face: sigmoid scores of large logits
+    tie at 1.0), score = its sigmoid, keep when score > threshold[label]; boxes mapped from the padded square
+    to source pixels through the ROI."""
+    logits = class_scores(image_out, text_embeds)
+    scores_all = 1.0 / (1.0 + np.exp(-logits))
+    labels = logits.argmax(-1)
+    scores = scores_all[np.arange(len(labels)), labels]
     keep = np.nonzero(scores > np.asarray(thresholds)[labels])[0]
     x0, y0, x1, y1 = roi
     boxes = np.asarray(image_out[3], np.float64) * [x1 - x0, y1 - y0, x1 - x0, y1 - y0] + [x0, y0, x0, y0]

@@ -12,13 +12,16 @@
 //
 //   node deploy/export/regenerate-base.js [--out DIR] [--force]
 //
-// Default DIR: bench/models/owlvit-base-patch32 (gitignored). Does nothing when DIR is up to date.
+// Default DIR: bench/models/owlvit-base-patch32 (gitignored). Does nothing when DIR is up to date. The tokenizer
+// files are copied from the tiny test fixture: every random model shares its vocabulary, committed once.
 'use strict';
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const GRAPHS = path.join(__dirname, 'base-patch32');
+const TOKENIZER = path.join(__dirname, '..', '..', 'test', 'fixtures', 'owl-tiny');
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'];
 const DEFAULT_OUT = path.join(__dirname, '..', '..', 'bench', 'models', 'owlvit-base-patch32');
 const MANIFEST = 'weights-manifest.json';
 /** Manifests of quantized tensors derived from MANIFEST's (written by owl_int8.py); absent ones are skipped. */
@@ -167,11 +170,10 @@ function derivedBytes(entry, quantized, sourceEntry) {
   return Buffer.from(part.buffer, part.byteOffset, part.byteLength);
 }
 
-/** sha256 over the committed files, so that a changed graph or manifest triggers a rebuild. */
-function sourceDigest(files, derived) {
+/** sha256 over the committed files, so that a changed graph, manifest or tokenizer triggers a rebuild. */
+function sourceDigest(sources) {
   const hash = crypto.createHash('sha256');
-  for (const file of files) hash.update(file).update(fs.readFileSync(path.join(GRAPHS, file)));
-  for (const { file } of derived) hash.update(file).update(fs.readFileSync(file));
+  for (const source of sources) hash.update(path.basename(source)).update(fs.readFileSync(source));
   return hash.digest('hex');
 }
 
@@ -219,8 +221,11 @@ function main() {
   const args = parseArgs(process.argv.slice(2));
   const manifest = JSON.parse(fs.readFileSync(path.join(GRAPHS, MANIFEST), 'utf8'));
   const derived = readDerived();
-  const files = fs.readdirSync(GRAPHS).filter((f) => fs.statSync(path.join(GRAPHS, f)).isFile()).sort();
-  const digest = sourceDigest(files, derived);
+  const copied = [
+    ...fs.readdirSync(GRAPHS).sort().map((f) => path.join(GRAPHS, f)).filter((f) => fs.statSync(f).isFile()),
+    ...TOKENIZER_FILES.map((f) => path.join(TOKENIZER, f)),
+  ];
+  const digest = sourceDigest([...new Set([...copied, ...derived.map((m) => m.file)])]);
   if (!args.force && upToDate(args.out, [manifest, ...derived], digest)) {
     console.log(`[regenerate-base] ${args.out} is up to date`);
     return;
@@ -228,7 +233,7 @@ function main() {
   const started = Date.now();
   fs.mkdirSync(args.out, { recursive: true });
   fs.rmSync(path.join(args.out, STAMP), { force: true });
-  for (const file of files) fs.copyFileSync(path.join(GRAPHS, file), path.join(args.out, file));
+  for (const source of copied) fs.copyFileSync(source, path.join(args.out, path.basename(source)));
   const derivedBySource = new Map();
   for (const d of derived.flatMap((m) => m.tensors)) {
     const key = sourceKey(d.fill.sourceFile, d.fill.source);

@@ -10,6 +10,8 @@ import type {
   ControlService, FrameDetections, MetricsSnapshot, NewStream, ServiceStatus, StreamInfo,
 } from '../../ts/api/service';
 import { LatencyHistogram } from '../../ts/api/histogram';
+import { controlCharProblem } from '../../ts/config/safe-text';
+import { checkUrl } from '../../ts/config/url-policy';
 import { defaultConfig, type OwlConfig } from '../../ts/config/schema';
 import type { PromptSet } from '../../ts/model/prompts';
 
@@ -53,7 +55,8 @@ export class StandInControlService implements ControlService {
   async setPrompts(objects: string[], thresholds: number[]): Promise<PromptSet> {
     // The API must validate before calling: anything else here is an API bug.
     assert.ok(objects.length > 0 && objects.length === thresholds.length, 'API passed unchecked prompts');
-    assert.ok(objects.every((o) => typeof o === 'string' && o.trim() === o && o !== '' && !o.includes('|')));
+    assert.ok(objects.every((o) => typeof o === 'string' && o.trim() === o && o !== '' && !o.includes('|')
+      && controlCharProblem(o) === null), 'API passed a prompt with a control character');
     assert.ok(thresholds.every((t) => typeof t === 'number' && t >= 0 && t <= 1));
     if (this.failWith !== null) throw this.failWith;
     this.prompts = { objects: [...objects], thresholds: [...thresholds] };
@@ -63,6 +66,8 @@ export class StandInControlService implements ControlService {
 
   async setStreamPrompts(id: string, objects: string[], thresholds: number[]): Promise<PromptSet> {
     assert.equal(objects.length, thresholds.length, 'API passed unchecked prompts');
+    assert.ok(objects.every((o) => controlCharProblem(o) === null) && controlCharProblem(id) === null,
+      'API passed text with a control character');
     assert.ok(thresholds.every((t) => typeof t === 'number' && t >= 0 && t <= 1), 'API passed a threshold outside [0,1]');
     if (!this.streams().some((s) => s.id === id)) throw new ApiError(422, 'unknown_stream', `Stream ID "${id}" does not exist`);
     if (this.failWith !== null) throw this.failWith;
@@ -70,8 +75,26 @@ export class StandInControlService implements ControlService {
     return structuredClone(this.streamPrompts.get(id)!);
   }
 
+  async resetPrompts(): Promise<PromptSet> {
+    const { objects, thresholds } = this.config.prompts;
+    this.prompts = { objects: [...objects], thresholds: [...thresholds] };
+    this.streamPrompts.clear();
+    this.promptChanges++;
+    return this.getPrompts();
+  }
+
+  async resetStreamPrompts(id: string): Promise<PromptSet> {
+    if (!this.streams().some((s) => s.id === id)) throw new ApiError(422, 'unknown_stream', `Stream ID "${id}" does not exist`);
+    this.streamPrompts.delete(id);
+    return this.getPrompts();
+  }
+
   async addStream(stream: NewStream): Promise<StreamInfo> {
     assert.match(stream.uri, /^rtsps?:\/\//, 'API passed a non-RTSP URL');
+    // Exactly what the one URL validator passes on, never the raw text: nothing unvalidated may reach a camera.
+    const checked = checkUrl(stream.uri, ['rtsp:', 'rtsps:']);
+    assert.ok(checked.ok && checked.href === stream.uri, `API passed an unvalidated URL ${JSON.stringify(stream.uri)}`);
+    assert.equal(controlCharProblem(stream.description), null, 'API passed a description with a control character');
     if (this.failWith !== null) throw this.failWith;
     if (1 + this.added.length >= this.maxStreams) {
       throw new ApiError(422, 'too_many_streams', `Stream maximum reached: ${this.maxStreams} streams are running`);
@@ -103,11 +126,11 @@ export class StandInControlService implements ControlService {
     latency.sum += runs * 0.3;
     return {
       streams: [{ streamId: 'front', framesIn: 300 + frames, framesOut: 299 + frames, framesToModel: 30 + runs,
-        framesDropped: 270 + frames - runs, reconnects: 1 }],
+        framesDropped: 270 + frames - runs, reconnects: 1, eventsDropped: 0 }],
       inferences: 30 + runs,
       inferenceErrors: 0,
       inferenceLatency: latency,
-      redis: { written: 29, queueDepth: 1, dropped: 0, errors: 2 },
+      redis: { written: 29, queueDepth: 1, dropped: 0, errors: 2, rejected: 0 },
       promptChanges: this.promptChanges,
     };
   }

@@ -1,23 +1,34 @@
 // SPDX-License-Identifier: Apache-2.0
 // STAND-INS for DeepStream's GStreamer elements, which cannot be installed here: a generated pipeline
-// description with each DeepStream element replaced by an ordinary element of the same role, names kept
-// and DeepStream-only properties dropped. GStreamer can then parse it with nothing missing (no error can
-// hide a syntax error) and the DeepStream pipeline harness can run it.
+// description with each DeepStream element replaced by a stand-in of the same role, names kept and DeepStream-only
+// properties dropped. The elements that carry DeepStream's batch metadata (muxer, nvinfer, nvtracker, demuxer,
+// message converter) become the test-only plugin's (native/test/nvds_standin/nvds_standin_plugin.cc, on
+// GST_PLUGIN_PATH: standInPluginEnv); the others ordinary elements. GStreamer can then parse a description with
+// nothing missing (no error can hide a syntax error) and the engine can run it.
+import path from 'node:path';
+import { addonPath } from '../../ts/native';
 
 /** DeepStream's elements as used by ts/deepstream/pipeline-description.ts. */
-export const DEEPSTREAM_ELEMENTS = ['nvurisrcbin', 'nvstreammux', 'nvinfer', 'nvvideoconvert', 'nvdsosd',
-  'nvv4l2h264enc', 'nvmsgconv', 'nvmsgbroker'] as const;
+export const DEEPSTREAM_ELEMENTS = ['nvurisrcbin', 'nvstreammux', 'nvinfer', 'nvtracker', 'nvstreamdemux', 'nvvideoconvert',
+  'nvdsosd', 'nvv4l2h264enc', 'nvmsgconv', 'nvmsgbroker'] as const;
+
+/** The frame size of the stand-in camera (every stream the same: the stand-in muxer needs equal caps). */
+export const STANDIN_CAMERA = { width: 320, height: 240 };
 
 const STAND_IN: Record<(typeof DEEPSTREAM_ELEMENTS)[number], string> = {
-  nvurisrcbin: 'videotestsrc is-live=true',  // a live source where the camera would be
-  nvstreammux: 'identity',
-  nvinfer: 'identity',
+  // A live source where the camera would be, decoded video as nvurisrcbin gives it.
+  nvurisrcbin: `videotestsrc is-live=true ! video/x-raw,width=${STANDIN_CAMERA.width},height=${STANDIN_CAMERA.height},`
+    + 'framerate=30/1',
+  nvstreammux: 'standin-nvstreammux',
+  nvinfer: 'standin-nvinfer',
+  nvtracker: 'standin-nvtracker',
+  nvstreamdemux: 'standin-nvstreamdemux',
   nvvideoconvert: 'videoconvert',
   nvdsosd: 'identity',
   // A key frame every 30 frames, as the description's iframeinterval=30 asks of NVENC.
   nvv4l2h264enc: 'x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30',
-  nvmsgconv: 'identity',
-  nvmsgbroker: 'fakesink sync=false',
+  nvmsgconv: 'standin-nvmsgconv',
+  nvmsgbroker: 'fakesink sync=false async=false',
 };
 
 // A property as the generator writes it: key=value or key="quoted \"value\"".
@@ -29,8 +40,19 @@ export function withStandIns(description: string): string {
   return description
     .replace(elements, (_, before: string, factory: keyof typeof STAND_IN, props: string) => {
       const name = / name=(\S+)/.exec(props)?.[1];
-      return `${before}${STAND_IN[factory]}${name === undefined ? '' : ` name=${name}`}`;
+      // The stand-in converter has nvmsgconv's comp-id (it takes only its component's events).
+      const component = factory === 'nvmsgconv' ? / comp-id=(\d+)/.exec(props)?.[1] : undefined;
+      return `${before}${STAND_IN[factory]}${name === undefined ? '' : ` name=${name}`}`
+        + `${component === undefined ? '' : ` comp-id=${component}`}`;
     })
-    .replace(/video\/x-raw\(memory:NVMM\)/g, 'video/x-raw')
-    .replace(/ mux\.sink_0/g, ' mux.sink');  // nvstreammux's request pad; identity has one sink pad
+    .replace(/video\/x-raw\(memory:NVMM\)/g, 'video/x-raw');
+}
+
+/** The folder of the stand-in plugin, beside the addon (native/CMakeLists.txt). */
+export const STANDIN_PLUGIN_DIR = path.join(path.dirname(addonPath), 'gst-standins');
+
+/** An environment in which GStreamer finds the stand-in elements (read when GStreamer initialises). */
+export function standInPluginEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const paths = [STANDIN_PLUGIN_DIR, ...(env.GST_PLUGIN_PATH ?? '').split(':').filter((p) => p !== '')];
+  return { ...env, GST_PLUGIN_PATH: [...new Set(paths)].join(':') };
 }

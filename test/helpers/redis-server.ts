@@ -17,6 +17,8 @@ export interface RedisServerOptions {
   port?: number;
   /** More `redis-server` arguments, e.g. `['--stream-node-max-entries', '10']`. */
   args?: string[];
+  /** requirepass: clients must AUTH with it (the helper's own commands do). */
+  password?: string;
 }
 
 /** One redis-server process on 127.0.0.1; its data directory lives until {@link RedisServer.dispose}. */
@@ -25,12 +27,13 @@ export class RedisServer {
   private process?: ChildProcess;
   private output = '';
 
-  private constructor(readonly port: number, private readonly args: string[], private readonly dir: string) {}
+  private constructor(readonly port: number, private readonly args: string[], private readonly dir: string,
+    private readonly password: string) {}
 
   /** Starts redis-server and resolves once it answers PING. */
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'owl-redis-'));
-    const server = new RedisServer(options.port ?? await freePort(), options.args ?? [], dir);
+    const server = new RedisServer(options.port ?? await freePort(), options.args ?? [], dir, options.password ?? '');
     await server.restart();
     return server;
   }
@@ -41,7 +44,7 @@ export class RedisServer {
     this.output = '';
     const child = spawn('redis-server', [
       '--port', String(this.port), '--bind', this.host, '--save', '', '--appendonly', 'no',
-      '--dir', this.dir, ...this.args,
+      '--dir', this.dir, ...(this.password === '' ? [] : ['--requirepass', this.password]), ...this.args,
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.process = child;
     child.stdout.on('data', (chunk: Buffer) => { this.output += chunk; });
@@ -85,19 +88,26 @@ export class RedisServer {
   }
 
   private async answersPing(): Promise<boolean> {
-    return (await this.command('PING').catch(() => '')).startsWith('+PONG');
+    return (await this.command('PING').catch(() => '')).includes('+PONG');
   }
 
-  /** Sends one inline command on a fresh connection and resolves with the first reply bytes ('' if it just closed). */
+  /**
+   * Sends one command (words separated by spaces) on a fresh connection (after AUTH when a password is set) and resolves with the reply
+   * bytes ('' if it just closed).
+   */
   private command(line: string): Promise<string> {
+    // RESP, not inline: a password may hold spaces.
+    const resp = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+    const auth = this.password === '' ? '' : resp('AUTH', this.password);
+    const replies = auth === '' ? 1 : 2;
     return new Promise((resolve, reject) => {
       const socket = net.connect(this.port, this.host);
       let reply = '';
       socket.setTimeout(1000, () => socket.destroy(new Error(`no reply to ${line}`)));
-      socket.on('connect', () => socket.write(`${line}\r\n`));
+      socket.on('connect', () => socket.write(`${auth}${resp(...line.split(' '))}`));
       socket.on('data', (chunk) => {
         reply += chunk;
-        if (reply.includes('\r\n')) socket.end();
+        if (reply.split('\r\n').length > replies) socket.end();
       });
       socket.on('error', reject);
       socket.on('close', () => resolve(reply));

@@ -93,8 +93,21 @@ export async function measureRtsp(url: string, seconds: number, warmupSeconds = 
  * width*height*3.
  */
 export async function grabFrame(url: string, width: number, height: number): Promise<Buffer> {
+  return (await decodeFrames(url, width, height, 1, ['-skip_frame', 'nokey']))[0];
+}
+
+/**
+ * Decodes `count` consecutive pictures from the next keyframe on (ffmpeg shows no picture before it), each as RGB24
+ * bytes, width*height*3.
+ */
+export async function grabFrames(url: string, width: number, height: number, count: number): Promise<Buffer[]> {
+  return decodeFrames(url, width, height, count, []);
+}
+
+async function decodeFrames(url: string, width: number, height: number, count: number, decoderOptions: string[]):
+  Promise<Buffer[]> {
   const child = spawn('ffmpeg', ['-v', 'error', '-rtsp_transport', 'tcp', '-analyzeduration', '500000',
-    '-skip_frame', 'nokey', '-i', url, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    ...decoderOptions, '-i', url, '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
   { stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks: Buffer[] = [];
   let stderr = '';
@@ -102,12 +115,13 @@ export async function grabFrame(url: string, width: number, height: number): Pro
   child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   const code = await withTimeout(new Promise<number | null>((resolve) => child.once('exit', resolve)), 15_000,
     `no frame from ${url}`).catch((err) => { child.kill('SIGKILL'); throw err; });
-  const frame = Buffer.concat(chunks);
-  if (code !== 0 || frame.length !== width * height * 3) {
-    throw new Error(`ffmpeg could not grab a ${width}x${height} frame from ${url} (exit ${code}, ` +
-      `${frame.length} bytes): ${stderr.trim()}`);
+  const all = Buffer.concat(chunks);
+  const size = width * height * 3;
+  if (code !== 0 || all.length !== size * count) {
+    throw new Error(`ffmpeg could not grab ${count} ${width}x${height} frame(s) from ${url} (exit ${code}, ` +
+      `${all.length} bytes): ${stderr.trim()}`);
   }
-  return frame;
+  return Array.from({ length: count }, (_, i) => all.subarray(i * size, (i + 1) * size));
 }
 
 /** The [r, g, b] at (x, y) of an RGB24 frame. */

@@ -26,12 +26,15 @@ export class ServiceProcess {
   log = '';
   exitCode: number | null = null;
   readonly exited: Promise<number | null>;
+  /** The signal that ended it, when one did. */
+  exitSignal: NodeJS.Signals | null = null;
 
   private constructor(readonly child: ChildProcess, readonly apiPort: number, readonly rtspPort: number) {
     child.stdout!.on('data', (chunk: Buffer) => { this.log += chunk.toString(); });
     child.stderr!.on('data', (chunk: Buffer) => { this.log += chunk.toString(); });
-    this.exited = new Promise((resolve) => child.once('exit', (code) => {
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
       this.exitCode = code;
+      this.exitSignal = signal;
       resolve(code);
     }));
   }
@@ -87,6 +90,8 @@ export class ServiceProcess {
     const t0 = performance.now();
     this.child.kill(signal);
     const code = await this.exited;
+    // Killed by a signal it did not handle (a crash while stopping?): say which, with the end of its log.
+    if (code === null) console.error(`service ended by ${this.exitSignal} after ${signal}:\n${this.log.slice(-3000)}`);
     return { code, ms: performance.now() - t0 };
   }
 

@@ -74,6 +74,16 @@ export class TestCamera {
     await this.#exited;
   }
 
+  /** Freezes it (SIGSTOP), like a hung camera: its connections stay open but nothing answers. */
+  freeze(): void {
+    this.#child.kill('SIGSTOP');
+  }
+
+  /** Lets a frozen camera run again (SIGCONT). */
+  thaw(): void {
+    this.#child.kill('SIGCONT');
+  }
+
   /** Kills it without warning (SIGKILL), like a camera losing power, and waits for the exit. */
   async kill(): Promise<void> {
     this.#child.kill('SIGKILL');

@@ -58,7 +58,8 @@ export async function tinyInt8Fidelity(threads = 1): Promise<TinyInt8Fidelity> {
       }
       // Decoded on the square input (pixelValues): boxes in its pixels, compared with transformers' boxes of the
       // reference decode's patches.
-      const decoded = native.decode(int8, prompts, { frameWidth: s, frameHeight: s, nmsIou: 0, maxDetections: numPatches });
+      const decoded = native.decode(int8, prompts, { frameWidth: s, frameHeight: s, inputSize: s,
+        nmsIou: 0, maxDetections: numPatches });
       const want = new Map(image.decode.patches.map((patch, k) => [patch, image.decode.labels[k]]));
       for (let k = 0; k < decoded.labels.length; k++) {
         const box = decoded.boxes.subarray(k * 4, k * 4 + 4).map((v) => v / s);

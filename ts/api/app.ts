@@ -8,12 +8,14 @@ import Koa, { type Context, type Next } from 'koa';
 import type { OwlConfig } from '../config/schema';
 import { PromptError, type PromptLimits } from '../model/prompts';
 import { bearerAuth } from './auth';
+import { encodingGuard } from './encoding-guard';
 import { ApiError, errorBody } from './errors';
 import { addJpsRoutes, JPS_PREFIX, jpsErrorBody } from './jps-routes';
 import { addPageRoutes } from './page-routes';
 import { addPromptRoutes } from './prompt-routes';
 import { ApiServer } from './server';
 import type { ControlService } from './service';
+import { serviceErrorAnswer } from './service-errors';
 import { addStatusRoutes } from './status-routes';
 import { addVideoRoutes } from './video-routes';
 
@@ -28,7 +30,10 @@ export interface ApiOptions {
   token: string;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
-  /** Limits applied to prompt lists before they reach the service. */
+  /**
+   * Limits applied to prompt lists before they reach the service; read at each request, so a service that changes
+   * them on a reload (SIGHUP) hands its own object and updates it in place.
+   */
   promptLimits: PromptLimits;
 }
 
@@ -43,7 +48,7 @@ export function apiOptionsFrom(config: OwlConfig): ApiOptions {
 
 /**
  * Builds the REST API over a running service; call `listen(host, port)` on the result.
- * @param service the supervisor (or a stand-in in tests).
+ * @param service the running service (ts/service/control.ts ServiceControl), or a stand-in in tests.
  */
 export function createApi(service: ControlService, options: ApiOptions): ApiServer {
   const app = new Koa();
@@ -57,6 +62,7 @@ export function createApi(service: ControlService, options: ApiOptions): ApiServ
     layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path}`));
 
   app.use(errorResponses(routes));
+  app.use(encodingGuard());
   app.use(bearerAuth(options.token));
   app.use(router.routes());
   app.use(router.allowedMethods());
@@ -105,6 +111,8 @@ function bodyFor(ctx: Context, code: string, message: string) {
 function describeError(err: unknown): { status: number; code: string; message: string } {
   if (err instanceof ApiError) return err;
   if (err instanceof PromptError) return { status: 400, code: err.code, message: err.message };
+  const refusal = serviceErrorAnswer(err);
+  if (refusal !== null) return refusal;
   // Koa's and the router's own HTTP errors (ctx.throw, malformed requests).
   const http = err as { status?: unknown; expose?: unknown; message?: unknown };
   if (typeof http.status === 'number' && http.status >= 400 && http.status < 500 && http.expose === true) {

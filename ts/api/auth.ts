@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// Bearer-token check for every route but the health probes (they carry no credentials) and the web page's
-// static files (they hold no data; the page asks for the token and sends it with each data request).
+// Bearer-token check for every route but the health probes (they carry no credentials: /health, /ready and the
+// successor's /api/v1/health/ready, as orchestrators and Docker's HEALTHCHECK need) and the web page's static files
+// (they hold no data; the page asks for the token and sends it with each data request). A probe learns whether the
+// request carried the token (`ctx.state.authenticated`), so /ready shows its details to those who did only.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import { ApiError } from './errors';
 
-// Matched the way the router matches (case-insensitive, optional trailing slash): /health and the successor
+// Matched the way the router matches (case-insensitive, optional trailing slash): /health, /ready and the successor
 // service's /api/v1/health/ready, the page at / and its files under /page/.
-const PUBLIC_PATH = /^\/(?:health\/?|api\/v1\/health\/ready\/?|page\/[\w.-]+)?$/i;
+const PUBLIC_PATH = /^\/(?:health\/?|ready\/?|api\/v1\/health\/ready\/?|page\/[\w.-]+)?$/i;
 // An <img> cannot send headers: the two image routes also take the token as `?token=`.
 const IMAGE_PATH = /^\/(?:video\.mjpeg|snapshot\.jpg)\/?$/i;
 
@@ -17,11 +19,19 @@ const IMAGE_PATH = /^\/(?:video\.mjpeg|snapshot\.jpg)\/?$/i;
  * @throws {ApiError} 401 `unauthorized` (with `WWW-Authenticate: Bearer`).
  */
 export function bearerAuth(token: string): Middleware {
-  if (token === '') return (_ctx, next) => next();
+  if (token === '') {
+    return (ctx, next) => {
+      ctx.state.authenticated = true;
+      return next();
+    };
+  }
   const expected = digest(token);
   return async (ctx, next) => {
-    if (PUBLIC_PATH.test(ctx.path)) return next();
     const presented = presentedToken(ctx);
+    if (PUBLIC_PATH.test(ctx.path)) {
+      ctx.state.authenticated = presented !== null && timingSafeEqual(digest(presented), expected);
+      return next();
+    }
     if (presented === null) {
       ctx.set('WWW-Authenticate', 'Bearer realm="owl-stream"');
       throw new ApiError(401, 'unauthorized', IMAGE_PATH.test(ctx.path)
@@ -33,6 +43,7 @@ export function bearerAuth(token: string): Middleware {
       ctx.set('WWW-Authenticate', 'Bearer realm="owl-stream", error="invalid_token"');
       throw new ApiError(401, 'unauthorized', 'invalid bearer token');
     }
+    ctx.state.authenticated = true;
     return next();
   };
 }

@@ -1,17 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
 // Reads a small JSON request body with a hard size limit. Hand-written (a few lines) rather than a body
 // parser dependency: we accept only JSON, only small, and need our own error codes.
+// Only `Content-Type: application/json` is read: a web page can make a visitor's browser send a form or
+// text/plain body to any address without asking (no CORS preflight), but never application/json, so a page cannot
+// drive this API through a browser on the same network.
 import type { IncomingMessage } from 'node:http';
+import { escapeControlChars } from '../config/safe-text';
 import { ApiError } from './errors';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+// application/json, optionally with charset=utf-8 (any case, quoted or not).
+const JSON_TYPE = /^application\/json[ \t]*(?:;[ \t]*charset[ \t]*=[ \t]*(?:utf-8|"utf-8")[ \t]*)?$/i;
+
 /**
- * Reads and parses the request body as JSON (whatever the Content-Type, so `curl -d '{...}'` works).
+ * Reads and parses the request body as JSON.
  * @param limit largest body accepted, in bytes.
- * @throws {ApiError} 413 `body_too_large`, 415 `unsupported_encoding`, 400 `invalid_json` or `body_aborted`.
+ * @throws {ApiError} 415 `unsupported_media_type` (not application/json), 413 `body_too_large`, 415
+ *   `unsupported_encoding`, 400 `invalid_json` or `body_aborted`.
  */
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  if (!JSON_TYPE.test(type)) {
+    throw new ApiError(415, 'unsupported_media_type', `${type === '' ? 'no Content-Type'
+      : `Content-Type ${JSON.stringify(escapeControlChars(type.slice(0, 60)))}`} is not accepted: send the body as `
+      + 'JSON with "Content-Type: application/json" (curl: -H "Content-Type: application/json")');
+  }
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity') {
     throw new ApiError(415, 'unsupported_encoding',

@@ -3,7 +3,7 @@
 import type { HistogramSnapshot } from './service';
 
 /** Default bounds in seconds: spans a GPU (a few ms) to a 2-core CPU running the base model (~0.3-1 s). */
-export const DEFAULT_LATENCY_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const DEFAULT_LATENCY_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Counts observations into fixed buckets; O(buckets) per observation, no allocation. */
 export class LatencyHistogram {

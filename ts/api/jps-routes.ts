@@ -9,10 +9,11 @@
 // which is what a threshold of 1 means here (that prompt never detects), and it is applied as 1.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { describeValue } from '../config/describe';
-import { classifyInput } from '../config/input-uri';
+import { checkInput } from '../config/input-uri';
 import { isMapping } from '../config/layers';
 import { redactUrl } from '../config/redact';
+import { controlCharProblem } from '../config/safe-text';
+import { describeValue } from '../errors/expected';
 import { parsePrompts, PromptError, type PromptLimits } from '../model/prompts';
 import { readJsonBody } from './body';
 import { ApiError, errorBody, type ErrorBody } from './errors';
@@ -38,11 +39,14 @@ export function addJpsRoutes(router: Router, service: ControlService, limits: Pr
     const body = await jpsBody(ctx, maxBodyBytes, '{"liveStreamUrl": "rtsp://host:554/stream", "description": "..."}');
     const url = text(body, 'liveStreamUrl', MAX_URL_LENGTH, true);
     const description = text(body, 'description', MAX_URL_LENGTH, false);
-    if (classifyInput(url)?.kind !== 'rtsp') {
-      throw new ApiError(400, 'invalid_url',
-        `Livestream URL must be an RTSP link starting with 'rtsp://', received ${describeValue(redactUrl(url))}`);
+    const checked = checkInput(url);
+    if (!checked.ok || checked.input.kind !== 'rtsp') {
+      // The one URL validator's reason when it has one (never echoing what it refused), else what was sent.
+      throw new ApiError(400, 'invalid_url', 'Livestream URL must be an RTSP link starting with \'rtsp://\', '
+        + (checked.ok || !/^rtsps?:/i.test(url) ? `received ${describeValue(redactUrl(url))}` : `liveStreamUrl ${checked.problem}`));
     }
-    const added = await service.addStream({ uri: url, description });
+    // The normal form, exactly as validated, is what the pipeline gets.
+    const added = await service.addStream({ uri: checked.uri, description });
     ctx.body = { id: added.id };
   });
 
@@ -106,6 +110,9 @@ function text(body: Record<string, unknown>, key: string, maxLength: number, req
     throw new ApiError(422, 'invalid_field',
       `${key}: expected a string of at most ${maxLength} characters, received ${describeValue(value)}`);
   }
+  // The URL has its own check (more than control characters); every other field is plain text.
+  const control = key === 'liveStreamUrl' ? null : controlCharProblem(value);
+  if (control !== null) throw new ApiError(422, 'invalid_field', `${key} ${control}; send plain text`);
   return value;
 }
 

@@ -26,6 +26,8 @@ export function metricFamilies(metrics: MetricsSnapshot, status: ServiceStatus):
     counter('owl_frames_dropped_total', 'Frames the model skipped because it was busy.',
       perStream((s) => s.framesDropped)),
     counter('owl_reconnects_total', 'Input reconnections.', perStream((s) => s.reconnects)),
+    counter('owl_pipeline_events_dropped_total', 'Pipeline state and error events dropped while JS was busy.',
+      perStream((s) => s.eventsDropped)),
     gauge('owl_stream_up', '1 while the stream delivers frames, else 0.',
       status.streams.map((s) => ({ labels: { stream: s.id }, value: FLOWING_STATES.has(s.state) ? 1 : 0 }))),
     gauge('owl_model_loaded', '1 when the model is loaded, else 0.', flag(status.model.loaded)),
@@ -38,7 +40,12 @@ export function metricFamilies(metrics: MetricsSnapshot, status: ServiceStatus):
     gauge('owl_redis_queue_depth', 'Metadata messages waiting to be written.', one(redis.queueDepth)),
     counter('owl_redis_messages_dropped_total', 'Metadata messages dropped because the queue was full.',
       one(redis.dropped)),
-    counter('owl_redis_errors_total', 'Failed Redis writes and connection errors.', one(redis.errors)),
+    counter('owl_redis_errors_total',
+      'Redis connection errors (refused, timed out, closed, TLS or password refused) and failed writes.',
+      one(redis.errors)),
+    counter('owl_redis_messages_rejected_total',
+      'Metadata messages not written because they break the Minimal Schema (e.g. a label with |).',
+      one(redis.rejected)),
     counter('owl_prompt_changes_total', 'Prompt changes applied.', one(metrics.promptChanges)),
   ];
 }

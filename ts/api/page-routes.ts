@@ -14,7 +14,7 @@ const log = createDebug('owl-stream:api');
  * Where the page's files are read from: the source folder, found from build/ts/api/ (where this module runs)
  * as ../../../ts/api/page, so that no step has to copy them.
  */
-export const PAGE_DIR = path.resolve(__dirname, '..', '..', '..', 'ts', 'api', 'page');
+const PAGE_DIR = path.resolve(__dirname, '..', '..', '..', 'ts', 'api', 'page');
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',

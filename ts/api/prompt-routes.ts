@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // /prompt: the seed's `GET /prompt?objects=a%20person,a%20hat&thresholds=0.1,0.2` (sets the prompts and
 // answers the prompts now in force), `GET /prompt` alone (reads them) and `POST /prompt` with a JSON body.
+// `DELETE /prompt` goes back to the configuration's prompts, `DELETE /prompt/<stream id>` gives one stream the
+// prompts it starts with again; both forget what was kept of them for the next start (ts/state/).
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { isMapping } from '../config/layers';
@@ -36,6 +38,14 @@ export function addPromptRoutes(router: Router, service: ControlService, limits:
         `unknown field ${JSON.stringify(unknown[0].slice(0, 40))}; allowed: ${FIELDS.join(', ')}`);
     }
     ctx.body = await apply(service, limits, body.objects, body.thresholds);
+  });
+
+  router.delete('/prompt', async (ctx) => {
+    ctx.body = await service.resetPrompts();
+  });
+
+  router.delete('/prompt/:stream', async (ctx) => {
+    ctx.body = await service.resetStreamPrompts(ctx.params.stream);
   });
 }
 

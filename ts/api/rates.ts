@@ -30,7 +30,7 @@ interface Sample {
 }
 
 /** Default span of the average: long enough to smooth a 3 fps model, short enough to follow changes. */
-export const DEFAULT_RATE_WINDOW_MS = 5_000;
+const DEFAULT_RATE_WINDOW_MS = 5_000;
 // Closer samples are compared but not kept, so that frequent polling keeps the history short.
 const MIN_SPACING_MS = 250;
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Readiness: the service is ready when the model is loaded and every stream delivers frames. Redis is
-// reported but not required: video and detection go on while it is away, and messages queue.
+// Readiness: the service is ready when the model is loaded and every stream delivers frames (its state says so
+// and its frame counter moves: a stuck pipeline is not ready). Redis is reported but not required: video and
+// detection go on while it is away, and messages queue.
 import type { ServiceStatus, StreamState } from './service';
 
 /** States in which frames flow. */
@@ -16,6 +17,9 @@ export function readiness(status: ServiceStatus): { ready: boolean; reasons: str
   for (const stream of status.streams) {
     if (!FLOWING_STATES.has(stream.state)) {
       reasons.push(`stream ${stream.id} is ${stream.state}${stream.reason === '' ? '' : `: ${stream.reason}`}`);
+    } else if (stream.stalledMs !== undefined) {
+      reasons.push(`stream ${stream.id} is ${stream.state} but no frame came for ${(stream.stalledMs / 1000).toFixed(1)} s `
+        + '(more than input.reconnect.stallTimeoutMs): its pipeline is stuck');
     }
   }
   return { ready: reasons.length === 0, reasons };

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// What the REST API needs from the running service. The supervisor implements ControlService; the API only
+// What the REST API needs from the running service. ServiceControl (ts/service/control.ts) implements it; the API only
 // reads snapshots and forwards prompt and stream changes, so it can be tested against an in-memory stand-in.
 import type { OwlConfig } from '../config/schema';
+import type { NativePipelineState } from '../generated/shared-constants';
 import type { PromptSet } from '../model/prompts';
 
 /**
@@ -9,7 +10,7 @@ import type { PromptSet } from '../model/prompts';
  * and `failed` (gave up until restarted, e.g. a file that cannot be decoded). `playing` and `reconnected` both
  * mean frames are flowing.
  */
-export type StreamState = 'discovering' | 'connecting' | 'playing' | 'lost' | 'reconnected' | 'stopped' | 'failed';
+export type StreamState = 'discovering' | NativePipelineState | 'failed';
 
 /** State of one stream, for /ready and /status. */
 export interface StreamStatus {
@@ -20,6 +21,11 @@ export interface StreamStatus {
   reason: string;
   /** When it entered this state, ISO 8601 UTC. */
   since: string;
+  /**
+   * Present when the stream is stuck: milliseconds without a new input frame while its state says frames flow,
+   * beyond input.reconnect.stallTimeoutMs (ts/service/frame-watch.ts). /ready is then 503.
+   */
+  stalledMs?: number;
 }
 
 /** Redis writer state: `ready` when connected, `connecting`/`reconnecting` while trying, `down` after an error. */
@@ -48,6 +54,11 @@ export interface ServiceStatus {
     writer?: 'service' | 'nvmsgbroker';
   };
   streams: StreamStatus[];
+  /**
+   * Where prompts and streams changed through the API are kept across restarts (config `state.dir`; file null:
+   * nothing is kept), and the latest write's error (null when the file holds what is in force).
+   */
+  state?: { file: string | null; error: string | null };
   /** Process start, ISO 8601 UTC. */
   startedAt: string;
 }
@@ -109,6 +120,8 @@ export interface StreamCounters {
   /** Frames the model skipped because it was busy (the video branch still showed them). */
   framesDropped: number;
   reconnects: number;
+  /** Pipeline state and error events dropped because JS was busy (the latest state still arrives). */
+  eventsDropped: number;
 }
 
 /** A histogram as counted so far; see ts/api/histogram.ts for a ready-made recorder. */
@@ -135,8 +148,10 @@ export interface MetricsSnapshot {
     queueDepth: number;
     /** Messages dropped because the queue was full. */
     dropped: number;
-    /** Failed writes and connection errors. */
+    /** Connection errors (refused, timed out, closed, TLS or password refused) and failed writes. */
     errors: number;
+    /** Messages not written because they break the Minimal Schema (e.g. a label with `|`). */
+    rejected: number;
   };
   /** Successful prompt changes. */
   promptChanges: number;
@@ -165,7 +180,7 @@ export interface FrameDetections {
   objects: DetectedObject[];
 }
 
-/** The running service as the REST API sees it. Implemented by the supervisor. */
+/** The running service as the REST API sees it. Implemented by ServiceControl (ts/service/control.ts). */
 export interface ControlService {
   /** The prompts in force. */
   getPrompts(): PromptSet;
@@ -174,25 +189,39 @@ export interface ControlService {
    * stream, streams with prompts of their own included, and resolves with the prompts now in force once the new
    * text embeddings are in use.
    * @throws {PromptError} (rejects) when the service refuses the list; the API answers 400 with its code.
-   * @throws {ApiError} (rejects) for another answer, e.g. 503 while the text encoder is not loaded; any other
-   *   rejection answers 500 and is logged.
+   * @throws {ServiceError} (rejects) a refusal of ts/service/errors.ts, e.g. ModelNotLoadedError while the text
+   *   encoder is not loaded (ts/api/service-errors.ts maps each to its status); any other rejection answers 500
+   *   and is logged.
    */
   setPrompts(objects: string[], thresholds: number[]): Promise<PromptSet>;
   /**
+   * Back to the configuration's prompts, service-wide and for every stream (configured streams get their own
+   * configured prompts again); forgets the prompts kept for the next start.
+   * @returns the service-wide prompts now in force. @throws as setPrompts.
+   */
+  resetPrompts(): Promise<PromptSet>;
+  /**
    * Gives one stream prompts of its own (validated by the API; both lists empty: detect nothing on that stream)
    * and resolves with them once in use.
-   * @throws {ApiError} (rejects) 422 `unknown_stream`, 503 `model_not_loaded`; {PromptError} as setPrompts.
+   * @throws {UnknownStreamError | ModelNotLoadedError} (rejects); {PromptError} as setPrompts.
    */
   setStreamPrompts(id: string, objects: string[], thresholds: number[]): Promise<PromptSet>;
   /**
+   * One stream back to the prompts it starts with (its configured ones, else the service-wide ones); forgets those
+   * kept for it. @returns the prompts now in force for it. @throws {UnknownStreamError} (rejects).
+   */
+  resetStreamPrompts(id: string): Promise<PromptSet>;
+  /**
    * Starts one more stream and resolves once its first frame arrived (it is then listed by streams()).
-   * @throws {ApiError} (rejects) 422 `too_many_streams` (the configured maximum is running) or `stream_failed`
-   *   (its first connection failed or brought no video: it is removed again; the message says why).
+   * @throws {StreamLimitError} (rejects) the configured maximum (or the engine's) is running;
+   *   {StreamFailedError} its first connection failed or brought no video (it is removed again; the message says
+   *   why); {InvalidStreamInputError}, {ServiceStoppingError}.
    */
   addStream(stream: NewStream): Promise<StreamInfo>;
   /**
-   * Stops one stream and releases what it held (pipeline threads, sockets, RTSP mount); the others run on.
-   * @throws {ApiError} (rejects) 422 `unknown_stream`.
+   * Stops one stream and releases what it held (pipeline threads, sockets, RTSP mount), without blocking the
+   * event loop meanwhile; the others run on.
+   * @throws {UnknownStreamError} (rejects).
    */
   removeStream(id: string): Promise<void>;
   status(): ServiceStatus;

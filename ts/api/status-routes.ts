@@ -15,11 +15,15 @@ export function addStatusRoutes(router: Router, service: ControlService): void {
     ctx.body = { status: 'ok' };
   });
 
+  // A public probe (see auth.ts): without the token (when one is set) it says ready or not, and no more: the
+  // reasons name streams, addresses and errors.
   router.get('/ready', (ctx) => {
     const status = service.status();
     const { ready, reasons } = readiness(status);
     ctx.status = ready ? 200 : 503;
-    ctx.body = { ready, reasons, model: status.model, redis: status.redis, streams: status.streams };
+    ctx.body = ctx.state.authenticated === true
+      ? { ready, reasons, model: status.model, redis: status.redis, streams: status.streams }
+      : ready ? { ready } : { ready, detail: 'send "Authorization: Bearer <token>" for the reasons' };
   });
 
   router.get('/status', (ctx) => {

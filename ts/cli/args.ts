@@ -9,6 +9,7 @@ import { readConfigFile, type ReadText } from '../config/file';
 import { INPUT_URI_ALLOWED } from '../config/input-uri';
 import { emptyLayer, joinPath, mergeLayers, setSetting, textAsType, type ConfigLayer } from '../config/layers';
 import { defaultConfig, type OwlConfig } from '../config/schema';
+import { readSecretFiles } from '../config/secrets';
 import { validateConfig } from '../config/validate';
 
 /** A flag that sets one config key. */
@@ -69,7 +70,7 @@ export type Resolution =
  * Pure apart from reading that file.
  * @param argv arguments after the script name (`process.argv.slice(2)`).
  * @param env environment variables (`process.env`).
- * @param read reads the config file (injectable for tests).
+ * @param read reads the config file and secret files (injectable for tests).
  * @throws {ConfigError} for an unknown flag, a missing value, a bad value from any source, or no input.
  */
 export function resolveConfig(argv: readonly string[], env: NodeJS.ProcessEnv, read?: ReadText): Resolution {
@@ -80,7 +81,7 @@ export function resolveConfig(argv: readonly string[], env: NodeJS.ProcessEnv, r
   if (configFile !== null) layers.push(readConfigFile(configFile, read));
   layers.push(envLayer(env), command.layer);
   const merged = mergeLayers(layers);
-  const config = validateConfig(merged);
+  const config = readSecretFiles(validateConfig(merged), merged.origins, read);
   // `streams:` or input.allowEmpty (streams come through the API later) stand in for stream_input.
   if (config.input.uri === '' && config.streams.length === 0 && !config.input.allowEmpty) {
     throw new ConfigError([{ source: 'command line', path: joinPath(INPUT_PATH),

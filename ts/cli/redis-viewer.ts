@@ -2,10 +2,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // owl-redis-viewer: prints the Minimal Schema metadata owl-stream appends to a Redis stream, like the seed
 // app's redis_viewer.py (XREAD BLOCK in a loop), readably or as raw JSON lines. Waits and retries while
-// Redis is unreachable.
+// Redis is unreachable. A password comes from OWL_REDIS_PASSWORD or a file (never a flag: flags show in `ps`),
+// TLS from --redis_tls or a rediss:// URL, which passes the service's one URL validator.
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
-import { CONNECT_TIMEOUT_MS, PAYLOAD_FIELD, describeRedisError, entryPayload, reconnectDelayMs } from '../redis/connection';
+import { escapeControlChars } from '../config/safe-text';
+import { checkUrl } from '../config/url-policy';
+import { expectedValue } from '../errors/expected';
+import {
+  CONNECT_TIMEOUT_MS, PAYLOAD_FIELD, accessOptions, describeRedisError, entryPayload, reconnectDelayMs, type RedisAccess,
+} from '../redis/connection';
 import { formatFrame } from '../redis/format-frame';
 import { parseMinimalSchema } from '../redis/minimal-schema';
 
@@ -13,6 +20,11 @@ const USAGE = `Usage: owl-redis-viewer [options]
   --redis_host HOST     Redis host (default localhost)
   --redis_port PORT     Redis port (default 6379)
   --redis_stream NAME   stream key (default owl)
+  --redis_url URL       redis://host:port or rediss://host:port (TLS), instead of --redis_host/--redis_port
+  --redis_tls           connect with TLS
+  --redis_ca FILE       CA certificate (PEM) that signed Redis's certificate (default: the system's)
+  --redis_password_file FILE
+                        file holding the Redis password (or set OWL_REDIS_PASSWORD)
   --from-start          print the entries already in the stream too (default: only new ones)
   --count N             exit after N entries
   --json                print each payload as one raw JSON line
@@ -26,14 +38,18 @@ interface ViewerArgs {
   host: string;
   port: number;
   stream: string;
+  access: RedisAccess;
   fromStart: boolean;
   count?: number;
   json: boolean;
   help: boolean;
 }
 
-/** @throws {TypeError} for unknown flags or bad values, with the flag named. */
-function parseViewerArgs(argv: string[]): ViewerArgs {
+/**
+ * @param env OWL_REDIS_PASSWORD is read from it.
+ * @throws {TypeError} for unknown flags or bad values, with the flag named.
+ */
+function parseViewerArgs(argv: string[], env: NodeJS.ProcessEnv): ViewerArgs {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -42,31 +58,58 @@ function parseViewerArgs(argv: string[]): ViewerArgs {
       redis_host: { type: 'string', default: 'localhost' },
       redis_port: { type: 'string', default: '6379' },
       redis_stream: { type: 'string', default: 'owl' },
+      redis_url: { type: 'string' },
+      redis_tls: { type: 'boolean', default: false },
+      redis_ca: { type: 'string', default: '' },
+      redis_password_file: { type: 'string' },
       'from-start': { type: 'boolean', default: false },
       count: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const port = Number(values.redis_port);
+  let host = values.redis_host;
+  let port = Number(values.redis_port);
+  let tls = values.redis_tls;
+  let password = env.OWL_REDIS_PASSWORD ?? '';
+  if (values.redis_url !== undefined) {
+    const checked = checkUrl(values.redis_url, ['redis:', 'rediss:']);
+    if (!checked.ok) throw new TypeError(`--redis_url ${checked.problem}`);
+    host = checked.url.hostname.replace(/^\[(.*)\]$/, '$1');
+    port = checked.url.port === '' ? 6379 : Number(checked.url.port);
+    tls ||= checked.url.protocol === 'rediss:';
+    if (checked.url.password !== '') password = decodeURIComponent(checked.url.password);
+  }
+  if (values.redis_password_file !== undefined) password = readPasswordFile(values.redis_password_file);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new TypeError(`Expected a port in 1..65535 for --redis_port but received '${values.redis_port}'`);
+    throw new TypeError(expectedValue('a port in 1..65535', '--redis_port', values.redis_port));
   }
   const count = values.count === undefined ? undefined : Number(values.count);
   if (count !== undefined && (!Number.isInteger(count) || count < 1)) {
-    throw new TypeError(`Expected a positive integer for --count but received '${values.count}'`);
+    throw new TypeError(expectedValue('a positive integer', '--count', values.count));
   }
   if (values.redis_host === '' || values.redis_stream === '') {
     throw new TypeError('Expected non-empty values for --redis_host and --redis_stream');
   }
   return {
-    host: values.redis_host, port, stream: values.redis_stream, fromStart: values['from-start'],
-    count, json: values.json, help: values.help,
+    host, port, stream: values.redis_stream, access: { password, tls, tlsCaFile: values.redis_ca },
+    fromStart: values['from-start'], count, json: values.json, help: values.help,
   };
 }
 
+/** The password in a file, without its trailing line break. @throws {TypeError} naming the flag */
+function readPasswordFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new TypeError(`--redis_password_file: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+}
+
+// What Redis holds came from elsewhere (any client may write the stream): every line printed is one line, with no
+// control character that a terminal would act on.
 function log(message: string): void {
-  process.stderr.write(`owl-redis-viewer: ${message}\n`);
+  process.stderr.write(`owl-redis-viewer: ${escapeControlChars(message)}\n`);
 }
 
 /** One line per entry; DeepStream pretty-prints its payloads, so multi-line JSON is compacted. */
@@ -84,10 +127,11 @@ function show(entryId: string, fields: string[], json: boolean): void {
   if (payload === undefined) {
     log(`entry ${entryId} has no '${PAYLOAD_FIELD}' field (fields: ${fields.filter((_, i) => i % 2 === 0).join(', ')})`);
   } else if (json) {
-    process.stdout.write(`${jsonLine(payload)}\n`);
+    process.stdout.write(`${escapeControlChars(jsonLine(payload))}\n`);
   } else {
     try {
-      process.stdout.write(`${formatFrame(parseMinimalSchema(payload))}\n`);
+      const lines = formatFrame(parseMinimalSchema(payload)).split('\n').map(escapeControlChars);
+      process.stdout.write(`${lines.join('\n')}\n`);
     } catch (err) {
       log(`entry ${entryId} is not Minimal Schema: ${(err as Error).message}`);
     }
@@ -97,9 +141,10 @@ function show(entryId: string, fields: string[], json: boolean): void {
 async function main(argv: string[]): Promise<number> {
   let args: ViewerArgs;
   try {
-    args = parseViewerArgs(argv);
+    args = parseViewerArgs(argv, process.env);
   } catch (err) {
-    log(`${(err as Error).message}\n${USAGE}`);
+    log((err as Error).message);
+    process.stderr.write(`${USAGE}\n`);
     return 2;
   }
   if (args.help) {
@@ -108,8 +153,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const { host, port, stream } = args;
   // Commands wait (offline queue, no retry limit) while ioredis reconnects with backoff.
+  let access;
+  try {
+    access = accessOptions(args.access);
+  } catch (err) {
+    log((err as Error).message);
+    return 2;
+  }
   const client = new Redis({
-    host, port, retryStrategy: reconnectDelayMs, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: null,
+    host, port, ...access, retryStrategy: reconnectDelayMs, connectTimeout: CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: null,
   });
   let unreachable = false;
   client.on('error', (err: Error) => {

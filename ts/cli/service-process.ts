@@ -3,6 +3,7 @@
 // SIGINT/SIGTERM stop cleanly (exit 0 within 2 s); SIGHUP re-reads the configuration and applies it live.
 import { resolveConfig } from '../cli/args';
 import { ConfigError } from '../config/errors';
+import { bridgeGstLog } from '../pipeline/gst-log';
 import { createLogger } from '../service/logger';
 import { Supervisor } from '../service/supervisor';
 
@@ -28,7 +29,14 @@ export async function runService(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   const { config, configFile } = resolution;
   const log = createLogger(config.log.level);
-  const supervisor = new Supervisor(config, log);
+  bridgeGstLog(log.child('gst'), config.log.level);
+  let supervisor: Supervisor;
+  try {
+    supervisor = new Supervisor(config, log);
+  } catch (err) {
+    log.error((err as Error).message);  // e.g. engine deepstream in a build without it
+    return 1;
+  }
 
   const stopped = new Promise<number>((resolve) => {
     let stopping = false;
@@ -54,9 +62,13 @@ export async function runService(argv: readonly string[], env: NodeJS.ProcessEnv
       const next = resolveConfig(argv, env);
       if (next.kind !== 'run') return;
       log.info(`SIGHUP: re-reading ${configFile ?? 'the environment and flags'}`);
+      bridgeGstLog(log.child('gst'), next.config.log.level);
       supervisor.reload(next.config).catch((err: Error) => log.error(`reload: ${err.message}`));
     } catch (err) {
-      log.error(`SIGHUP: configuration kept, the new one is invalid:\n${(err as Error).message}`);
+      // One line per refused setting: the logger keeps every message on one line.
+      const issues = err instanceof ConfigError ? err.message.split('\n') : [(err as Error).message];
+      log.error(`SIGHUP: configuration kept, the new one is invalid (${issues.length} problem(s)):`);
+      for (const issue of issues) log.error(`  ${issue}`);
     }
   });
 

@@ -30,7 +30,7 @@ export function envSettings(): EnvSetting[] {
 }
 
 /** OWL_ + the key path in SNAKE_CASE, e.g. model.imageEncoderEngine → OWL_MODEL_IMAGE_ENCODER_ENGINE. */
-export function envName(path: readonly string[]): string {
+function envName(path: readonly string[]): string {
   return ['OWL', ...path.map((key) => key.replace(/([a-z0-9])([A-Z])/g, '$1_$2'))].join('_').toUpperCase();
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The config layer's one error class: every refused setting says where it came from (file, environment
 // variable, flag), which key, and what is allowed.
+import { escapeControlChars } from './safe-text';
 
 /** One refused setting. */
 export interface ConfigIssue {
@@ -24,5 +25,6 @@ export class ConfigError extends Error {
 }
 
 function formatIssue(issue: ConfigIssue): string {
-  return [issue.source, issue.path, issue.message].filter((part) => part !== '').join(': ');
+  // A file name or flag may carry anything; each line stays one line.
+  return escapeControlChars([issue.source, issue.path, issue.message].filter((part) => part !== '').join(': '));
 }

@@ -2,7 +2,8 @@
 // Builders for config fields whose every failure reads "expected <what is allowed>, received <value>",
 // so a wrong type, an out-of-range number and a bad enum value all name the allowed values.
 import { z } from 'zod';
-import { describeValue } from './describe';
+import { describeValue } from '../errors/expected';
+import { controlCharProblem } from './safe-text';
 
 type Issue = { input?: unknown };
 
@@ -25,27 +26,54 @@ export function decimal(min: number, max: number, fallback: number) {
   return z.number({ error }).min(min, { error }).max(max, { error }).default(fallback);
 }
 
-/** Any string, the empty one included (empty usually means "not set", see the key's comment). */
-export function text(fallback: string) {
-  return z.string({ error: expecting('a string') }).default(fallback);
+/** A string without control characters (ts/config/safe-text.ts): no setting has a use for them. */
+function plainString(allowed: string) {
+  return z.string({ error: expecting(allowed) }).superRefine((value, ctx) => {
+    const problem = controlCharProblem(value);
+    if (problem !== null) ctx.addIssue({ code: 'custom', input: value, message: `expected ${allowed}; the value ${problem}`,
+      continue: false });
+  });
 }
 
-/** A non-empty string. */
+/** Any string, the empty one included (empty usually means "not set", see the key's comment); no control characters. */
+export function text(fallback: string) {
+  return plainString('a string').default(fallback);
+}
+
+/** A non-empty string without control characters. */
 export function nonEmptyText(fallback: string) {
   const error = expecting('a non-empty string');
-  return z.string({ error }).min(1, { error }).default(fallback);
+  return plainString('a non-empty string').refine((value) => value !== '', { error }).default(fallback);
 }
 
-/** A string accepted by `check`, described by `allowed` in errors. */
+/** A string accepted by `check`, described by `allowed` in errors; no control characters. */
 export function checkedText(allowed: string, check: (value: string) => boolean, fallback: string) {
   const error = expecting(allowed);
-  return z.string({ error }).refine(check, { error }).default(fallback);
+  return plainString(allowed).refine(check, { error }).default(fallback);
 }
 
-/** A string accepted by `check`, with no default: the key must be given. */
-export function requiredText(allowed: string, check: (value: string) => boolean) {
-  const error = expecting(allowed);
-  return z.string({ error }).refine(check, { error });
+/**
+ * A check that gives the normal form of a value, or what is wrong with it (worded to follow "the value"; '' when it
+ * is simply not what is allowed).
+ */
+export type Normaliser = (value: string) => { ok: true; value: string } | { ok: false; problem: string };
+
+/**
+ * A string `normalise` accepts, replaced by its normal form (URLs: what is validated is what is used).
+ * @param required false: '' is accepted as "not set".
+ */
+export function normalisedText(allowed: string, normalise: Normaliser, required = true) {
+  return z.string({ error: expecting(allowed) }).transform((value, ctx) => {
+    if (value === '' && !required) return value;
+    const result = normalise(value);
+    if (result.ok) return result.value;
+    // What the check found, never the value (it may hold a password or what the problem is about); a value that
+    // is merely of another kind is shown (escaped, passwords masked).
+    const message = result.problem === '' ? `expected ${allowed}, received ${describeValue(maskUserinfo(value))}`
+      : `expected ${allowed}; the value ${result.problem}`;
+    ctx.addIssue({ code: 'custom', input: value, message });
+    return z.NEVER;
+  });
 }
 
 /** One of a fixed list of strings. */
@@ -70,4 +98,9 @@ export function section<S extends z.ZodRawShape>(shape: S) {
       ? `unknown key; allowed keys: ${keys}`
       : `expected a mapping with keys ${keys}, received ${describeValue(issue.input)}`,
   });
+}
+
+/** `scheme://user:secret@host...` with the credentials masked, on the raw text (no parsing). */
+function maskUserinfo(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
 }

@@ -2,7 +2,7 @@
 // Reads a YAML config file into a layer; syntax errors and non-mapping documents name the file.
 import fs from 'node:fs';
 import { parseDocument } from 'yaml';
-import { describeValue } from './describe';
+import { describeValue } from '../errors/expected';
 import { ConfigError } from './errors';
 import { documentLayer, isMapping, type ConfigLayer } from './layers';
 

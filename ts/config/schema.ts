@@ -1,29 +1,44 @@
 // SPDX-License-Identifier: Apache-2.0
 // The one schema of owl-stream's settings: it validates configs/*.yaml, environment variables and flags
 // (after they are merged), supplies every default, and types the config (`OwlConfig`).
-// configs/default.yaml mirrors these defaults with comments; test/config.test.ts keeps the two equal.
+// configs/default.yaml mirrors these defaults with comments; test/config.test.ts keeps the two equal. Defaults
+// that other layers apply too (the Pipeline API, the Redis publisher) are written once in defaults.ts.
 import { z } from 'zod';
 import { PRECISION_SETTINGS } from '../model/precision';
 import {
   DEFAULT_PROMPT_LIMITS, parsePrompts, PromptError, type PromptErrorCode, type PromptLimits, type PromptSet,
 } from '../model/prompts';
-import { describeValue } from './describe';
-import { checkedText, decimal, flag, integer, nonEmptyText, oneOf, requiredText, section, text } from './fields';
-import { classifyInput, INPUT_URI_ALLOWED } from './input-uri';
-import { OUTPUT_URL_ALLOWED, parseOutputUrl } from './output-url';
+import { describeValue } from '../errors/expected';
+import { TRACKER_DEFAULTS, X264_PRESETS } from '../generated/shared-constants';
+import {
+  ENCODER_DEFAULTS, MQTT_DEFAULTS, OUTPUT_URL_DEFAULT, OVERLAY_DEFAULTS, RECONNECT_DEFAULTS, REDIS_DEFAULTS,
+  MODEL_PRECISION_DEFAULT, RTSP_DEFAULTS, TEST_SOURCE_DEFAULTS, TRACKING_DEFAULTS,
+} from './defaults';
+import {
+  checkedText, decimal, flag, integer, nonEmptyText, type Normaliser, normalisedText, oneOf, section, text,
+} from './fields';
+import { checkInput, classifyInput, INPUT_URI_ALLOWED } from './input-uri';
+import { checkOutputUrl, OUTPUT_URL_ALLOWED } from './output-url';
+import { KAFKA_BROKER_ALLOWED, KAFKA_PROTO_CFG_ALLOWED, parseKafkaBroker, parseProtoCfg } from '../kafka/settings';
+import { checkMqttUrl, isTopicTemplate, MQTT_TOPIC_ALLOWED, MQTT_URL_ALLOWED } from '../mqtt/target';
+import { checkUrl } from './url-policy';
 
 const MAX_SIDE = 7680;
+
+/** An input URI in its normal form; `vst: false` refuses VST addresses. */
+const inputUri = (vst: boolean): Normaliser => (value) => {
+  const checked = checkInput(value);
+  if (!checked.ok) return checked;
+  if (!vst && checked.input.kind === 'vst') return { ok: false, problem: '' };
+  return { ok: true, value: checked.uri };
+};
 const sideOrSource = (fallback: number) =>
   integer(0, MAX_SIDE, fallback, `0 (source size) or an integer from 1 to ${MAX_SIDE}`);
 
-/** x264enc speed presets, fastest first. */
-export const ENCODER_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower',
-  'veryslow', 'placebo'] as const;
-
 const reconnectSchema = section({
-  initialDelayMs: integer(10, 600_000, 1000),
-  maxDelayMs: integer(10, 3_600_000, 30_000),
-  stallTimeoutMs: integer(100, 600_000, 5000),
+  initialDelayMs: integer(10, 600_000, RECONNECT_DEFAULTS.initialDelayMs),
+  maxDelayMs: integer(10, 3_600_000, RECONNECT_DEFAULTS.maxDelayMs),
+  stallTimeoutMs: integer(100, 600_000, RECONNECT_DEFAULTS.stallTimeoutMs),
 }).superRefine((value, ctx) => {
   if (value.maxDelayMs < value.initialDelayMs) {
     ctx.addIssue({ code: 'custom', path: ['maxDelayMs'], input: value.maxDelayMs,
@@ -32,10 +47,10 @@ const reconnectSchema = section({
 });
 
 const inputSchema = section({
-  uri: checkedText(INPUT_URI_ALLOWED, (v) => v === '' || classifyInput(v) !== null, ''),
+  uri: normalisedText(INPUT_URI_ALLOWED, inputUri(true), false).default(''),
   rtsp: section({
-    transport: oneOf(['tcp', 'udp'], 'tcp'),
-    latencyMs: integer(0, 60_000, 50),
+    transport: oneOf(['tcp', 'udp'], RTSP_DEFAULTS.transport),
+    latencyMs: integer(0, 60_000, RTSP_DEFAULTS.latencyMs),
   }).prefault({}),
   vst: section({
     stream: text(''),
@@ -45,9 +60,9 @@ const inputSchema = section({
     pollMs: integer(500, 3_600_000, 10_000),
   }).prefault({}),
   test: section({
-    width: integer(16, MAX_SIDE, 1280),
-    height: integer(16, MAX_SIDE, 720),
-    fps: integer(1, 240, 30),
+    width: integer(16, MAX_SIDE, TEST_SOURCE_DEFAULTS.width),
+    height: integer(16, MAX_SIDE, TEST_SOURCE_DEFAULTS.height),
+    fps: integer(1, 240, TEST_SOURCE_DEFAULTS.fps),
   }).prefault({}),
   reconnect: reconnectSchema.prefault({}),
   maxStreams: integer(1, 256, 8),
@@ -56,12 +71,22 @@ const inputSchema = section({
 
 const outputSchema = section({
   enabled: flag(true),
-  url: checkedText(OUTPUT_URL_ALLOWED, (v) => parseOutputUrl(v) !== null, 'rtsp://0.0.0.0:6000/out'),
+  url: normalisedText(OUTPUT_URL_ALLOWED, checkOutputUrl).default(OUTPUT_URL_DEFAULT),
+  // Basic and digest authentication of the RTSP output; both empty: none. Prefer OWL_OUTPUT_AUTH_PASSWORD.
+  auth: section({
+    user: checkedText('a user name without ":"', (v) => !v.includes(':'), ''),
+    password: text(''),
+  }).superRefine((value, ctx) => {
+    if ((value.user === '') !== (value.password === '')) {
+      ctx.addIssue({ code: 'custom', path: [value.user === '' ? 'user' : 'password'], input: '',
+        message: 'expected both output.auth.user and output.auth.password, or neither' });
+    }
+  }).prefault({}),
   encoder: section({
-    preset: oneOf(ENCODER_PRESETS, 'ultrafast'),
-    bitrateKbps: integer(100, 100_000, 2000),
-    width: sideOrSource(0),
-    height: sideOrSource(0),
+    preset: oneOf(X264_PRESETS, ENCODER_DEFAULTS.preset),
+    bitrateKbps: integer(100, 100_000, ENCODER_DEFAULTS.bitrateKbps),
+    width: sideOrSource(ENCODER_DEFAULTS.width),
+    height: sideOrSource(ENCODER_DEFAULTS.height),
   }).prefault({}),
 });
 
@@ -69,7 +94,7 @@ const modelSchema = section({
   folder: nonEmptyText('google/owlvit-base-patch32'),
   imageEncoderEngine: text('nanoowl/data/owl_image_encoder_patch32.engine'),
   threads: integer(0, 1024, 0, 'an integer from 0 (all cores) to 1024'),
-  precision: oneOf(PRECISION_SETTINGS, 'auto'),
+  precision: oneOf(PRECISION_SETTINGS, MODEL_PRECISION_DEFAULT),
   nmsIou: decimal(0, 1, 0),
   maxDetections: integer(1, 10_000, 100),
   textCacheSize: integer(0, 100_000, 64),
@@ -116,9 +141,8 @@ const MOUNT_PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
 const streamSchema = section({
   id: checkedText('letters, digits, ".", "_", "~" or "-" (at most 100)', (v) => v === '' || STREAM_ID.test(v), ''),
   name: text(''),
-  uri: requiredText('an rtsp:// URL, a file path or test:[pattern] (a VST address belongs in input.uri, with '
-    + 'input.vst.follow: true)',
-    (v) => { const kind = classifyInput(v)?.kind; return kind !== undefined && kind !== 'vst'; }),
+  uri: normalisedText('an rtsp:// URL, a file path or test:[pattern] (a VST address belongs in input.uri, with '
+    + 'input.vst.follow: true)', inputUri(false)),
   output: checkedText('a mount path such as /out/front', (v) => v === '' || MOUNT_PATH.test(v), ''),
   prompts: section({ objects: z.unknown(), thresholds: z.unknown() })
     .transform((value, ctx) => checkPrompts(value, { maxPrompts: MAX_PROMPTS, maxPromptLength: MAX_PROMPT_LENGTH }, ctx)
@@ -129,19 +153,62 @@ const streamSchema = section({
 
 // A comma-separated string (OWL_STREAMS) or a list whose items may be bare URIs.
 const streamsSchema = z.preprocess((value) => {
-  const items = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : value;
+  // Spaces around commas are layout; any other whitespace stays, and the URL validator refuses it.
+  const items = typeof value === 'string' ? value.split(',').map((s) => s.replace(/^ +| +$/g, '')).filter((s) => s !== '')
+    : value;
   return Array.isArray(items) ? items.map((item) => (typeof item === 'string' ? { uri: item } : item)) : items;
 }, z.array(streamSchema, { error: (issue) => `expected a list of streams, received ${describeValue(issue.input)}` }))
   .default([]);
 
 const redisSchema = section({
-  host: nonEmptyText('localhost'),
-  port: integer(1, 65_535, 6379),
-  stream: nonEmptyText('owl'),
-  maxlen: integer(0, 1_000_000_000, 10_000, 'an integer from 0 (unbounded) to 1000000000'),
+  enabled: flag(true),
+  host: nonEmptyText(REDIS_DEFAULTS.host),
+  port: integer(1, 65_535, REDIS_DEFAULTS.port),
+  stream: nonEmptyText(REDIS_DEFAULTS.stream),
+  maxlen: integer(0, 1_000_000_000, REDIS_DEFAULTS.maxlen, 'an integer from 0 (unbounded) to 1000000000'),
+  outputInterval: integer(1, 1_000_000, REDIS_DEFAULTS.outputInterval),
+  queueSize: integer(1, 1_000_000, REDIS_DEFAULTS.queueSize),
+  idFormat: oneOf(['string', 'number'], REDIS_DEFAULTS.idFormat),
+  // AUTH password (requirepass / ACL default user); prefer OWL_REDIS_PASSWORD or passwordFile to writing it here.
+  password: text(REDIS_DEFAULTS.password),
+  // A file whose content (trailing newline dropped) is the password, e.g. a Docker or Kubernetes secret.
+  passwordFile: text(''),
+  // TLS to Redis (its tls-port); tlsCaFile: the CA bundle that signed Redis's certificate ('' = the system's).
+  tls: flag(REDIS_DEFAULTS.tls),
+  tlsCaFile: text(REDIS_DEFAULTS.tlsCaFile),
+}).superRefine((value, ctx) => {
+  if (value.password !== '' && value.passwordFile !== '') {
+    ctx.addIssue({ code: 'custom', path: ['passwordFile'], input: value.passwordFile,
+      message: 'expected redis.password or redis.passwordFile, not both' });
+  }
+});
+
+// The MQTT output (off by default): the same Minimal Schema messages as Redis, one topic per sensor.
+const mqttSchema = section({
+  enabled: flag(false),
+  url: normalisedText(MQTT_URL_ALLOWED, checkMqttUrl).default(MQTT_DEFAULTS.url),
+  topic: checkedText(MQTT_TOPIC_ALLOWED, isTopicTemplate, MQTT_DEFAULTS.topic),
+  qos: integer(0, 2, MQTT_DEFAULTS.qos, '0, 1 or 2'),
+  retain: flag(false),
+  clientId: checkedText('at most 23 letters, digits, "-" or "_" (empty: one is made up)',
+    (v) => /^[A-Za-z0-9_-]{0,23}$/.test(v), ''),
+  username: text(''),
+  password: text(''),
+  caFile: text(''),
+  certFile: text(''),
+  keyFile: text(''),
+  outputInterval: integer(1, 1_000_000, MQTT_DEFAULTS.outputInterval),
+  queueSize: integer(1, 1_000_000, MQTT_DEFAULTS.queueSize),
+});
+
+// The Kafka output of the deepstream engine (nvmsgbroker's Kafka adaptor); off by default.
+const kafkaSchema = section({
+  enabled: flag(false),
+  broker: checkedText(KAFKA_BROKER_ALLOWED, (v) => parseKafkaBroker(v) !== null, 'localhost:9092'),
+  topic: checkedText('a Kafka topic name: letters, digits, ".", "_" or "-" (at most 249)',
+    (v) => /^[A-Za-z0-9._-]{1,249}$/.test(v), 'owl'),
+  protoCfg: checkedText(KAFKA_PROTO_CFG_ALLOWED, (v) => parseProtoCfg(v) !== null, ''),
   outputInterval: integer(1, 1_000_000, 1),
-  queueSize: integer(1, 1_000_000, 1000),
-  idFormat: oneOf(['string', 'number'], 'string'),
 });
 
 const apiSchema = section({
@@ -158,9 +225,40 @@ const sensorSchema = section({
 });
 
 const overlaySchema = section({
-  lineWidth: integer(1, 50, 3),
-  fontSize: integer(6, 200, 20),
-  showScores: flag(false),
+  lineWidth: integer(1, 50, OVERLAY_DEFAULTS.lineWidth),
+  fontSize: integer(6, 200, OVERLAY_DEFAULTS.fontSize),
+  showScores: flag(OVERLAY_DEFAULTS.showScores),
+});
+
+// The annotated outputs registered in VST as sensors (ts/vst/output-registration.ts).
+const vstSchema = section({
+  registerOutput: flag(false),
+  // VST's address; empty: input.uri's, when that is a VST address.
+  url: normalisedText('a VST address such as http://host:81, or empty', (v) => {
+    const checked = checkUrl(v, ['http:', 'https:']);
+    return checked.ok ? { ok: true, value: checked.href } : checked;
+  }, false).default(''),
+  // The host VST reaches this machine's RTSP server at, where output.url binds a wildcard address.
+  outputHost: nonEmptyText('127.0.0.1'),
+  timeoutMs: integer(100, 600_000, 5000),
+});
+
+// What the service keeps across restarts (ts/state/): prompts and streams changed through the API.
+const stateSchema = section({
+  dir: text(''),
+});
+
+// An IoU of 0 would match any two boxes of a label: the least is 0.01.
+const iou = (fallback: number) => decimal(0.01, 1, fallback);
+
+const trackerSchema = section({
+  enabled: flag(TRACKING_DEFAULTS.enabled),
+  drawPredicted: flag(TRACKING_DEFAULTS.drawPredicted),
+  lowScoreRatio: decimal(0, 1, TRACKING_DEFAULTS.lowScoreRatio),
+  minHits: integer(1, 100, TRACKER_DEFAULTS.minHits),
+  bufferMs: integer(0, 600_000, TRACKER_DEFAULTS.bufferMs),
+  matchIou: iou(TRACKER_DEFAULTS.matchIou),
+  lowMatchIou: iou(TRACKER_DEFAULTS.lowMatchIou),
 });
 
 /** Log levels, most severe first. */
@@ -174,10 +272,15 @@ export const configSchema = section({
   model: modelSchema.prefault({}),
   prompts: promptsSchema.prefault({}),
   redis: redisSchema.prefault({}),
+  mqtt: mqttSchema.prefault({}),
+  kafka: kafkaSchema.prefault({}),
   api: apiSchema.prefault({}),
   sensor: sensorSchema.prefault({}),
   overlay: overlaySchema.prefault({}),
+  tracker: trackerSchema.prefault({}),
   log: section({ level: oneOf(LOG_LEVELS, 'info') }).prefault({}),
+  state: stateSchema.prefault({}),
+  vst: vstSchema.prefault({}),
   streams: streamsSchema,
 }).superRefine((config, ctx) => {
   const { input, streams } = config;
@@ -185,6 +288,10 @@ export const configSchema = section({
   if (follow && classifyInput(input.uri)?.kind !== 'vst') {
     ctx.addIssue({ code: 'custom', path: ['input', 'vst', 'follow'], input: follow,
       message: `following VST needs a VST address (http://host:81) in input.uri, received ${describeValue(input.uri)}` });
+  }
+  if (config.vst.registerOutput && config.vst.url === '' && classifyInput(input.uri)?.kind !== 'vst') {
+    ctx.addIssue({ code: 'custom', path: ['vst', 'url'], input: config.vst.url,
+      message: 'vst.registerOutput needs a VST address: set vst.url (http://host:81), or give one as input.uri' });
   }
   const count = streams.length + (input.uri !== '' && !follow ? 1 : 0);
   if (count > input.maxStreams) {

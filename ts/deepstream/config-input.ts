@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // What the DeepStream config generators need, as one plain typed object: the service maps its validated
 // config (ts/config) and the loaded model's description onto it, so the generators stay pure functions.
+// Prompts, sensor ids and outputs are per stream and reach the running pipeline with each stream
+// (NativeDeepStreamPipeline.addSource / setPrompts), not through these files.
 import path from 'node:path';
 import type { OwlConfig } from '../config/schema';
+import { parseKafkaBroker, parseProtoCfg } from '../kafka/settings';
 import type { ModelFolder } from '../model/model-folder';
+import { parseMqttUrl, SENSOR_PLACEHOLDER, topicFor } from '../mqtt/target';
 
 /** The model files and preprocessing the DeepStream engine uses (from the model folder's owl.json). */
 export interface DeepStreamModel {
-  /** Image encoder ONNX file, absolute (nvinfer builds the engine from it when `engineFile` is missing). */
+  /** Image encoder ONNX file, absolute (nvinfer builds the engine from it when `engineFile` does not fit). */
   onnxFile: string;
   /** TensorRT engine of the image encoder, absolute (deploy/build-engine.sh builds it at first start). */
   engineFile: string;
@@ -18,20 +22,42 @@ export interface DeepStreamModel {
   std: readonly [number, number, number];
 }
 
+/** nvtracker's algorithm and what owl-stream decides of it (tracker-config.ts writes the rest). */
+export interface DeepStreamTracker {
+  /**
+   * NvMultiObjectTracker's mode: NvDCF (visual + motion, carries boxes through frames nvinfer skips), NvSORT
+   * (motion only) or IOU (overlap only; needs a detection every frame).
+   */
+  algorithm: 'NvDCF' | 'NvSORT' | 'IOU';
+  /** tracker-width / tracker-height: the frame size the tracker works at (multiples of 32). */
+  width: number;
+  height: number;
+  /** Detections below this confidence are not tracked (ours are already above the prompt's threshold). */
+  minDetectorConfidence: number;
+  /** Frames a new track must be matched before it gets an id and is reported (probationAge). */
+  probationAge: number;
+  /** Frames a track lives on without a matching detection (maxShadowTrackingAge). */
+  maxShadowTrackingAge: number;
+  maxTargetsPerStream: number;
+}
+
 /** Everything the generated DeepStream files depend on. */
 export interface DeepStreamConfigInput {
-  /** Prompts at start (the label file); later changes reach the parser and the relabel probe live. */
-  prompts: readonly string[];
-  /**
-   * The most prompts a running pipeline accepts (`num-detected-classes`): nvinfer drops class ids at or
-   * above it, and it is fixed while the pipeline runs. @default 25 (config `prompts.maxPrompts`)
-   */
-  maxPrompts: number;
   model: DeepStreamModel;
-  /** Absolute path of libowl_ds_parser.so: the same file the addon links (one prompt store per process). */
-  parserLibPath: string;
   /** CUDA device. @default 0 */
   gpuId: number;
+  /** Most streams at once: nvstreammux batch-size (input.maxStreams). */
+  maxStreams: number;
+  /**
+   * nvinfer batch-size, the frames per TensorRT call: maxStreams for an engine built for that batch; 1 runs an
+   * engine built for batch 1 (NanoOWL's own) on every stream, one frame at a time.
+   */
+  inferBatchSize: number;
+  /** nvinfer interval: batches skipped between two inferences (the tracker carries the boxes). @default 0 */
+  inferInterval: number;
+  /** null: no tracking. */
+  tracker: DeepStreamTracker | null;
+  /** null: the Redis output is off. */
   redis: {
     host: string;
     port: number;
@@ -39,34 +65,98 @@ export interface DeepStreamConfigInput {
     stream: string;
     /** `XADD ... MAXLEN ~ maxlen`; 0 = unbounded. */
     maxlen: number;
-  };
-  sensor: {
-    /** `sensorId` of every message (resolved before generation: config, VST name or URL segment). */
-    id: string;
-    /** e.g. "camera". */
-    type: string;
-  };
+    /** One message every N frames (nvmsgconv frame-interval). */
+    frameInterval: number;
+  } | null;
+  /** null: the MQTT output is off. */
+  mqtt: {
+    host: string;
+    port: number;
+    /** mqtts:// : TLS. */
+    secure: boolean;
+    /** The topic with the sensor id in place. */
+    topic: string;
+    clientId: string;
+    username: string;
+    password: string;
+    caFile: string;
+    certFile: string;
+    keyFile: string;
+    frameInterval: number;
+  } | null;
+  /** null: the Kafka output is off. */
+  kafka: {
+    host: string;
+    port: number;
+    topic: string;
+    /** librdkafka settings. */
+    protoCfg: [string, string][];
+    frameInterval: number;
+  } | null;
 }
+
+/**
+ * What the service's config does not say (yet) about nvinfer and nvtracker. NvDCF at 640x384 with the sample's
+ * perf-tuned lifetimes (probation 2 frames, a lost track kept 51 frames, about 1.7 s at 30 fps).
+ */
+export const DEEPSTREAM_DEFAULTS = {
+  inferInterval: 0,
+  tracker: {
+    algorithm: 'NvDCF', width: 640, height: 384, minDetectorConfidence: 0, probationAge: 2, maxShadowTrackingAge: 51,
+    maxTargetsPerStream: 150,
+  },
+} as const satisfies Pick<DeepStreamConfigInput, 'inferInterval' | 'tracker'>;
 
 /**
  * Maps the validated service config onto the generators' input.
  * @param model absolute paths and preprocessing of the loaded model.
- * @param parserLibPath absolute path of libowl_ds_parser.so beside the addon.
- * @param sensorId the resolved sensor id (config, VST stream name or URL segment).
+ * @param engine nvinfer's batch and interval and the tracker, where the caller decides them (the defaults else).
+ * @param sensorId the sensor id of the pipeline's one stream, where it has one: an MQTT topic with `{sensorId}`
+ *   needs it, as one nvmsgbroker publishes to one topic.
+ * @throws {Error} for an MQTT topic with `{sensorId}` and no sensor id.
  */
-export function deepStreamConfigInput(config: OwlConfig, model: DeepStreamModel, parserLibPath: string,
-  sensorId: string): DeepStreamConfigInput {
+export function deepStreamConfigInput(config: OwlConfig, model: DeepStreamModel,
+  engine: Partial<Pick<DeepStreamConfigInput, 'inferBatchSize' | 'inferInterval' | 'tracker'>> = {},
+  sensorId: string | null = null): DeepStreamConfigInput {
+  const maxStreams = config.input.maxStreams;
   return {
-    prompts: config.prompts.objects,
-    maxPrompts: config.prompts.maxPrompts,
     model,
-    parserLibPath,
     gpuId: 0,
-    redis: {
+    maxStreams,
+    inferBatchSize: engine.inferBatchSize ?? maxStreams,
+    inferInterval: engine.inferInterval ?? DEEPSTREAM_DEFAULTS.inferInterval,
+    // `tracker.enabled: false` means no nvtracker; NvMultiObjectTracker's own settings are DEEPSTREAM_DEFAULTS
+    // (ByteTrack's keys of the portable engine do not carry over).
+    tracker: engine.tracker !== undefined ? engine.tracker
+      : config.tracker.enabled ? { ...DEEPSTREAM_DEFAULTS.tracker } : null,
+    redis: !config.redis.enabled ? null : {
       host: config.redis.host, port: config.redis.port, stream: config.redis.stream, maxlen: config.redis.maxlen,
+      frameInterval: config.redis.outputInterval,
     },
-    sensor: { id: sensorId, type: config.sensor.type },
+    mqtt: mqttInput(config.mqtt, sensorId),
+    kafka: kafkaInput(config.kafka),
   };
+}
+
+function mqttInput(mqtt: OwlConfig['mqtt'], sensorId: string | null): DeepStreamConfigInput['mqtt'] {
+  if (!mqtt.enabled) return null;
+  if (sensorId === null && mqtt.topic.includes(SENSOR_PLACEHOLDER)) {
+    throw new Error(`mqtt.topic ${JSON.stringify(mqtt.topic)} names ${SENSOR_PLACEHOLDER}, but a DeepStream pipeline `
+      + 'shared by several streams publishes to one MQTT topic: give a topic without it');
+  }
+  const broker = parseMqttUrl(mqtt.url)!;  // checked by the schema
+  return {
+    host: broker.host, port: broker.port, secure: broker.secure, topic: topicFor(mqtt.topic, sensorId ?? ''),
+    clientId: mqtt.clientId, username: mqtt.username, password: mqtt.password, caFile: mqtt.caFile,
+    certFile: mqtt.certFile, keyFile: mqtt.keyFile, frameInterval: mqtt.outputInterval,
+  };
+}
+
+function kafkaInput(kafka: OwlConfig['kafka']): DeepStreamConfigInput['kafka'] {
+  if (!kafka.enabled) return null;
+  const broker = parseKafkaBroker(kafka.broker)!;  // checked by the schema
+  return { host: broker.host, port: broker.port, topic: kafka.topic, protoCfg: parseProtoCfg(kafka.protoCfg)!,
+    frameInterval: kafka.outputInterval };
 }
 
 /**

@@ -1,23 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
 // Everything the service needs to run the DeepStream engine: whether this build has it, the run folder
-// of generated files, and the options of the native DeepStreamPipeline (ts/native.ts). The native side
-// only parses and runs; the choices (encoder, muxer size, ports, files) are made here.
+// of generated files, the options of the one native DeepStreamPipeline (ts/native.ts) and of each stream
+// added to it. The native side only parses, links and runs; the choices (encoder, muxer size, ports, files)
+// are made here.
 import dgram from 'node:dgram';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parseOutputUrl } from '../config/output-url';
 import type { OwlConfig } from '../config/schema';
-import type { NativeBinding, NativeDeepStreamOptions, NativeRtspServer } from '../native';
-import { redisConnStr, redisProtoLib } from './broker-config';
+import type { DeepStreamBinding, NativeDeepStreamOptions } from '../native';
+import type { DeepStreamStreamOptions } from '../pipeline/deepstream-pipeline';
+import { cameraAddress, type RtspMount } from '../pipeline/options';
+import { OVERLAY_PALETTE } from '../pipeline/palette';
+import { guardRedisAdaptorEnvironment } from './broker-config';
+import { brokerBranches, deepStreamMqttWarnings } from './broker-branches';
 import { deepStreamConfigInput, type DeepStreamModel } from './config-input';
-import { deepStreamDescription, rtspMountLaunch, type DeepStreamSource } from './pipeline-description';
+import {
+  brokerComponentIds, deepStreamCoreDescription, deepStreamOutputDescription, deepStreamSourceDescription, rtspMountLaunch,
+  type DeepStreamMuxer, type DeepStreamOutput, type DeepStreamSource,
+} from './pipeline-description';
 import { writeDeepStreamFiles, type DeepStreamConfigPaths } from './run-folder';
 
 /** The engines a config may ask for. */
 export type EngineChoice = OwlConfig['engine'];
 
-/** The part of the addon this module reads (a stand-in can be passed in tests). */
-export type DeepStreamBinding = Pick<NativeBinding, 'deepstreamAvailable' | 'deepstreamDir' | 'DeepStreamPipeline'>;
+export type { DeepStreamBinding } from '../native';
 
 /** engine deepstream asked for, but this build has no DeepStream engine. */
 export class DeepStreamUnavailableError extends Error {
@@ -68,12 +74,21 @@ export async function readDeviceModel(
 const DEFAULT_MUX = { width: 1920, height: 1080 };
 
 /**
- * nvstreammux's output size. Object metadata, the drawn video and nvmsgconv's Redis coordinates are in
- * these pixels (JS detections are scaled back to the source): the test source's size, else the configured
- * output size, else 1920x1080 like the DeepStream samples.
+ * Which nvstreammux DeepStream registers in this process: the new one exactly when USE_NEW_NVSTREAMMUX is
+ * "yes", as the plugin decides at load time (gst-nvmultistream2 gstnvmultistream.cpp; deepstream-app's
+ * set_streammux_properties tests it the same way). The plugin loads inside this process, so its environment is
+ * the one to read.
  */
-export function muxSize(config: OwlConfig, source: DeepStreamSource): { width: number; height: number } {
-  if (source.kind === 'test') return { width: source.width, height: source.height };
+export function nvstreammuxKind(env: NodeJS.ProcessEnv): DeepStreamMuxer['kind'] {
+  return env.USE_NEW_NVSTREAMMUX === 'yes' ? 'new' : 'legacy';
+}
+
+/**
+ * The legacy nvstreammux's output size, shared by every stream: object metadata and the drawn video are in these
+ * pixels (Redis and the service get each stream's own pixels, scaled back natively). The configured output size,
+ * else 1920x1080 like the DeepStream samples. The new muxer keeps each frame's own size.
+ */
+export function muxSize(config: OwlConfig): { width: number; height: number } {
   const { width, height } = config.output.encoder;
   return width > 0 && height > 0 ? { width, height } : DEFAULT_MUX;
 }
@@ -90,73 +105,129 @@ export function freeUdpPort(): Promise<number> {
   });
 }
 
+/** The SDK's multi-object tracker library (nvtracker's ll-lib-file). */
+function trackerLib(deepstreamDir: string): string {
+  return path.join(deepstreamDir, 'lib', 'libnvds_nvmultiobjecttracker.so');
+}
+
 /** What prepareDeepStream needs besides the config. */
 export interface DeepStreamRunInputs {
   config: OwlConfig;
   model: DeepStreamModel;
-  source: DeepStreamSource;
-  /** Resolved sensor id (config, VST stream name or URL segment). */
-  sensorId: string;
+  /** nvinfer's batch and interval and the tracker, where decided (DEEPSTREAM_DEFAULTS else). */
+  engine?: Parameters<typeof deepStreamConfigInput>[2];
+  /**
+   * The sensor id of the pipeline's one stream, where it has one (an MQTT topic with `{sensorId}` needs it);
+   * null or absent for a pipeline shared by several streams.
+   */
+  sensorId?: string | null;
   /** Folder for the generated files (created; files are replaced). */
   runDir: string;
-  /** The addon's folder: libowl_ds_parser.so lies beside owl_stream.node. */
-  addonDir: string;
-  /** Where the SDK is (its Redis adaptor): the binding's deepstreamDir. */
+  /** Where the SDK is (its Redis adaptor and tracker library): the binding's deepstreamDir. */
   deepstreamDir: string;
-  /** null: no video output (config output.enabled false). */
-  server: NativeRtspServer | null;
-  /** Jetson model string (readDeviceModel), for the encoder choice. */
-  deviceModel: string | null;
+  /** Streams have video outputs (config output.enabled). */
+  outputs: boolean;
+  /** Some stream is a live source (RTSP, VST, test), not a file: the legacy muxer's live-source. */
+  liveSources: boolean;
+  /**
+   * The environment DeepStream's plugins read in this process: USE_NEW_NVSTREAMMUX picks the muxer, and
+   * DEEPSTREAM_ENABLE_SENSOR_ID_EXTRACTION is removed from it (guardRedisAdaptorEnvironment).
+   * @default process.env
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The native options plus where the generated files are, for logs and /status. */
 export interface DeepStreamRun {
   options: NativeDeepStreamOptions;
   files: DeepStreamConfigPaths;
+  /** Lines for the service log (an environment variable changed for DeepStream's sake). */
+  warnings: string[];
 }
 
 /**
- * Writes the run folder and builds the native pipeline's options.
- * @throws {DeepStreamLabelError} for a prompt that cannot be a DeepStream label, or Error for bad paths.
+ * Writes the run folder and builds the options of the shared native pipeline (its streams come with addSource:
+ * deepStreamStream).
+ * @throws {Error} for bad paths or sizes (the message names the value).
  */
 export async function prepareDeepStream(inputs: DeepStreamRunInputs): Promise<DeepStreamRun> {
-  const { config } = inputs;
-  const configInput = deepStreamConfigInput(config, inputs.model, path.join(inputs.addonDir, 'libowl_ds_parser.so'),
-    inputs.sensorId);
+  const { config, env = process.env } = inputs;
+  const redisWarning = guardRedisAdaptorEnvironment(env);
+  const configInput = deepStreamConfigInput(config, inputs.model, inputs.engine, inputs.sensorId ?? null);
   const files = await writeDeepStreamFiles(configInput, inputs.runDir);
-  const udpPort = inputs.server === null ? 0 : await freeUdpPort();
-  const description = deepStreamDescription({
-    source: inputs.source,
-    mux: muxSize(config, inputs.source),
+  const tracker = configInput.tracker;
+  const brokers = brokerBranches(configInput, files, inputs.deepstreamDir);
+  const components = brokerComponentIds(brokers.length);
+  const description = deepStreamCoreDescription({
+    mux: nvstreammuxKind(env) === 'new' ? { kind: 'new' } : { kind: 'legacy', ...muxSize(config) },
+    maxStreams: configInput.maxStreams,
+    liveSources: inputs.liveSources,
     inferConfigPath: files.nvinfer,
-    output: inputs.server === null ? null : {
-      encoder: deepStreamEncoder(inputs.deviceModel),
-      bitrateKbps: config.output.encoder.bitrateKbps,
-      udpPort,
-      swPreset: config.output.encoder.preset,
+    tracker: tracker === null || files.tracker === null ? null : {
+      libPath: trackerLib(inputs.deepstreamDir), configPath: files.tracker, width: tracker.width,
+      height: tracker.height, gpuId: configInput.gpuId,
     },
-    broker: {
-      msgconvConfigPath: files.msgconv,
-      frameInterval: config.redis.outputInterval,
-      protoLib: redisProtoLib(inputs.deepstreamDir),
-      connStr: redisConnStr(configInput.redis),
-      configPath: files.broker,
-      topic: config.redis.stream,
-    },
+    brokers,
+    outputs: inputs.outputs,
   });
-  const output = inputs.server === null ? null
-    : { server: inputs.server, mount: parseOutputUrl(config.output.url)!.mount, launch: rtspMountLaunch(udpPort) };
   return {
     files,
+    warnings: [...(redisWarning === null ? [] : [redisWarning]), ...deepStreamMqttWarnings(config.mqtt)],
     options: {
       description,
-      output,
+      maxStreams: configInput.maxStreams,
       reconnect: {
         initialDelayMs: config.input.reconnect.initialDelayMs,
         maxDelayMs: config.input.reconnect.maxDelayMs,
         stallTimeoutMs: config.input.reconnect.stallTimeoutMs,
       },
       decode: { nmsIou: config.model.nmsIou, maxDetections: config.model.maxDetections },
+      overlay: {
+        lineWidth: config.overlay.lineWidth, fontSize: config.overlay.fontSize, showScores: config.overlay.showScores,
+        palette: OVERLAY_PALETTE.map(([r, g, b]) => [r, g, b]),
+      },
+      messages: brokers.map((broker, i) => ({ componentId: components[i], interval: broker.frameInterval })),
+    },
+  };
+}
+
+/** One stream of the shared pipeline, as the service knows it. */
+export interface DeepStreamStreamInputs {
+  source: DeepStreamSource;
+  /** `sensorId` of its Redis entries (resolved: config, VST stream name or URL segment). */
+  sensorId: string;
+  /** Its mount ("/out" for the first stream, "/out/<id>" for the others) and encoder; null: no video output. */
+  output: (RtspMount & { encoder: DeepStreamOutput['encoder']; bitrateKbps: number; swPreset: string }) | null;
+}
+
+/**
+ * What DeepStreamPipeline.addSource takes for one stream: its source bin, its output bin with a free UDP port, and
+ * what its RTSP mount serves.
+ * @throws {Error} for an empty sensor id, a relative file path or a line break in a value.
+ */
+export async function deepStreamStream(inputs: DeepStreamStreamInputs): Promise<DeepStreamStreamOptions> {
+  if (inputs.sensorId === '') {
+    throw new Error('the sensor id is empty: resolve it (sensor.id, VST stream name or URL) first');
+  }
+  const description = deepStreamSourceDescription(inputs.source);
+  const source = {
+    description,
+    // A camera is probed while its stream waits to retry, as in the portable engine.
+    probeAddress: inputs.source.kind === 'rtsp' ? cameraAddress(inputs.source.url) : '',
+    sensorId: inputs.sensorId,
+  };
+  const { output } = inputs;
+  if (output === null) return { ...source, output: null };
+  const udpPort = await freeUdpPort();
+  return {
+    ...source,
+    output: {
+      server: output.server,
+      mount: output.mount,
+      launch: rtspMountLaunch(udpPort),
+      description: deepStreamOutputDescription({
+        encoder: output.encoder, bitrateKbps: output.bitrateKbps, udpPort, swPreset: output.swPreset,
+      }),
     },
   };
 }

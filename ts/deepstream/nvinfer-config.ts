@@ -1,51 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
-// The nvinfer config and label file for the NanoOWL image encoder with our bbox parser
-// (libowl_ds_parser.so, NvDsInferParseOwl). Key names: gst-nvinfer's gstnvinfer_property_parser.h.
-//
-// Thresholds and NMS are NOT written here: prompts and thresholds change while the pipeline runs, but
-// nvinfer reads its config once. The parser applies them (the same decode core as the portable engine),
-// so nvinfer keeps everything it is given: pre-cluster-threshold=0 and cluster-mode=4 (no clustering).
+// The nvinfer config: the image encoder as a TensorRT engine whose raw outputs nvinfer attaches to each frame
+// (network-type=100 "other", output-tensor-meta=1), as the SDK's deepstream-infer-tensor-meta-test does. The
+// engine decodes them in a probe after nvinfer that knows each frame's stream (native/src/deepstream/
+// tensor_decode.h): every stream has its own prompts, which a bbox parser (called without a source id) could
+// not have, and they change while the pipeline runs, which nvinfer's config cannot.
 import path from 'node:path';
 import { ENCODER_NAMES } from '../model/model-folder';
 import type { DeepStreamConfigInput } from './config-input';
-import { formatKeyFile, type KeyFileGroup } from './keyfile';
+import { formatKeyFile } from './keyfile';
 
-/** The image encoder's outputs the parser reads (every output is bound anyway; names are checked). */
+/**
+ * The image encoder's outputs the decode reads, by name: nvinfer binds every output anyway and only warns about
+ * a listed name the engine lacks ("Could not find output layer"), so NanoOWL's engine, with its extra
+ * image_embeds, fits as well as ours.
+ */
 const OUTPUT_BLOBS = [ENCODER_NAMES.image.classEmbeds, ENCODER_NAMES.image.logitShift, ENCODER_NAMES.image.logitScale,
   ENCODER_NAMES.image.boxes];
 
-/** The parser's exported symbol (native/src/deepstream/owl_bbox_parser.cc). */
-const PARSE_FUNCTION = 'NvDsInferParseOwl';
-
-/** File name of the label file, beside the nvinfer config (nvinfer resolves relative paths there). */
-export const LABEL_FILE_NAME = 'labels.txt';
-
 const NETWORK_MODE_FP16 = 2;  // deploy/build-engine.sh builds with --fp16
-const CLUSTER_NONE = 4;
-
-/** A prompt that cannot be a DeepStream label. */
-export class DeepStreamLabelError extends Error {
-  override readonly name = 'DeepStreamLabelError';
-}
-
-/**
- * Checks prompts as DeepStream labels: nvinfer's label file splits each line on `;` (only the first part
- * is kept), and a line break would shift every later class.
- * @throws {DeepStreamLabelError} naming the prompt and the character to remove.
- */
-export function checkDeepStreamLabels(prompts: readonly string[], maxPrompts: number): void {
-  if (prompts.length > maxPrompts) {
-    throw new DeepStreamLabelError(`${prompts.length} prompts given, the DeepStream engine was started for at most `
-      + `${maxPrompts} (prompts.maxPrompts)`);
-  }
-  prompts.forEach((prompt, i) => {
-    const bad = [';', '\n', '\r'].find((ch) => prompt.includes(ch));
-    if (bad !== undefined) {
-      throw new DeepStreamLabelError(`prompt ${i + 1} (${JSON.stringify(prompt)}) contains ${JSON.stringify(bad)}, `
-        + 'which DeepStream\'s label file treats as a separator: remove it');
-    }
-  });
-}
+const NETWORK_TYPE_OTHER = 100;  // NvDsInferNetworkType_Other: no parsing, tensors as metadata
 
 /** nvinfer's preprocessing y = net-scale-factor * (x - offset): one scale for all channels. */
 export function nvinferNormalisation(mean: readonly number[], std: readonly number[]):
@@ -58,71 +31,49 @@ export function nvinferNormalisation(mean: readonly number[], std: readonly numb
   };
 }
 
-/** The text of the label file: one prompt per line. @throws {DeepStreamLabelError} */
-export function labelFile(input: Pick<DeepStreamConfigInput, 'prompts' | 'maxPrompts'>): string {
-  checkDeepStreamLabels(input.prompts, input.maxPrompts);
-  return input.prompts.map((p) => `${p}\n`).join('');
-}
-
 /**
- * The text of the nvinfer config file.
- * @throws {DeepStreamLabelError} for a prompt that cannot be a label.
- * @throws {Error} for a relative file path (nvinfer would resolve it against the run folder).
+ * The text of the nvinfer config.
+ * @throws {Error} for a relative model path (nvinfer would resolve it against the run folder), a batch size
+ *   below 1 or above maxStreams, or a negative interval.
  */
 export function nvinferConfig(input: DeepStreamConfigInput): string {
-  checkDeepStreamLabels(input.prompts, input.maxPrompts);
-  for (const [name, file] of [['model.onnxFile', input.model.onnxFile], ['model.engineFile', input.model.engineFile],
-    ['parserLibPath', input.parserLibPath]]) {
+  for (const [name, file] of [['model.onnxFile', input.model.onnxFile], ['model.engineFile', input.model.engineFile]]) {
     if (!path.isAbsolute(file)) throw new Error(`${name} must be an absolute path, received ${JSON.stringify(file)}`);
+  }
+  const { inferBatchSize, maxStreams, inferInterval } = input;
+  if (!Number.isInteger(inferBatchSize) || inferBatchSize < 1 || inferBatchSize > maxStreams) {
+    throw new Error(`inferBatchSize must be an integer in [1, maxStreams = ${maxStreams}], received ${inferBatchSize}`);
+  }
+  if (!Number.isInteger(inferInterval) || inferInterval < 0) {
+    throw new Error(`inferInterval must be an integer >= 0, received ${inferInterval}`);
   }
   const { netScaleFactor, offsets } = nvinferNormalisation(input.model.mean, input.model.std);
   const size = input.model.inputSize;
-  const groups: KeyFileGroup[] = [
-    {
-      name: 'property',
-      entries: [
-        ['gpu-id', input.gpuId],
-        ['gie-unique-id', 1],
-        ['process-mode', 1],
-        ['network-type', 0],
-        ['network-mode', NETWORK_MODE_FP16],
-        ['model-engine-file', input.model.engineFile],
-        ['onnx-file', input.model.onnxFile],
-        ['batch-size', 1],
-        ['interval', 0],
-        ['infer-dims', [3, size, size]],
-        ['model-color-format', 0],
-        ['net-scale-factor', netScaleFactor],
-        ['offsets', offsets],
-        ['maintain-aspect-ratio', true],
-        ['symmetric-padding', true],
-        ['num-detected-classes', input.maxPrompts],
-        ['labelfile-path', LABEL_FILE_NAME],
-        ['output-blob-names', OUTPUT_BLOBS],
-        ['custom-lib-path', input.parserLibPath],
-        ['parse-bbox-func-name', PARSE_FUNCTION],
-        ['cluster-mode', CLUSTER_NONE],
-      ],
-    },
-    { name: 'class-attrs-all', entries: [['pre-cluster-threshold', 0]] },
-    // One colour per prompt slot (the threshold comes from class-attrs-all), so nvdsosd draws each
-    // prompt in its own colour.
-    ...Array.from({ length: input.maxPrompts }, (_, i): KeyFileGroup => ({
-      name: `class-attrs-${i}`,
-      entries: [['border-color', borderColor(i, input.maxPrompts)]],
-    })),
-  ];
   return formatKeyFile([
     'nvinfer config for the NanoOWL image encoder, generated by owl-stream (ts/deepstream/nvinfer-config.ts).',
     'Rewritten at every start: change the owl-stream config instead.',
     `net-scale-factor: CLIP's std is per channel, nvinfer's scale is one number (1/(255*mean std)).`,
-  ], groups);
-}
-
-// Evenly spaced hues, fully saturated: RGBA in [0,1] as class-attrs border-color wants.
-function borderColor(index: number, count: number): string[] {
-  const hue = (index / Math.max(count, 1)) * 6;
-  const x = 1 - Math.abs((hue % 2) - 1);
-  const [r, g, b] = [[1, x, 0], [x, 1, 0], [0, 1, x], [0, x, 1], [x, 0, 1], [1, 0, x]][Math.floor(hue) % 6];
-  return [r, g, b, 1].map((c) => c.toFixed(3));
+    'batch-size: an engine built for fewer frames makes nvinfer build one from onnx-file (deploy/README.md).',
+  ], [{
+    name: 'property',
+    entries: [
+      ['gpu-id', input.gpuId],
+      ['gie-unique-id', 1],
+      ['process-mode', 1],
+      ['network-type', NETWORK_TYPE_OTHER],
+      ['output-tensor-meta', true],
+      ['network-mode', NETWORK_MODE_FP16],
+      ['model-engine-file', input.model.engineFile],
+      ['onnx-file', input.model.onnxFile],
+      ['batch-size', inferBatchSize],
+      ['interval', inferInterval],
+      ['infer-dims', [3, size, size]],
+      ['model-color-format', 0],
+      ['net-scale-factor', netScaleFactor],
+      ['offsets', offsets],
+      ['maintain-aspect-ratio', true],
+      ['symmetric-padding', true],
+      ['output-blob-names', OUTPUT_BLOBS],
+    ],
+  }]);
 }

@@ -4,27 +4,32 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { redisBrokerConfig } from './broker-config';
 import type { DeepStreamConfigInput } from './config-input';
-import { msgconvConfig } from './msgconv-config';
-import { LABEL_FILE_NAME, labelFile, nvinferConfig } from './nvinfer-config';
+import { kafkaBrokerConfig } from './kafka-broker-config';
+import { mqttBrokerConfig } from './mqtt-broker-config';
+import { nvinferConfig } from './nvinfer-config';
+import { trackerConfig } from './tracker-config';
 
 /** File names inside the run folder. */
 export const DEEPSTREAM_FILES = {
   nvinfer: 'nvinfer.txt',
-  labels: LABEL_FILE_NAME,
-  msgconv: 'msgconv.txt',
+  tracker: 'tracker.yml',
   broker: 'redis.txt',
+  mqtt: 'mqtt.txt',
+  kafka: 'kafka.txt',
 } as const;
 
-/** Absolute paths of the written files. */
-export type DeepStreamConfigPaths = Record<keyof typeof DEEPSTREAM_FILES, string>;
+/** Absolute paths of the written files (`tracker` only with a tracker; a broker's only where its output is on). */
+export type DeepStreamConfigPaths = Record<Exclude<keyof typeof DEEPSTREAM_FILES, 'tracker'>, string>
+  & { tracker: string | null };
 
 /** The generated files by name (pure; what the golden tests pin). @throws on invalid input */
 export function deepStreamFiles(input: DeepStreamConfigInput): Record<string, string> {
   return {
     [DEEPSTREAM_FILES.nvinfer]: nvinferConfig(input),
-    [DEEPSTREAM_FILES.labels]: labelFile(input),
-    [DEEPSTREAM_FILES.msgconv]: msgconvConfig(input),
-    [DEEPSTREAM_FILES.broker]: redisBrokerConfig(input),
+    ...(input.tracker === null ? {} : { [DEEPSTREAM_FILES.tracker]: trackerConfig(input.tracker) }),
+    ...(input.redis === null ? {} : { [DEEPSTREAM_FILES.broker]: redisBrokerConfig(input) }),
+    ...(input.mqtt === null ? {} : { [DEEPSTREAM_FILES.mqtt]: mqttBrokerConfig(input) }),
+    ...(input.kafka === null ? {} : { [DEEPSTREAM_FILES.kafka]: kafkaBrokerConfig(input) }),
   };
 }
 
@@ -37,9 +42,12 @@ export async function writeDeepStreamFiles(input: DeepStreamConfigInput, dir: st
   const root = path.resolve(dir);
   await fs.mkdir(root, { recursive: true });
   await Promise.all(Object.entries(files).map(([name, text]) => fs.writeFile(path.join(root, name), text)));
-  const paths = {} as DeepStreamConfigPaths;
-  for (const [key, name] of Object.entries(DEEPSTREAM_FILES)) {
-    paths[key as keyof typeof DEEPSTREAM_FILES] = path.join(root, name);
-  }
-  return paths;
+  const at = (name: string) => path.join(root, name);
+  return {
+    nvinfer: at(DEEPSTREAM_FILES.nvinfer),
+    tracker: input.tracker === null ? null : at(DEEPSTREAM_FILES.tracker),
+    broker: at(DEEPSTREAM_FILES.broker),
+    mqtt: at(DEEPSTREAM_FILES.mqtt),
+    kafka: at(DEEPSTREAM_FILES.kafka),
+  };
 }

@@ -5,6 +5,8 @@
 // worker; the text encoder runs here, only when prompts change.
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { MODEL_PRECISION_DEFAULT } from '../config/defaults';
+import { expectedMessage } from '../errors/expected';
 import { native } from '../native';
 import { ImageEncoder, type FrameTransferStats } from './image-encoder';
 import { ModelError } from './model-error';
@@ -32,7 +34,8 @@ export interface OwlDetectorOptions {
   cwd?: string;
   /**
    * Image-encoder precision: `int8` needs the folder's int8 file (owl_export.py --int8); `auto` takes it when
-   * the folder has it and the CPU has int8 dot products, else fp32 (see ts/model/precision.ts). @default 'auto'
+   * the folder has it and the CPU has int8 dot products, else fp32 (see ts/model/precision.ts).
+   * @default MODEL_PRECISION_DEFAULT ('auto', ts/config/defaults.ts)
    */
   precision?: PrecisionSetting;
   /** The CPU's int8 support as `auto` sees it. @default cpuInt8Support() (read from /proc/cpuinfo) */
@@ -62,15 +65,27 @@ export interface BatchFrame {
   frameId?: number;
   /** The prompt set to decode it with. @default DEFAULT_PROMPT_SET */
   promptSet?: string;
+  /**
+   * Also return the detections scoring between this fraction of their prompt's threshold and the threshold, in
+   * `lowDetections` (a tracker's second stage takes them); 1: none. In [0, 1]. @default 1
+   */
+  lowScoreRatio?: number;
 }
 
 /** Detections of one frame. */
 export interface DetectResult {
   frameId?: number;
-  /** Sorted by score, highest first. */
+  /** Above their prompt's threshold, sorted by score, highest first. */
   detections: Detection[];
+  /**
+   * At or below their prompt's threshold and above `lowScoreRatio` times it (BatchFrame), sorted by score, highest
+   * first; empty with lowScoreRatio 1.
+   */
+  lowDetections: Detection[];
   /** The version of its prompt set the whole frame was decoded with (see {@link PromptState}). */
   promptVersion: number;
+  /** The prompts and thresholds of that version (labelIndex indexes them). */
+  prompts: { objects: string[]; thresholds: number[] };
   /** Frames that went through the image encoder together with this one (itself included). */
   batchSize: number;
   timings: {
@@ -122,7 +137,7 @@ export class OwlDetector {
    */
   static async load(model: string, options: OwlDetectorOptions = {}): Promise<OwlDetector> {
     const folder = await loadModelFolder(model, options.cwd);
-    const precision = planPrecision(folder, options.precision ?? 'auto', options.cpuInt8 ?? cpuInt8Support());
+    const precision = planPrecision(folder, options.precision ?? MODEL_PRECISION_DEFAULT, options.cpuInt8 ?? cpuInt8Support());
     const threads = options.threads || os.availableParallelism();
     const text = await OwlTextEncoder.load(folder, { threads, cacheSize: options.textCacheSize ?? 64 });
     try {
@@ -218,27 +233,34 @@ export class OwlDetector {
         return;
       }
       const s = this.inputSize;
-      results[i] = Promise.reject(new ModelError('runtime', `Expected a [1,3,${s},${s}] tensor (${expected} floats) `
-        + `for the frame but received ${frame.tensor.length} floats`));
+      results[i] = Promise.reject(new ModelError('runtime',
+        expectedMessage(`a [1,3,${s},${s}] tensor (${expected} floats)`, 'the frame', `${frame.tensor.length} floats`)));
     });
     if (accepted.length === 0) return results;
     const batch = this.image.run(accepted.map((i) => ({ tensor: frames[i].tensor, width: frames[i].width,
-      height: frames[i].height, set: frames[i].promptSet ?? DEFAULT_PROMPT_SET })));
+      height: frames[i].height, set: frames[i].promptSet ?? DEFAULT_PROMPT_SET,
+      lowScoreRatio: frames[i].lowScoreRatio ?? 1 })));
     accepted.forEach((i, b) => {
       results[i] = batch.then((r) => {
         const item = r.items[b];
         if ('error' in item) throw new ModelError(item.error.code, item.error.message, item.error.file);
         const detections: Detection[] = [];
+        const lowDetections: Detection[] = [];
         for (let k = 0; k < item.labelIndices.length; k++) {
           const box = item.boxes.subarray(k * 4, k * 4 + 4);
-          detections.push({ label: item.labels[item.labelIndices[k]], labelIndex: item.labelIndices[k],
-            score: item.scores[k], box: [box[0], box[1], box[2], box[3]] });
+          const labelIndex = item.labelIndices[k];
+          const score = item.scores[k];
+          // The decode's own rule (score > threshold) tells the two apart.
+          (score > item.thresholds[labelIndex] ? detections : lowDetections).push({ label: item.labels[labelIndex],
+            labelIndex, score, box: [box[0], box[1], box[2], box[3]] });
         }
         const { frameId } = frames[i];
         return {
           ...(frameId === undefined ? {} : { frameId }),
           detections,
+          lowDetections,
           promptVersion: item.promptVersion,
+          prompts: { objects: item.labels, thresholds: Array.from(item.thresholds) },
           batchSize: accepted.length,
           timings: { inferenceMs: r.inferenceMs, decodeMs: item.decodeMs, totalMs: performance.now() - t0 },
         };

@@ -87,7 +87,7 @@ export class ImageEncoder {
     const worker = this.#worker!;
     const id = this.#nextId++;
     const result = new Promise<BatchResult>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
-    const items = frames.map(({ width, height, set }) => ({ width, height, set }));
+    const items = frames.map(({ width, height, set, lowScoreRatio }) => ({ width, height, set, lowScoreRatio }));
     if (frames.length === 1) this.#post(worker, { type: 'frame', id, tensor: frames[0].tensor, items });
     else this.#postBatch(worker, id, frames.map((f) => f.tensor), items);
     return result;

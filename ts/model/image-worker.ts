@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
+import { expectedMessage } from '../errors/expected';
 import { native } from '../native';
 import { ModelError } from './model-error';
 import { ENCODER_NAMES } from './model-folder';
@@ -38,8 +39,8 @@ async function runBatch(session: ort.InferenceSession, file: string, batch: Fram
   const count = batch.items.length;
   const side = config.imageSize;
   if (batch.tensor.length !== count * tensorLength) {
-    throw new ModelError('runtime', `Expected a [${count},3,${side},${side}] tensor (${count * tensorLength} floats) `
-      + `for the ${count === 1 ? 'frame' : `batch of ${count} frames`} but received ${batch.tensor.length} floats`);
+    throw new ModelError('runtime', expectedMessage(`a [${count},3,${side},${side}] tensor (${count * tensorLength} floats)`,
+      count === 1 ? 'the frame' : `the batch of ${count} frames`, `${batch.tensor.length} floats`));
   }
   if (batch.items.every((item) => !promptSets.has(item.set))) throw noPrompts();
   const t0 = performance.now();
@@ -85,16 +86,18 @@ function decodeItem(out: ort.InferenceSession.OnnxValueMapType, b: number, item:
   }, {
     textEmbeds: used.textEmbeds,
     numQueries: used.labels.length,
-    thresholds: used.thresholds,
+    thresholds: item.lowScoreRatio === 1 ? used.thresholds : used.thresholds.map((t) => t * item.lowScoreRatio),
   }, {
     frameWidth: item.width,
     frameHeight: item.height,
+    inputSize: config.imageSize,
     nmsIou: init.nmsIou,
     maxDetections: init.maxDetections,
   });
   return {
     promptVersion: used.version,
     labels: used.labels,
+    thresholds: used.thresholds,
     labelIndices: decoded.labels,
     scores: decoded.scores,
     boxes: decoded.boxes,

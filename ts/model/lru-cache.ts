@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A small least-recently-used map: text embeddings per prompt string, so prompt lists that come back
 // (a UI toggling between two sets) are not re-encoded.
+import { expectedValue } from '../errors/expected';
 
 /** A Map bounded to `capacity` entries; reading an entry makes it the most recent. Capacity 0 stores nothing. */
 export class LruCache<K, V> {
@@ -9,7 +10,7 @@ export class LruCache<K, V> {
   /** @param capacity most entries kept; the least recently used goes first. */
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 0) {
-      throw new RangeError(`Expected an integer >= 0 for capacity but received ${capacity}`);
+      throw new RangeError(expectedValue('an integer >= 0', 'capacity', capacity));
     }
   }
 

@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { describeValue } from '../config/describe';
+import { describeValue } from '../errors/expected';
 import { ModelError } from './model-error';
 
 /** owl.json (format 1), written by deploy/export/owl_export.py. */
@@ -92,7 +92,7 @@ const configSchema = z.strictObject({
 });
 
 /** The command that exports hub model `id` into models/<name>, and that folder. */
-export function exportAdvice(id: string): { command: string; folder: string } {
+function exportAdvice(id: string): { command: string; folder: string } {
   const folder = `models/${id.split('/').pop()}`;
   return { command: `${EXPORT_SCRIPT} --model ${id} --out ${folder}`, folder };
 }

@@ -2,7 +2,7 @@
 // Named prompt sets with their text embeddings: the service-wide set and one per stream with prompts of its own.
 // A set is re-encoded only when its prompt strings change (the text encoder's cache makes repeated strings
 // free), and changes apply one after another in call order. Both engines use it: the portable detector forwards
-// each change to its image-encoder worker, the DeepStream engine to the bbox parser (DeepStreamPipeline.setPrompts).
+// each change to its image-encoder worker, the DeepStream engine to its decode probe (DeepStreamPipeline.setPrompts).
 import { EventEmitter } from 'node:events';
 import { parsePrompts, type PromptLimits } from './prompts';
 

@@ -2,7 +2,8 @@
 // The prompt rules, shared by the config file, the CLI, the REST API and the model runtime, so that a
 // prompt list is accepted or refused with the same message wherever it comes from.
 import { parseDecimal } from '../config/decimal';
-import { describeValue } from '../config/describe';
+import { controlCharProblem } from '../config/safe-text';
+import { describeValue } from '../errors/expected';
 
 /** Bounds on a prompt list (from config `prompts.maxPrompts` / `prompts.maxPromptLength`). */
 export interface PromptLimits {
@@ -77,10 +78,16 @@ function parseObjects(objects: unknown, limits: PromptLimits): string[] {
     if (typeof item !== 'string') {
       throw new PromptError('invalid_prompt', `prompt ${i + 1} must be text, received ${describeValue(item)}`);
     }
+    // Before trimming: a line break at either end is as much a forged log line as one in the middle.
+    const control = controlCharProblem(item);
+    if (control !== null) {
+      throw new PromptError('invalid_character', `prompt ${i + 1} ${control}; prompts are plain text without `
+        + 'control characters');
+    }
     const prompt = item.trim();
     if (prompt === '') throw new PromptError('empty_prompt', `prompt ${i + 1} is empty`);
     if (prompt.includes(FORBIDDEN)) {
-      throw new PromptError('invalid_character', `prompt ${i + 1} ("${prompt}") contains "${FORBIDDEN}", `
+      throw new PromptError('invalid_character', `prompt ${i + 1} (${describeValue(prompt)}) contains "${FORBIDDEN}", `
         + 'which separates fields in the Redis object strings');
     }
     const length = [...prompt].length;

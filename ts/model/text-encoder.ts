@@ -2,6 +2,7 @@
 // Prompts -> text embeddings, on the main thread: it runs only when prompts change (about 10 ms for a few
 // prompts with the base model), and a cache of embeddings per prompt string makes repeated prompts free.
 import * as ort from 'onnxruntime-node';
+import { blameEmbedDim } from './embed-dim-blame';
 import { LruCache } from './lru-cache';
 import { ModelError } from './model-error';
 import { ENCODER_NAMES, type ModelFolder } from './model-folder';
@@ -47,7 +48,7 @@ export class OwlTextEncoder {
       intraOpNumThreads: options.threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
-    });
+    }).catch(async (err: unknown) => { throw await blameEmbedDim(err, folder); });
     return new OwlTextEncoder(session, tokenizer, config.embedDim, options.cacheSize);
   }
 

@@ -41,6 +41,11 @@ export interface FrameItem {
   width: number;
   height: number;
   set: string;
+  /**
+   * Decode down to this fraction of each prompt's threshold (a tracker's low floor); 1: at the thresholds. The
+   * detections below the threshold come back too, told apart by ItemResult.thresholds.
+   */
+  lowScoreRatio: number;
 }
 
 /** A batch of B preprocessed frames, [B,3,S,S], run through the image encoder at once. */
@@ -67,6 +72,8 @@ export interface ItemResult {
   promptVersion: number;
   /** The labels of that prompt version (labelIndices index into them). */
   labels: string[];
+  /** The thresholds of that prompt version (not lowered by lowScoreRatio). */
+  thresholds: Float32Array;
   labelIndices: Int32Array;
   scores: Float32Array;
   /** [N*4] x0, y0, x1, y1 in source-frame pixels. */

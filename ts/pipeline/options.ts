@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // Pipeline options: the public shape with its defaults, validated and normalised in one place before
-// anything crosses into the addon (which then only keeps cheap type guards).
+// anything crosses into the addon (which then only keeps cheap type guards). The defaults are the service's
+// (ts/config/defaults.ts), so the Pipeline API and a service configuration mean the same thing by an omission.
 import path from 'node:path';
 
+import {
+  ENCODER_DEFAULTS, OUTPUT_URL_DEFAULT, OVERLAY_DEFAULTS, RECONNECT_DEFAULTS, RTSP_DEFAULTS, TEST_SOURCE_DEFAULTS,
+} from '../config/defaults';
 import { classifyInput, INPUT_URI_ALLOWED } from '../config/input-uri';
 import { OUTPUT_URL_ALLOWED, parseOutputUrl, type OutputAddress } from '../config/output-url';
 import type { NativePipelineOptions } from '../native';
 import { OVERLAY_PALETTE, type Rgb } from './palette';
+import { X264_PRESETS, type X264Preset } from '../generated/shared-constants';
 import { PipelineError } from './pipeline-error';
 import type { RtspServer } from './rtsp-server';
 
-/** x264 speed presets, fastest (least CPU, most bits) first. */
-export const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower',
-  'veryslow', 'placebo'] as const;
-export type X264Preset = (typeof X264_PRESETS)[number];
+export { X264_PRESETS, type X264Preset } from '../generated/shared-constants';
 
 /** Three per-channel (R, G, B) values. */
 export type Triple = readonly [number, number, number];
@@ -35,7 +37,7 @@ export interface PipelineOptions {
   input: string;
   /** @default 'tcp' */
   rtspTransport?: 'tcp' | 'udp';
-  /** RTSP jitter-buffer latency in ms. @default 200 */
+  /** RTSP jitter-buffer latency in ms. @default 50 */
   latencyMs?: number;
   /** Size and rate of a `test:` input. @default { width: 1280, height: 720, fps: 30 } */
   testSource?: { width?: number; height?: number; fps?: number };
@@ -48,7 +50,7 @@ export interface PipelineOptions {
   encoder?: {
     /** @default 'ultrafast' (on small CPUs the encoder competes with the model) */
     preset?: X264Preset;
-    /** @default 4000 */
+    /** @default 2000 */
     bitrateKbps?: number;
     /**
      * Output size; both or neither. @default the source's size (served from start: black frames at the test
@@ -64,9 +66,9 @@ export interface PipelineOptions {
    */
   inference?: { inputSize: number; mean: Triple; std: Triple } | null;
   reconnect?: {
-    /** First retry delay; doubles after each failure. @default 500 */
+    /** First retry delay; doubles after each failure. @default 1000 */
     initialDelayMs?: number;
-    /** @default 10000 */
+    /** @default 30000 */
     maxDelayMs?: number;
     /** No frame for this long while playing counts as lost (twice this while connecting). @default 5000 */
     stallTimeoutMs?: number;
@@ -81,14 +83,14 @@ export interface PipelineOptions {
 export interface OverlayStyle {
   /** Box line width in output pixels, 1 to 64. @default 3 */
   lineWidth?: number;
-  /** Label text height in output pixels, 0 to 256; 0 hides labels. @default 18 */
+  /** Label text height in output pixels, 0 to 256; 0 hides labels. @default 20 */
   fontSize?: number;
   /** Append the score to each label ("a person 0.42"). @default false */
   showScores?: boolean;
 }
 
 /** The default output URL (the seed's `--stream_output`). */
-export const DEFAULT_OUTPUT_URL = 'rtsp://0.0.0.0:6000/out';
+export const DEFAULT_OUTPUT_URL = OUTPUT_URL_DEFAULT;
 
 /** PipelineOptions with defaults applied, checked, and the output resolved. */
 export interface ResolvedPipelineOptions {
@@ -108,47 +110,49 @@ export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipeli
   const encoder = options.encoder ?? {};
   const reconnect = options.reconnect ?? {};
   const overlay = options.overlay ?? {};
-  const transport = options.rtspTransport ?? 'tcp';
+  const transport = options.rtspTransport ?? RTSP_DEFAULTS.transport;
   if (transport !== 'tcp' && transport !== 'udp') {
     throw PipelineError.invalid('rtspTransport', "'tcp' or 'udp'", transport);
   }
-  const preset = encoder.preset ?? 'ultrafast';
+  const preset = encoder.preset ?? ENCODER_DEFAULTS.preset;
   if (!X264_PRESETS.includes(preset)) throw PipelineError.invalid('encoder.preset', X264_PRESETS.join(', '), preset);
-  const width = int(encoder.width ?? 0, 'encoder.width', 0, 7680);
-  const height = int(encoder.height ?? 0, 'encoder.height', 0, 4320);
+  const width = int(encoder.width ?? ENCODER_DEFAULTS.width, 'encoder.width', 0, 7680);
+  const height = int(encoder.height ?? ENCODER_DEFAULTS.height, 'encoder.height', 0, 4320);
   if ((width === 0) !== (height === 0)) {
     throw PipelineError.invalid('encoder.width and encoder.height', 'both or neither', `${width}x${height}`);
   }
   const { mount, output } = resolveOutput(options.output === undefined ? DEFAULT_OUTPUT_URL : options.output);
+  const input = resolveInput(options.input);
   return {
     native: {
       input: {
-        ...resolveInput(options.input),
+        ...input,
         rtspTransport: transport,
-        latencyMs: int(options.latencyMs ?? 200, 'latencyMs', 0, 60_000),
-        width: int(test.width ?? 1280, 'testSource.width', 16, 7680),
-        height: int(test.height ?? 720, 'testSource.height', 16, 4320),
-        fps: int(test.fps ?? 30, 'testSource.fps', 1, 240),
+        latencyMs: int(options.latencyMs ?? RTSP_DEFAULTS.latencyMs, 'latencyMs', 0, 60_000),
+        width: int(test.width ?? TEST_SOURCE_DEFAULTS.width, 'testSource.width', 16, 7680),
+        height: int(test.height ?? TEST_SOURCE_DEFAULTS.height, 'testSource.height', 16, 4320),
+        fps: int(test.fps ?? TEST_SOURCE_DEFAULTS.fps, 'testSource.fps', 1, 240),
       },
-      output: { mount, preset, bitrateKbps: int(encoder.bitrateKbps ?? 4000, 'encoder.bitrateKbps', 100, 100_000),
-        width, height },
+      output: { mount, preset, width, height,
+        bitrateKbps: int(encoder.bitrateKbps ?? ENCODER_DEFAULTS.bitrateKbps, 'encoder.bitrateKbps', 100, 100_000) },
       inference: resolveInference(options.inference ?? null),
       reconnect: {
-        initialDelayMs: int(reconnect.initialDelayMs ?? 500, 'reconnect.initialDelayMs', 1, 3_600_000),
-        maxDelayMs: int(reconnect.maxDelayMs ?? 10_000, 'reconnect.maxDelayMs', 1, 3_600_000),
-        stallTimeoutMs: int(reconnect.stallTimeoutMs ?? 5000, 'reconnect.stallTimeoutMs', 100, 3_600_000),
+        initialDelayMs: int(reconnect.initialDelayMs ?? RECONNECT_DEFAULTS.initialDelayMs, 'reconnect.initialDelayMs', 1,
+          3_600_000),
+        maxDelayMs: int(reconnect.maxDelayMs ?? RECONNECT_DEFAULTS.maxDelayMs, 'reconnect.maxDelayMs', 1, 3_600_000),
+        stallTimeoutMs: int(reconnect.stallTimeoutMs ?? RECONNECT_DEFAULTS.stallTimeoutMs, 'reconnect.stallTimeoutMs',
+          100, 3_600_000),
+        probeAddress: input.kind === 'rtsp' ? cameraAddress(input.uri) : '',
       },
       overlay: {
-        ...resolveStyle(overlay, DEFAULT_OVERLAY_STYLE),
+        ...resolveStyle(overlay, OVERLAY_DEFAULTS),
         palette: resolvePalette(overlay.palette ?? OVERLAY_PALETTE),
       },
     },
     output,
-    showScores: overlay.showScores ?? false,
+    showScores: overlay.showScores ?? OVERLAY_DEFAULTS.showScores,
   };
 }
-
-const DEFAULT_OVERLAY_STYLE = { lineWidth: 3, fontSize: 18 } as const;
 
 /**
  * Overlay style fields given over those of `current`, validated (showScores is the caller's: it is how labels
@@ -183,6 +187,16 @@ function resolveInput(input: unknown): { kind: 'rtsp' | 'file' | 'test'; uri: st
     case 'vst':
       throw PipelineError.invalid('input', 'an RTSP URL (resolve VST addresses with ts/vst first)', input);
   }
+}
+
+/**
+ * host:port of an RTSP camera (no credentials, default ports filled in): the reconnect loop probes it with a TCP
+ * connect while it waits, to notice a returning camera within a second.
+ */
+export function cameraAddress(url: string): string {
+  const parsed = new URL(url);
+  const port = parsed.port !== '' ? parsed.port : parsed.protocol === 'rtsps:' ? '322' : '554';
+  return `${parsed.hostname}:${port}`;
 }
 
 function resolveOutput(output: string | RtspMount | null):

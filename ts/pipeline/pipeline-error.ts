@@ -1,26 +1,35 @@
 // SPDX-License-Identifier: Apache-2.0
-// The pipeline layer's one error class. Native failures arrive as {message, code, domain} (a GLib/GStreamer
-// error domain and code, or one of ours in domain "owl"); option validation uses domain "owl", code EINVAL.
+// The pipeline layer's one error class, for both engines. Native failures arrive as {message, code, domain,
+// source} (a GLib/GStreamer error domain and code, or one of ours in domain "owl"; for a running pipeline's error
+// event the element that raised it); option validation uses domain "owl", code EINVAL.
+
+import { expectedValue } from '../errors/expected';
+import type { OwlErrorCode } from '../generated/shared-constants';
 
 /**
- * Codes raised by owl-stream's own checks. Errors that GStreamer raises keep its enum names instead,
+ * Codes raised by owl-stream's own checks (listed, with their meaning, in ts/generated/shared-constants.ts,
+ * generated from the list the addon uses too). Errors that GStreamer raises keep its enum names instead,
  * e.g. `GST_RESOURCE_ERROR_NOT_FOUND` in domain `gst-resource-error-quark`.
- * - `EINVAL` an option is malformed (the message names it and what is allowed)
- * - `ENOENT` the input file does not exist (the message names the path)
- * - `EADDRINUSE` / `EACCES` / `EADDRNOTAVAIL` the RTSP output cannot bind host:port
- * - `EMOUNTINUSE` another pipeline already serves that RTSP mount
- * - `ENOPLUGIN` a GStreamer element is not installed
- * - `ESTATE` the pipeline or server was already started or stopped
  */
-export type PipelineErrorCode =
-  | 'EINVAL' | 'ENOENT' | 'EADDRINUSE' | 'EACCES' | 'EADDRNOTAVAIL' | 'EMOUNTINUSE' | 'ENOPLUGIN' | 'ESTATE';
+export type PipelineErrorCode = OwlErrorCode;
 
 /** Domain of errors raised by owl-stream itself (validation and native checks). */
 export const OWL_ERROR_DOMAIN = 'owl';
 
-/** A pipeline or RTSP output failure, with a machine-readable `code` and the `domain` that raised it. */
+/**
+ * A pipeline or RTSP output failure, with a machine-readable `code`, the `domain` that raised it and, for a
+ * running pipeline's 'error' event, the `source` element.
+ */
 export class PipelineError extends Error {
   override readonly name = 'PipelineError';
+  /**
+   * The part of the running pipeline that failed: the name of the element that raised it (the DeepStream
+   * pipeline's `infer`, `enc`, `msgconv`, `broker`; pipeline-description.ts names them) or `output` (the RTSP
+   * mount); null for a failed call (start(), an option) rather than an 'error' event.
+   */
+  readonly source: string | null;
+  /** In a pipeline of many streams (DeepStream), the stream whose part failed; null for the pipeline's own. */
+  readonly stream: string | null;
 
   /**
    * @param message what failed and what to do about it
@@ -28,14 +37,22 @@ export class PipelineError extends Error {
    * @param domain `owl`, or a GLib error quark name such as `gst-resource-error-quark`
    */
   constructor(message: string, readonly code: PipelineErrorCode | (string & {}), readonly domain: string,
-    options?: { cause?: unknown }) {
+    options?: { cause?: unknown; source?: string | null; stream?: string | null }) {
     super(message, options);
+    this.source = options?.source ?? null;
+    this.stream = options?.stream ?? null;
+  }
+
+  /** An error event of a running pipeline ({message, code, domain, source[, stream]} from the addon). */
+  static fromEvent(event: { message: string; code: string; domain: string; source: string; stream?: string }):
+    PipelineError {
+    return new PipelineError(event.message, event.code, event.domain,
+      { source: event.source || null, stream: event.stream ?? null });
   }
 
   /** A validation failure: "Expected <what> for <field> but received <value>". */
   static invalid(field: string, expected: string, received: unknown): PipelineError {
-    return new PipelineError(`Expected ${expected} for ${field} but received ${describe(received)}`, 'EINVAL',
-      OWL_ERROR_DOMAIN);
+    return new PipelineError(expectedValue(expected, field, received), 'EINVAL', OWL_ERROR_DOMAIN);
   }
 
   /** Wraps what the addon threw (an Error with `code` and `domain`), keeping it as `cause`. */
@@ -48,12 +65,4 @@ export class PipelineError extends Error {
     const domain = typeof e?.domain === 'string' ? e.domain : OWL_ERROR_DOMAIN;
     return new PipelineError(message, code, domain, { cause: err });
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') {
-    return String(value);
-  }
-  return Array.isArray(value) ? 'an array' : typeof value;
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // How owl-stream talks to Redis, shared by the publisher and the viewer: the stream entry layout,
-// reconnect backoff, and connection errors turned into messages that say what to check.
+// reconnect backoff, password and TLS, and connection errors turned into messages that say what to check.
+import fs from 'node:fs';
+import type { RedisOptions } from 'ioredis';
 
 /** Field of each stream entry that holds the payload (mmj_utils' field; DeepStream's `payloadkey` default). */
 export const PAYLOAD_FIELD = 'metadata';
@@ -14,9 +16,9 @@ export function entryPayload(fields: readonly string[]): string | undefined {
 }
 
 /** First reconnect delay; it doubles per failed attempt. */
-export const RECONNECT_MIN_MS = 100;
+const RECONNECT_MIN_MS = 100;
 /** Cap of the reconnect delay, so a returning Redis is found within this time. */
-export const RECONNECT_MAX_MS = 5000;
+const RECONNECT_MAX_MS = 5000;
 /** How long a TCP connect may take before it counts as failed. */
 export const CONNECT_TIMEOUT_MS = 3000;
 
@@ -26,6 +28,38 @@ export const CONNECT_TIMEOUT_MS = 3000;
  */
 export function reconnectDelayMs(attempt: number): number {
   return Math.min(RECONNECT_MIN_MS * 2 ** Math.max(0, attempt - 1), RECONNECT_MAX_MS);
+}
+
+/** How to authenticate to Redis and whether to use TLS (config `redis.password`, `redis.tls`, `redis.tlsCaFile`). */
+export interface RedisAccess {
+  /** AUTH password ('' or absent: none). Never logged. */
+  password?: string;
+  /** TLS (`rediss://`, Redis's tls-port). */
+  tls?: boolean;
+  /** PEM file of the CA that signed Redis's certificate; '' or absent: the system's CAs. */
+  tlsCaFile?: string;
+}
+
+/**
+ * The ioredis options for `access`.
+ * @throws {Error} naming the CA file when it cannot be read.
+ */
+export function accessOptions(access: RedisAccess): Pick<RedisOptions, 'password' | 'tls'> {
+  const options: Pick<RedisOptions, 'password' | 'tls'> = {};
+  if (access.password !== undefined && access.password !== '') options.password = access.password;
+  if (access.tls === true) {
+    let ca: Buffer | undefined;
+    if (access.tlsCaFile !== undefined && access.tlsCaFile !== '') {
+      try {
+        ca = fs.readFileSync(access.tlsCaFile);
+      } catch (err) {
+        throw new Error(`cannot read the Redis CA file redis.tlsCaFile (${JSON.stringify(access.tlsCaFile.slice(0, 200))}): `
+          + `${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+      }
+    }
+    options.tls = ca === undefined ? {} : { ca };
+  }
+  return options;
 }
 
 /**
@@ -47,8 +81,20 @@ export function describeRedisError(err: Error, host: string, port: number): stri
       return `Redis at ${target} did not answer within ${CONNECT_TIMEOUT_MS} ms (ETIMEDOUT): ${check}, and that no firewall is in the way`;
     case 'ECONNRESET':
     case 'EPIPE':
-      return `Redis at ${target} dropped the connection (${(err as NodeJS.ErrnoException).code})`;
+      return `Redis at ${target} dropped the connection (${(err as NodeJS.ErrnoException).code}); if it serves TLS `
+        + 'only, set redis.tls (OWL_REDIS_TLS=true)';
     default:
-      return `Redis at ${target}: ${err.message}`;
+      break;
   }
+  const message = err.message;
+  if (/\bNOAUTH\b/.test(message)) {
+    return `Redis at ${target} needs a password (NOAUTH): set OWL_REDIS_PASSWORD or redis.passwordFile`;
+  }
+  if (/\bWRONGPASS\b|invalid password/i.test(message)) {
+    return `Redis at ${target} refused the password (WRONGPASS): check OWL_REDIS_PASSWORD or redis.passwordFile`;
+  }
+  if (/certificate|self.signed|SSL|TLS|wrong version number/i.test(message)) {
+    return `Redis at ${target}: TLS failed (${message}): check redis.tls and redis.tlsCaFile`;
+  }
+  return `Redis at ${target}: ${message}`;
 }

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Metropolis Minimal Schema: the JSON one processed frame becomes on the Redis stream, and its reader.
 // The writer matches DeepStream nvmsgconv's minimal payload (ids as JSON strings) or, on request,
-// mmj_utils' SchemaGenerator (ids as JSON numbers). The reader accepts both, plus DeepStream's optional
-// `|#|…|confidence` tails and its 64-bit untracked object id.
+// mmj_utils' SchemaGenerator (ids as JSON numbers). An object's confidence is written as nvmsgconv writes it for an
+// object without secondary attributes (generate_event_message_minimal, DeepStream 9.1): an empty `#` group of six
+// attribute fields, then the confidence, so consumers that take the confidence from field 13 or from the last field
+// both read it. The reader accepts all of these, plus DeepStream's other `|#|…|confidence` tails and its 64-bit
+// untracked object id.
+import { expectedValue } from '../errors/expected';
 
 /** The `version` every payload carries. */
-export const MINIMAL_SCHEMA_VERSION = '4.0';
+const MINIMAL_SCHEMA_VERSION = '4.0';
 
 /**
  * JSON type of the payload's `id` and `sensorId`: `'string'` like DeepStream's nvmsgconv,
@@ -19,8 +23,13 @@ export interface Detection {
   label: string;
   /** `[left, top, right, bottom]` in source-frame pixels. */
   box: readonly [number, number, number, number];
-  /** Object id; when absent the next value of `nextObjectId` (so callers that show ids elsewhere can match). */
+  /**
+   * Object id (a tracker's track id, the same in every frame the object is followed); when absent the next value of
+   * `nextObjectId` (so callers that show ids elsewhere can match).
+   */
   id?: number;
+  /** The detection's score in [0, 1], appended as DeepStream does (`…|label|#||||||0.63`); absent: not written. */
+  confidence?: number;
 }
 
 /** What the metadata output needs to know about one processed frame. */
@@ -38,7 +47,7 @@ export interface FrameMetadata {
 export interface MinimalSchemaOptions {
   /** @default 'string' */
   idFormat?: IdFormat;
-  /** Returns the id of the next object (a per-run counter until a tracker exists). */
+  /** Returns the id of the next object without one (a per-run counter). */
   nextObjectId: () => number;
 }
 
@@ -88,21 +97,33 @@ export function formatCoordinate(value: number): string {
   return Object.is(rounded, -0) ? '0' : String(rounded);
 }
 
+/** DeepStream's attribute group of an object without secondary attributes (six empty fields), before its confidence. */
+const EMPTY_ATTRIBUTES = '#||||||';
+
+/**
+ * Formats a confidence as C++ streams write a float (nvmsgconv's `ss << confidence`): 6 significant digits, no
+ * trailing zeros (`0.63`, `0.123457`, `1`).
+ */
+export function formatConfidence(value: number): string {
+  return String(Number(value.toPrecision(6)));
+}
+
 /**
  * Builds the payload JSON of one frame, keys in the order `version`, `id`, `@timestamp`, `sensorId`, `objects`,
- * each object as `id|left|top|right|bottom|label`. The output is compact JSON (no spaces).
+ * each object as `id|left|top|right|bottom|label`, followed by `|#||||||<confidence>` when it has one. The output is
+ * compact JSON (no spaces).
  * @throws {MinimalSchemaError} when the frame id, timestamp, a box or a label cannot be written.
  */
 export function buildMinimalSchema(frame: FrameMetadata, options: MinimalSchemaOptions): string {
   const idFormat = options.idFormat ?? 'string';
   if (!Number.isSafeInteger(frame.frameId) || frame.frameId < 0) {
-    throw new MinimalSchemaError(`Expected a non-negative integer for frameId but received ${describe(frame.frameId)}`);
+    throw new MinimalSchemaError(expectedValue('a non-negative integer', 'frameId', frame.frameId));
   }
   if (!(frame.timestamp instanceof Date) || Number.isNaN(frame.timestamp.getTime())) {
-    throw new MinimalSchemaError(`Expected a valid Date for timestamp but received ${describe(frame.timestamp)}`);
+    throw new MinimalSchemaError(expectedValue('a valid Date', 'timestamp', frame.timestamp));
   }
   if (typeof frame.sensorId !== 'string') {
-    throw new MinimalSchemaError(`Expected a string for sensorId but received ${describe(frame.sensorId)}`);
+    throw new MinimalSchemaError(expectedValue('a string', 'sensorId', frame.sensorId));
   }
   frame.objects.forEach(checkDetection);
   return JSON.stringify({
@@ -110,15 +131,17 @@ export function buildMinimalSchema(frame: FrameMetadata, options: MinimalSchemaO
     id: idFormat === 'number' ? frame.frameId : String(frame.frameId),
     '@timestamp': frame.timestamp.toISOString(),
     sensorId: idFormat === 'number' ? sensorIdAsNumber(frame.sensorId) : frame.sensorId,
-    objects: frame.objects.map(({ label, box, id }) =>
-      [String(id ?? options.nextObjectId()), ...box.map(formatCoordinate), label].join('|')),
+    objects: frame.objects.map(({ label, box, id, confidence }) =>
+      [String(id ?? options.nextObjectId()), ...box.map(formatCoordinate), label,
+        ...(confidence === undefined ? [] : [EMPTY_ATTRIBUTES, formatConfidence(confidence)])].join('|')),
   });
 }
 
 /**
  * Parses a payload written by owl-stream, DeepStream's nvmsgconv (minimal) or mmj_utils' SchemaGenerator.
  * Accepts `id`/`sensorId` as strings or numbers, extra top-level keys (`masks`, `customMessage`), and object
- * strings with DeepStream's `|#|…` tail, whose last field is taken as the confidence when it is a number.
+ * strings with DeepStream's `|#|…` tail, whose last field is taken as the confidence when it is a number, or
+ * with a bare `|<confidence>` after the label (DeepStream 7.x).
  * @throws {MinimalSchemaError} naming the first malformed field.
  */
 export function parseMinimalSchema(json: string): MinimalSchemaMessage {
@@ -126,21 +149,21 @@ export function parseMinimalSchema(json: string): MinimalSchemaMessage {
   try {
     value = JSON.parse(json);
   } catch (err) {
-    throw new MinimalSchemaError(`Expected JSON for the metadata but received ${describe(json)} (${(err as Error).message})`);
+    throw new MinimalSchemaError(expectedValue('JSON', 'the metadata', json) + ` (${(err as Error).message})`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new MinimalSchemaError(`Expected a JSON object for the metadata but received ${describe(value)}`);
+    throw new MinimalSchemaError(expectedValue('a JSON object', 'the metadata', value));
   }
   const payload = value as Record<string, unknown>;
   const { version, '@timestamp': timestamp, objects } = payload;
   if (typeof version !== 'string') {
-    throw new MinimalSchemaError(`Expected a string for version but received ${describe(version)}`);
+    throw new MinimalSchemaError(expectedValue('a string', 'version', version));
   }
   if (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp))) {
-    throw new MinimalSchemaError(`Expected an ISO 8601 timestamp for @timestamp but received ${describe(timestamp)}`);
+    throw new MinimalSchemaError(expectedValue('an ISO 8601 timestamp', '@timestamp', timestamp));
   }
   if (!Array.isArray(objects)) {
-    throw new MinimalSchemaError(`Expected an array for objects but received ${describe(objects)}`);
+    throw new MinimalSchemaError(expectedValue('an array', 'objects', objects));
   }
   return {
     version,
@@ -155,12 +178,18 @@ const OBJECT_FIELDS = 'id|left|top|right|bottom|label';
 const COORDINATE_NAMES = ['left', 'top', 'right', 'bottom'] as const;
 const OBJECT_ID = /^-?\d+$/;
 
-function checkDetection({ label, box }: Detection, i: number): void {
+function checkDetection({ label, box, id, confidence }: Detection, i: number): void {
   if (typeof label !== 'string' || label.includes('|')) {
-    throw new MinimalSchemaError(`Expected a label without '|' for objects[${i}].label but received ${describe(label)}`);
+    throw new MinimalSchemaError(expectedValue("a label without '|'", `objects[${i}].label`, label));
   }
   if (!Array.isArray(box) || box.length !== 4 || !box.every(Number.isFinite)) {
-    throw new MinimalSchemaError(`Expected 4 finite numbers for objects[${i}].box but received ${describe(box)}`);
+    throw new MinimalSchemaError(expectedValue('4 finite numbers', `objects[${i}].box`, box));
+  }
+  if (id !== undefined && !(Number.isSafeInteger(id) && id >= 0)) {
+    throw new MinimalSchemaError(expectedValue('a non-negative integer', `objects[${i}].id`, id));
+  }
+  if (confidence !== undefined && !(typeof confidence === 'number' && confidence >= 0 && confidence <= 1)) {
+    throw new MinimalSchemaError(expectedValue('a number from 0 to 1', `objects[${i}].confidence`, confidence));
   }
 }
 
@@ -173,35 +202,37 @@ function sensorIdAsNumber(sensorId: string): number | string {
 function parseId(value: unknown, field: string): string {
   if (typeof value === 'string' && value !== '') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  throw new MinimalSchemaError(`Expected a non-empty string or a number for ${field} but received ${describe(value)}`);
+  throw new MinimalSchemaError(expectedValue('a non-empty string or a number', field, value));
 }
 
 function parseObject(entry: unknown, where: string): MinimalSchemaObject {
   if (typeof entry !== 'string') {
-    throw new MinimalSchemaError(`Expected a string for ${where} but received ${describe(entry)}`);
+    throw new MinimalSchemaError(expectedValue('a string', where, entry));
   }
   const fields = entry.split('|');
   if (fields.length < 6) {
     throw new MinimalSchemaError(
-      `Expected ${OBJECT_FIELDS} for ${where} but received ${describe(entry)} (${fields.length} fields)`);
+      expectedValue(OBJECT_FIELDS, where, entry) + ` (${fields.length} fields)`);
   }
   const [id, , , , , label, marker, ...tail] = fields;
   if (!OBJECT_ID.test(id)) {
-    throw new MinimalSchemaError(`Expected an integer id for ${where} but received ${describe(id)}`);
+    throw new MinimalSchemaError(expectedValue('an integer id', where, id));
   }
-  if (marker !== undefined && marker !== '#') {
+  // DeepStream 7.x writes the confidence right after the label, with no `#` (eventmsg_payload.cpp).
+  const bareConfidence = fields.length === 7 && marker.trim() !== '' ? Number(marker) : NaN;
+  if (marker !== undefined && marker !== '#' && !Number.isFinite(bareConfidence)) {
     throw new MinimalSchemaError(
-      `Expected '#' after the label of ${where} (labels cannot contain '|') but received ${describe(entry)}`);
+      expectedValue("'#' after the label (labels cannot contain '|')", where, entry));
   }
   const [left, top, right, bottom] = COORDINATE_NAMES.map((name, k) => {
     const text = fields[k + 1];
     const n = text.trim() === '' ? NaN : Number(text);
     if (!Number.isFinite(n)) {
-      throw new MinimalSchemaError(`Expected a number for ${where}.${name} but received ${describe(text)}`);
+      throw new MinimalSchemaError(expectedValue('a number', `${where}.${name}`, text));
     }
     return n;
   });
-  const last = tail.at(-1);
+  const last = Number.isFinite(bareConfidence) ? marker : tail.at(-1);
   const confidence = last !== undefined && last.trim() !== '' ? Number(last) : NaN;
   const object: MinimalSchemaObject = {
     id, left, top, right, bottom, label,
@@ -211,11 +242,3 @@ function parseObject(entry: unknown, where: string): MinimalSchemaObject {
   return object;
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  const text = value instanceof Date ? `Date(${value.getTime()})`
-    : typeof value === 'bigint' ? `${value}n` : JSON.stringify(value) ?? String(value);
-  const shown = text.length > 120 ? `${text.slice(0, 117)}...` : text;
-  return typeof value === 'object' && value !== null ? shown : `${shown} (${typeof value})`;
-}

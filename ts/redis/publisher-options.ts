@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// Options of the Redis metadata output: one interface, its defaults, and the one place that checks them.
+// Options of the Redis metadata output: one interface, its defaults (the service's, ts/config/defaults.ts), and
+// the one place that checks them.
+import { REDIS_DEFAULTS } from '../config/defaults';
+import { expectedMessage, expectedValue } from '../errors/expected';
+import type { RedisAccess } from './connection';
 import type { IdFormat } from './minimal-schema';
 
-/** Options of {@link RedisPublisher}; every field is optional. */
-export interface RedisPublisherOptions {
+/** Options of {@link RedisPublisher}; every field is optional (password and TLS: see RedisAccess). */
+export interface RedisPublisherOptions extends RedisAccess {
   /** Redis host. @default 'localhost' */
   host?: string;
   /** Redis port. @default 6379 */
@@ -16,8 +20,8 @@ export interface RedisPublisherOptions {
    */
   maxlen?: number;
   /**
-   * Entries kept in memory while Redis is slow or down (not counting one batch in flight). Past it the
-   * oldest entries are dropped and counted in `status().dropped`. @default 1000
+   * Entries kept in memory while Redis is slow or down (a batch in flight included). Past it the oldest
+   * entries are dropped and counted in `status().dropped`. @default 1000
    */
   queueSize?: number;
   /** Most entries pipelined in one round trip. @default 100 */
@@ -32,14 +36,8 @@ export interface RedisPublisherOptions {
 
 /** Defaults of {@link RedisPublisherOptions}. */
 export const DEFAULT_REDIS_PUBLISHER_OPTIONS: Readonly<Required<RedisPublisherOptions>> = Object.freeze({
-  host: 'localhost',
-  port: 6379,
-  stream: 'owl',
-  maxlen: 10_000,
-  queueSize: 1000,
+  ...REDIS_DEFAULTS,
   batchSize: 100,
-  outputInterval: 1,
-  idFormat: 'string',
   warn: (message: string) => console.warn(message),
 });
 
@@ -50,7 +48,8 @@ export const DEFAULT_REDIS_PUBLISHER_OPTIONS: Readonly<Required<RedisPublisherOp
 export function parsePublisherOptions(options: RedisPublisherOptions = {}): Required<RedisPublisherOptions> {
   const merged = { ...DEFAULT_REDIS_PUBLISHER_OPTIONS };
   for (const [key, value] of Object.entries(options)) {
-    if (value !== undefined) Object.assign(merged, { [key]: value });
+    // Known keys only: a config section passed whole (redis.passwordFile, ...) adds nothing.
+    if (value !== undefined && Object.hasOwn(DEFAULT_REDIS_PUBLISHER_OPTIONS, key)) Object.assign(merged, { [key]: value });
   }
   expectNonEmptyString(merged.host, 'host');
   expectInteger(merged.port, 'port', 1, 65535);
@@ -60,23 +59,29 @@ export function parsePublisherOptions(options: RedisPublisherOptions = {}): Requ
   expectInteger(merged.batchSize, 'batchSize', 1);
   expectInteger(merged.outputInterval, 'outputInterval', 1);
   if (merged.idFormat !== 'string' && merged.idFormat !== 'number') {
-    throw new TypeError(`Expected 'string' or 'number' for idFormat but received ${JSON.stringify(merged.idFormat)}`);
+    throw new TypeError(expectedValue("'string' or 'number'", 'idFormat', merged.idFormat));
   }
+  // The password's value is never shown, whatever it is.
+  if (typeof merged.password !== 'string') {
+    throw new TypeError(expectedMessage('a string', 'password', `a ${typeof merged.password} (not shown)`));
+  }
+  if (typeof merged.tls !== 'boolean') throw new TypeError(expectedValue('a boolean', 'tls', merged.tls));
+  if (typeof merged.tlsCaFile !== 'string') throw new TypeError(expectedValue('a string', 'tlsCaFile', merged.tlsCaFile));
   if (typeof merged.warn !== 'function') {
-    throw new TypeError(`Expected a function for warn but received ${typeof merged.warn}`);
+    throw new TypeError(expectedValue('a function', 'warn', merged.warn));
   }
   return merged;
 }
 
 function expectNonEmptyString(value: unknown, name: string): void {
   if (typeof value !== 'string' || value === '') {
-    throw new TypeError(`Expected a non-empty string for ${name} but received ${JSON.stringify(value)}`);
+    throw new TypeError(expectedValue('a non-empty string', name, value));
   }
 }
 
 function expectInteger(value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
-    throw new TypeError(`Expected an integer ${range} for ${name} but received ${JSON.stringify(value)}`);
+    throw new TypeError(expectedValue(`an integer ${range}`, name, value));
   }
 }

@@ -7,13 +7,15 @@
 // of that batch are lost although Redis may have stored some entries; before sending anything else the
 // publisher reads the stream's newest entries back and resends only the ones it does not find. An entry
 // can still be duplicated when, between the break and that check, other writers appended more than
-// `batchSize` entries to the stream, or the publisher was retargeted to another Redis. Order is kept,
+// `batchSize` entries to the stream, or the publisher was moved to another Redis (update). Order is kept,
 // except that an entry Redis answers with an error (e.g. OOM) is retried after the later entries of its
 // batch that Redis accepted.
 import { EventEmitter } from 'node:events';
 import createDebug from 'debug';
 import Redis, { ReplyError } from 'ioredis';
-import { CONNECT_TIMEOUT_MS, PAYLOAD_FIELD, describeRedisError, entryPayload, reconnectDelayMs } from './connection';
+import {
+  CONNECT_TIMEOUT_MS, PAYLOAD_FIELD, accessOptions, describeRedisError, entryPayload, reconnectDelayMs,
+} from './connection';
 import { buildMinimalSchema, createObjectIdCounter, type FrameMetadata } from './minimal-schema';
 import { parsePublisherOptions, type RedisPublisherOptions } from './publisher-options';
 
@@ -25,15 +27,20 @@ const COMMAND_TIMEOUT_MS = 5000;
 const RELEASE_TIMEOUT_MS = 500;
 
 /**
- * `connecting`: first connection (or one after `retarget`) not made yet; `ready`: entries are being delivered;
+ * `connecting`: first connection (or one after `update` to another Redis) not made yet; `ready`: entries are being delivered;
  * `down`: Redis unreachable or refusing entries, which wait in memory; `closed`: after `close()`.
  */
 export type PublisherState = 'connecting' | 'ready' | 'down' | 'closed';
 
+/** What {@link RedisPublisher.update} changes while running: the service config's `redis` section. */
+export type PublisherSettings = Pick<RedisPublisherOptions,
+  'host' | 'port' | 'stream' | 'maxlen' | 'queueSize' | 'outputInterval' | 'idFormat' | 'password' | 'tls'
+  | 'tlsCaFile'>;
+
 /** Counters and state of a {@link RedisPublisher}; `published == sent + dropped + queued` at all times. */
 export interface PublisherStatus {
   state: PublisherState;
-  /** Entries accepted but not yet acknowledged by Redis (waiting, on the wire, or being checked). */
+  /** Entries accepted but not yet acknowledged by Redis (waiting, on the wire, or being checked); at most queueSize. */
   queued: number;
   /** Entries accepted by `publish()`. */
   published: number;
@@ -45,7 +52,12 @@ export interface PublisherStatus {
   skipped: number;
   /** Frames that could not be written as Minimal Schema (e.g. a label containing `|`). */
   rejected: number;
-  /** The latest problem, in words that name host:port and what to check; null until one happens. */
+  /**
+   * Connection errors (refused, timed out, TLS or password refused), connections closed by Redis or the network,
+   * and round trips that failed (write errors, command timeouts, error replies).
+   */
+  errors: number;
+  /** The current problem, in words that name host:port and what to check; null while Redis takes entries. */
   lastError: string | null;
 }
 
@@ -69,7 +81,7 @@ export class RedisPublisher extends EventEmitter {
   private client: Redis;
   private state: PublisherState = 'connecting';
   private lastError: string | null = null;
-  private readonly counts = { published: 0, sent: 0, dropped: 0, skipped: 0, rejected: 0 };
+  private readonly counts = { published: 0, sent: 0, dropped: 0, skipped: 0, rejected: 0, errors: 0 };
   private readonly nextObjectId = createObjectIdCounter();
   /** Frames offered so far, per sensor: with several cameras, each keeps its own `outputInterval` rhythm. */
   private readonly frames = new Map<string, number>();
@@ -146,17 +158,24 @@ export class RedisPublisher extends EventEmitter {
   }
 
   /**
-   * Points the output at another Redis and/or stream (live config reload). Queued entries go to the new
-   * target, in order. Changing only the stream keeps the connection.
-   * @throws {TypeError} for an invalid host, port or stream.
+   * Applies new settings while running (live config reload); fields left out keep their value. Another Redis,
+   * and/or stream, password or TLS: queued entries go to the new target, in order (changing only the stream keeps
+   * the connection; another password or TLS setting reconnects). `maxlen`, `outputInterval` and `idFormat` apply
+   * from the next entry on; a smaller `queueSize` drops the oldest entries beyond it at once (counted in
+   * `status().dropped`).
+   * @throws {TypeError} for an invalid option; nothing changes then.
    */
-  retarget(host: string, port: number, stream: string): void {
-    const next = parsePublisherOptions({ ...this.options, host, port, stream });
+  update(settings: PublisherSettings): void {
+    const given = Object.entries(settings).filter(([, value]) => value !== undefined);
+    const next = parsePublisherOptions({ ...this.options, ...Object.fromEntries(given) });
     if (this.closing) return;
     const { host: oldHost, port: oldPort } = this.options;
+    const sameAccess = next.password === this.options.password && next.tls === this.options.tls
+      && next.tlsCaFile === this.options.tlsCaFile;
     this.options = next;
-    debug('retarget %s:%d -> %s:%d stream %s', oldHost, oldPort, host, port, stream);
-    if (host === oldHost && port === oldPort) return;
+    debug('update %s:%d -> %s:%d stream %s', oldHost, oldPort, next.host, next.port, next.stream);
+    this.trimOverflow();
+    if (next.host === oldHost && next.port === oldPort && sameAccess) return;
     const old = this.client;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
@@ -202,6 +221,7 @@ export class RedisPublisher extends EventEmitter {
     const client = new Redis({
       host,
       port,
+      ...accessOptions(this.options),
       retryStrategy: reconnectDelayMs,
       connectTimeout: CONNECT_TIMEOUT_MS,
       commandTimeout: COMMAND_TIMEOUT_MS,
@@ -212,9 +232,23 @@ export class RedisPublisher extends EventEmitter {
     });
     // Listeners stay on replaced clients too: an 'error' without a listener would crash the process.
     const current = () => client === this.client && !this.stopped;
+    // One count per incident: a refusal ('error' then 'close') counts once, a close alone (Redis shut down,
+    // the network dropped us) counts too.
+    let failedSinceClose = false;
     client.on('ready', () => current() && this.onReady());
-    client.on('error', (err: Error) => current() && this.onDown(describeRedisError(err, host, port)));
-    client.on('close', () => current() && this.state !== 'down' && this.onDown(`Redis at ${host}:${port} closed the connection`));
+    client.on('error', (err: Error) => {
+      if (!current()) return;
+      failedSinceClose = true;
+      this.counts.errors++;
+      this.onDown(describeRedisError(err, host, port));
+    });
+    client.on('close', () => {
+      const counted = failedSinceClose;
+      failedSinceClose = false;
+      if (!current() || counted) return;
+      this.counts.errors++;
+      if (this.state !== 'down') this.onDown(`Redis at ${host}:${port} closed the connection`);
+    });
     client.on('reconnecting', (ms: number) => debug('reconnecting to %s:%d in %d ms', host, port, ms));
     return client;
   }
@@ -227,6 +261,8 @@ export class RedisPublisher extends EventEmitter {
   }
 
   private markUp(): void {
+    // Redis takes entries again: the problem is over, and /status and /ready stop showing it.
+    this.lastError = null;
     if (this.state === 'ready') return;
     if (this.state === 'down') {
       const seconds = ((Date.now() - this.downSince) / 1000).toFixed(1);
@@ -341,6 +377,7 @@ export class RedisPublisher extends EventEmitter {
   /** A round trip failed: say why (once per outage) and retry after a backoff, or on the next 'ready'. */
   private failed(client: Redis, stream: string, err: Error): void {
     if (client !== this.client || this.stopped) return;
+    this.counts.errors++;
     const { host, port } = this.options;
     if (err instanceof ReplyError) {
       this.onDown(`Redis at ${host}:${port} refused XADD to stream '${stream}': ${err.message}`);
@@ -356,8 +393,9 @@ export class RedisPublisher extends EventEmitter {
     }, delay);
   }
 
+  /** Keeps everything held (waiting, on the wire, being checked) within queueSize, dropping the oldest waiting. */
   private trimOverflow(): void {
-    const excess = this.waiting.length - this.options.queueSize;
+    const excess = Math.min(this.queued() - this.options.queueSize, this.waiting.length);
     if (excess <= 0) return;
     this.waiting.splice(0, excess);
     this.counts.dropped += excess;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Service-wide counters that are not a pipeline's or the Redis publisher's own: model runs, their latency,
-// failures and prompt changes. Read by /metrics through the supervisor.
+// failures and prompt changes. Read by /metrics through ServiceControl.
 import { LatencyHistogram } from '../api/histogram';
 import type { HistogramSnapshot } from '../api/service';
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// What the supervisor and the stream set need of one running stream, whichever engine runs it: the portable
-// StreamRunner (stream-runner.ts) or the DeepStream one (deepstream-stream.ts). The supervisor only chooses
-// which to construct; everything after that goes through this interface.
+// What the service core needs of one running stream, whichever engine runs it: the portable StreamRunner or the
+// DeepStream one (ts/engines/). The engine constructs it (Engine.createStream); everything after that goes
+// through this interface.
 import type { FrameDetections, StreamCounters, StreamInfo, StreamStatus } from '../api/service';
 import type { OwlConfig } from '../config/schema';
 import type { PromptSet } from '../model/prompts';
@@ -20,7 +20,7 @@ export interface ServiceStream {
   /** The name of this stream's own prompt set (used while {@link prompts} is non-empty). */
   readonly ownPromptSet: string;
   /**
-   * Prompts of this stream's own, or null for the service-wide ones. Set by the supervisor once the model's prompt
+   * Prompts of this stream's own, or null for the service-wide ones. Set by PromptControl once the model's prompt
    * sets hold them under {@link ownPromptSet}; empty lists mean no detection on this stream.
    */
   prompts: PromptSet | null;
@@ -31,8 +31,11 @@ export interface ServiceStream {
   start(): Promise<void>;
   /** Resolves at the first frame; rejects when the first connection fails or no frame comes within `timeoutMs`. */
   firstFrame(timeoutMs: number): Promise<void>;
-  /** Stops discovery and the pipeline (joins its threads, frees its mount). Idempotent. */
-  stop(reason?: string): void;
+  /**
+   * Stops discovery and the pipeline; its state is `stopped` at once, and the Promise resolves once the pipeline's
+   * threads are joined and its mount is free (off the JS thread). Idempotent.
+   */
+  stop(reason?: string): Promise<void>;
   /** State for /status and /ready. */
   status(): StreamStatus;
   /** Description for /streams and GET /api/v1/live-stream. */
@@ -45,4 +48,14 @@ export interface ServiceStream {
   latest(): FrameDetections | null;
   /** Applies a changed overlay style while running (SIGHUP), where the engine draws the boxes itself. */
   setOverlay(style: OwlConfig['overlay']): void;
+  /**
+   * Another model is now in use (loaded after start, or reloaded on SIGHUP): adapt the pipeline to it if needed.
+   * Resolves once adapted; never rejects (a pipeline that cannot start again is the stream's failure, in its state).
+   */
+  modelChanged(): Promise<void>;
+  /**
+   * Applies a changed `tracker` section while running (SIGHUP; tracks and ids are kept), where the engine tracks in
+   * this process (Engine.trackerLive).
+   */
+  setTracker(tracker: OwlConfig['tracker']): void;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // What every engine's stream does the same way: resolve the input (asking VST when needed), track its state and
-// first frame, describe itself to the API, and number the objects it detects. The engine's part (its pipeline,
-// how frames reach the model) is the subclass's: StreamRunner (portable) and DeepStreamStream.
+// first frame, describe itself to the API, and number the objects it detects where no tracker gives them ids. The
+// engine's part (its pipeline, how frames reach the model) is the subclass's: StreamRunner (portable) and
+// DeepStreamStream (ts/engines/).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FrameDetections, StreamCounters, StreamInfo, StreamState, StreamStatus } from '../api/service';
 import type { OwlConfig } from '../config/schema';
@@ -12,9 +13,6 @@ import { discoverVstStream } from '../vst/discover';
 import type { Logger } from './logger';
 import type { ServiceStream } from './service-stream';
 import type { StreamSpec } from './stream-spec';
-
-/** A stream's counters before its pipeline runs. */
-export const ZERO_COUNTERS = { framesIn: 0, framesOut: 0, framesToModel: 0, framesDropped: 0, reconnects: 0 };
 
 /** What every stream needs from the service around it. */
 export interface StreamBaseOptions {
@@ -45,6 +43,7 @@ export abstract class StreamBase implements ServiceStream {
   #latest: FrameDetections | null = null;
   #nextObjectId = 0;
   #stopped = false;
+  #stopping: Promise<void> = Promise.resolve();
   readonly #discovery = new AbortController();
   readonly #base: StreamBaseOptions;
   readonly #firstOutcome: Promise<void>;
@@ -72,8 +71,9 @@ export abstract class StreamBase implements ServiceStream {
     this.promptsChanged();
   }
 
+  /** Its id; until discovery names a VST input, a provisional one (see pendingVstId), never ''. */
   get id(): string {
-    return this.#id;
+    return this.#id !== '' ? this.#id : pendingVstId(this.#base.config.input.vst.stream);
   }
 
   get key(): string {
@@ -135,23 +135,25 @@ export abstract class StreamBase implements ServiceStream {
     }
   }
 
-  stop(reason = 'service stopping'): void {
+  async stop(reason = 'service stopping'): Promise<void> {
+    if (this.#stopped) return this.#stopping;
     this.#stopped = true;
     this.#discovery.abort();
-    this.stopPipeline();
-    this.#settleFirst(new Error(`stream ${this.#id} was stopped`));
+    this.#settleFirst(new Error(`stream ${this.id} was stopped`));
     this.setState('stopped', reason);
+    this.#stopping = this.stopPipeline();
+    return this.#stopping;
   }
 
   status(): StreamStatus {
-    return { id: this.#id, state: this.#state, reason: this.#reason, since: this.#since.toISOString() };
+    return { id: this.id, state: this.#state, reason: this.#reason, since: this.#since.toISOString() };
   }
 
   info(): StreamInfo {
     const { spec, config, outputUrl } = this.#base;
     return {
-      id: this.#id,
-      name: spec.name !== '' ? spec.name : this.#vst?.name ?? this.#id,
+      id: this.id,
+      name: spec.name !== '' ? spec.name : this.#vst?.name ?? this.id,
       sensorId: this.#sensorId,
       sensorType: spec.sensor.type !== '' ? spec.sensor.type : config.sensor.type,
       location: spec.sensor.location !== '' ? spec.sensor.location : config.sensor.location,
@@ -170,13 +172,19 @@ export abstract class StreamBase implements ServiceStream {
   abstract counters(): StreamCounters;
   abstract snapshot(): Buffer | null;
   abstract setOverlay(style: OwlConfig['overlay']): void;
+  abstract setTracker(tracker: OwlConfig['tracker']): void;
 
   /** Builds and starts the engine's pipeline for the resolved input URL. @throws what it cannot recover from */
   protected abstract startPipeline(url: string): void | Promise<void>;
-  /** Stops the engine's pipeline (called once by stop(), possibly before startPipeline). */
-  protected abstract stopPipeline(): void;
+  /**
+   * Stops the engine's pipeline, resolving once its threads are joined (called once by stop(), possibly before
+   * startPipeline); never blocks the JS thread meanwhile.
+   */
+  protected abstract stopPipeline(): Promise<void>;
   /** The stream's prompts were replaced (or reset to the service-wide ones). */
   protected promptsChanged(): void {}
+  /** Another model is in use; engines whose pipeline depends on it override this. */
+  async modelChanged(): Promise<void> {}
 
   /** Records a pipeline state change: the stream's state, the first-frame outcome and a log line. */
   protected onPipelineState(state: Exclude<StreamState, 'discovering' | 'failed'>, reason: string): void {
@@ -194,13 +202,16 @@ export abstract class StreamBase implements ServiceStream {
     this.#base.log.error(error.message);
   }
 
-  /** Makes a frame's detections the newest (ids numbered per stream, as Redis gets them). */
+  /**
+   * Makes a frame's detections the newest. Each keeps its `id` (a tracker's track id); those without one are
+   * numbered per stream (0, 1, 2, ... over the stream's life), as Redis gets them.
+   */
   protected setLatest(frame: { frameId: number; width: number; height: number }, timestamp: Date,
-    detections: readonly { label: string; score: number; box: readonly [number, number, number, number] }[]):
-    FrameDetections {
+    detections: readonly { label: string; score: number; box: readonly [number, number, number, number];
+      id?: number }[]): FrameDetections {
     this.#latest = {
-      streamId: this.#id, frameId: frame.frameId, timestamp: timestamp.toISOString(), width: frame.width,
-      height: frame.height, objects: detections.map((d) => ({ id: this.#nextObjectId++, label: d.label,
+      streamId: this.id, frameId: frame.frameId, timestamp: timestamp.toISOString(), width: frame.width,
+      height: frame.height, objects: detections.map((d) => ({ id: d.id ?? this.#nextObjectId++, label: d.label,
         score: d.score, left: d.box[0], top: d.box[1], right: d.box[2], bottom: d.box[3] })),
     };
     return this.#latest;
@@ -229,7 +240,7 @@ export abstract class StreamBase implements ServiceStream {
           initialDelayMs: config.input.reconnect.initialDelayMs,
           maxDelayMs: config.input.reconnect.maxDelayMs,
           signal,
-          onRetry: (err, delayMs) => log.warn(`${err.message}; retrying in ${delayMs} ms`),
+          onRetry: (err, delayMs) => this.#discoveryFailed(`${err.message}; retrying in ${delayMs} ms`),
         });
         this.#vst = { streamId: found.streamId, name: found.name };
         if (this.#sensorId === '') this.#sensorId = found.sensorId;
@@ -239,13 +250,23 @@ export abstract class StreamBase implements ServiceStream {
       } catch (err) {
         if (signal.aborted) break;
         const retryMs = config.input.reconnect.maxDelayMs;
-        this.setState('failed', (err as Error).message);
-        log.error(`${(err as Error).message}; asking VST again in ${retryMs} ms`);
+        this.#discoveryFailed(`${(err as Error).message}; asking VST again in ${retryMs} ms`);
         await delay(retryMs, signal);
       }
     }
     return null;
   }
+
+  // Still discovering (it is retried), with the last error as the reason: /ready and /status say what is wrong.
+  #discoveryFailed(reason: string): void {
+    this.setState('discovering', reason);
+    this.#base.log.warn(reason);
+  }
+}
+
+/** The id of a VST input until discovery names it: the configured VST stream choice, else `vst`. */
+function pendingVstId(choice: string): string {
+  return choice !== '' ? choice : 'vst';
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The running streams: unique ids, internal keys, and their mounts on the one RTSP server. The first stream
-// gets output.url's mount (/out, where the seed served its only stream); the others /out/<id>.
+// The running streams' bookkeeping: unique ids, internal keys, and their mounts on the one RTSP server. The first
+// stream gets output.url's mount (/out, where the seed served its only stream); the others /out/<id>. A stream
+// being stopped is no longer listed, but its mount stays taken until its pipeline has let go of it.
 import type { ServiceStream } from './service-stream';
 import type { StreamSpec } from './stream-spec';
 
@@ -10,10 +11,9 @@ const UNSAFE_IN_MOUNT = /[^A-Za-z0-9._~-]+/g;
 /** The running streams, in start order. */
 export class StreamSet {
   readonly #runners: ServiceStream[] = [];
+  // Mounts of streams removed but still stopping (one entry per stream).
+  readonly #releasing: string[] = [];
   #nextKey = 1;
-
-  /** @param baseMount output.url's mount (e.g. "/out"), or null when the video output is off. */
-  constructor(readonly baseMount: string | null) {}
 
   /** How many streams run. */
   get size(): number {
@@ -49,16 +49,15 @@ export class StreamSet {
   }
 
   /**
-   * Where a new stream's video is served: its configured mount as is (a clash then fails that stream with a
-   * message naming the mount), else the base mount while free, else <base>/<id>.
-   * @returns null when the video output is off.
+   * Where a new stream's video is served on a server whose base mount is `baseMount` (output.url's): its
+   * configured mount as is (a clash then fails that stream with a message naming the mount), else the base mount
+   * while free, else <base>/<id>.
    */
-  mountFor(spec: StreamSpec, id: string): string | null {
-    if (this.baseMount === null) return null;
+  mountFor(spec: StreamSpec, id: string, baseMount: string): string {
     if (spec.mount !== '') return spec.mount;
-    const taken = new Set(this.#runners.map((runner) => runner.mount));
-    if (!taken.has(this.baseMount)) return this.baseMount;
-    const wanted = `${this.baseMount}/${id.replace(UNSAFE_IN_MOUNT, '-') || 'stream'}`;
+    const taken = new Set([...this.#runners.map((runner) => runner.mount), ...this.#releasing]);
+    if (!taken.has(baseMount)) return baseMount;
+    const wanted = `${baseMount}/${id.replace(UNSAFE_IN_MOUNT, '-') || 'stream'}`;
     let mount = wanted;
     for (let n = 2; taken.has(mount); n++) mount = `${wanted}-${n}`;
     return mount;
@@ -69,9 +68,18 @@ export class StreamSet {
     this.#runners.push(runner);
   }
 
-  /** Forgets a stopped stream (its id and mount become free). */
-  remove(runner: ServiceStream): void {
+  /**
+   * Forgets a stream being stopped (its id becomes free at once) and keeps its mount taken until `stopped`
+   * settles.
+   */
+  remove(runner: ServiceStream, stopped: Promise<void>): void {
     const at = this.#runners.indexOf(runner);
-    if (at >= 0) this.#runners.splice(at, 1);
+    if (at < 0) return;
+    this.#runners.splice(at, 1);
+    const { mount } = runner;
+    if (mount === null) return;
+    this.#releasing.push(mount);
+    const release = () => { this.#releasing.splice(this.#releasing.indexOf(mount), 1); };
+    stopped.then(release, release);
   }
 }

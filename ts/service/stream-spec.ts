@@ -4,6 +4,7 @@
 import { classifyInput, type InputSource } from '../config/input-uri';
 import { parseOutputUrl } from '../config/output-url';
 import type { OwlConfig } from '../config/schema';
+import { deriveSensorId } from '../config/sensor-id';
 import type { PromptSet } from '../model/prompts';
 
 /**
@@ -55,6 +56,19 @@ export function configuredStreams(config: OwlConfig): StreamSpec[] {
     });
   }
   return specs;
+}
+
+/**
+ * A stream added through the API (POST /api/v1/live-stream), or one such kept from an earlier run (ts/state/).
+ * @returns null when `uri` is not a video input.
+ */
+export function apiStreamSpec(id: string, uri: string, description: string): StreamSpec | null {
+  const input = classifyInput(uri);
+  if (input === null) return null;
+  return {
+    id, name: '', description, uri, input, mount: '', prompts: null,
+    sensor: { id: deriveSensorId(input), type: '', location: '' }, origin: 'api',
+  };
 }
 
 /** Whether two config streams are the same (an unchanged stream keeps running across a SIGHUP). */

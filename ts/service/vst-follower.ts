@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Follows VST's stream list (input.vst.follow): asks `GET {base}/api/v1/live/streams` every pollMs and hands
-// the usable streams to the supervisor, which adds and removes streams to match. While VST cannot be asked,
+// the usable streams to VstReconciler, which adds and removes streams to match. While VST cannot be asked,
 // the streams running stay as they are (their own reconnect logic covers a camera that went away).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { redactUrl } from '../config/redact';

@@ -5,7 +5,7 @@ import { redactUrl } from '../config/redact';
 import { VstError } from './errors';
 
 /** Path of the live-stream list, relative to the VST base address. */
-export const LIVE_STREAMS_PATH = 'api/v1/live/streams';
+const LIVE_STREAMS_PATH = 'api/v1/live/streams';
 
 /**
  * Fetches VST's live-stream list as parsed JSON.

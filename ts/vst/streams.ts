@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // VST's live-stream list: `GET {base}/api/v1/live/streams` answers a JSON list of
 // `{ "<streamId>": [ {isMain, url, name, ...}, ... ] }`. A stream is usable when its `isMain` substream has
-// an rtsp:// URL (as mmj_utils' VST.get_rtsp_streams, which skipped the rest silently; we say why).
-import { describeValue } from '../config/describe';
+// an rtsp:// URL (as mmj_utils' VST.get_rtsp_streams, which skipped the rest silently; we say why). VST's answer
+// is text from outside like any request: its URLs pass the one URL validator (their normal form is what is
+// played), its ids and names must be plain text.
+import { checkInput } from '../config/input-uri';
 import { isMapping } from '../config/layers';
+import { controlCharProblem, escapeControlChars } from '../config/safe-text';
+import { describeValue } from '../errors/expected';
 import { VstError } from './errors';
+
+// Stream ids and names become our stream ids, sensor ids and metric labels: a sane length.
+const MAX_ID_LENGTH = 200;
 
 /** A usable VST stream. */
 export interface VstStream {
@@ -43,8 +50,12 @@ export function parseLiveStreams(base: string, body: unknown): { streams: VstStr
       continue;
     }
     for (const [streamId, substreams] of Object.entries(entry)) {
-      const result = mainStream(streamId, substreams);
-      if (typeof result === 'string') skipped.push({ streamId, reason: result });
+      const idProblem = streamId.length > MAX_ID_LENGTH ? `its id is longer than ${MAX_ID_LENGTH} characters`
+        : controlCharProblem(streamId);
+      const result = idProblem !== null ? `the stream id ${idProblem}` : mainStream(streamId, substreams);
+      // A refused id is shown escaped and cut, like every value from outside.
+      const shownId = idProblem === null ? streamId : escapeControlChars(streamId.slice(0, 40));
+      if (typeof result === 'string') skipped.push({ streamId: shownId, reason: result });
       else streams.push(result);
     }
   }
@@ -56,11 +67,15 @@ function mainStream(streamId: string, substreams: unknown): VstStream | string {
   if (!Array.isArray(substreams)) return `expected a list of substreams, received ${describeValue(substreams)}`;
   const main = substreams.find((s) => isMapping(s) && s.isMain === true) as Record<string, unknown> | undefined;
   if (main === undefined) return 'no substream has isMain: true';
-  const url = typeof main.url === 'string' ? main.url.trim() : '';
+  const url = typeof main.url === 'string' ? main.url : '';
   if (url === '') return 'the main substream has no url';
   if (!/^rtsps?:\/\//i.test(url)) return `the main substream's url is not rtsp://, received ${describeValue(url)}`;
+  const checked = checkInput(url);
+  if (!checked.ok) return `the main substream's url ${checked.problem}`;
   const name = typeof main.name === 'string' ? main.name.trim() : '';
-  return { streamId, name, url, sensorId: name === '' ? streamId : name };
+  const nameProblem = name.length > MAX_ID_LENGTH ? `is longer than ${MAX_ID_LENGTH} characters` : controlCharProblem(name);
+  if (nameProblem !== null) return `the main substream's name ${nameProblem}`;
+  return { streamId, name, url: checked.uri, sensorId: name === '' ? streamId : name };
 }
 
 /**

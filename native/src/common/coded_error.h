@@ -15,6 +15,11 @@ struct ErrorInfo {
   std::string message;
   std::string code;
   std::string domain;
+  /**
+   * The part of a running pipeline that failed: the name of the element that posted the error (e.g. "broker",
+   * "infer", "enc" in the DeepStream description) or "output" (the RTSP mount); "" for failures of a call.
+   */
+  std::string source = "";
 };
 
 /** Domain of errors raised by owl-stream's own checks (as opposed to GLib/GStreamer domains). */

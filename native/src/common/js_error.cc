@@ -15,6 +15,7 @@ Napi::Object ToJsErrorObject(Napi::Env env, const ErrorInfo& info) {
   object.Set("message", Napi::String::New(env, info.message));
   object.Set("code", Napi::String::New(env, info.code));
   object.Set("domain", Napi::String::New(env, info.domain));
+  object.Set("source", Napi::String::New(env, info.source));
   return object;
 }
 

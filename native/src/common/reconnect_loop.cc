@@ -1,42 +1,34 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "common/reconnect_loop.h"
 
-#include <algorithm>
 #include <utility>
 
 #include "common/coded_error.h"
 
 namespace owl {
-namespace {
-
-constexpr unsigned kWatchdogIntervalMs = 100;
-
-int64_t NowUs() { return g_get_monotonic_time(); }
-
-}  // namespace
-
-int64_t BackoffDelayMs(const ReconnectOptions& options, int failures) {
-  int64_t delay = std::max(1, options.initial_delay_ms);
-  for (int i = 0; i < failures && delay < options.max_delay_ms; ++i) delay *= 2;
-  return std::min<int64_t>(delay, std::max(1, options.max_delay_ms));
-}
 
 ReconnectLoop::ReconnectLoop(MainLoopThread& loop, Engine& engine, Settings settings,
                              std::function<void(const StateEvent&)> on_state)
-    : loop_(loop), engine_(engine), settings_(std::move(settings)), on_state_(std::move(on_state)) {}
+    : loop_(loop),
+      engine_(engine),
+      slow_start_(settings.slow_start),
+      machine_(loop, *this,
+               {settings.reconnect, settings.connect_timeout_stalls * settings.reconnect.stall_timeout_ms,
+                settings.watch_stalls},
+               std::move(on_state)) {}
 
 void ReconnectLoop::Start(const std::string& already_started, const std::function<void()>& prepare,
                           const std::string& connecting_reason) {
   std::lock_guard<std::mutex> lock(lifecycle_mutex_);
-  if (lifecycle_ != Lifecycle::kNew) throw CodedError(already_started, "ESTATE");
+  if (lifecycle_ != Lifecycle::kNew) throw CodedError(already_started, codes::kEstate);
   prepare();
   lifecycle_ = Lifecycle::kStarted;
   loop_.Start();
-  if (settings_.slow_start) {
+  if (slow_start_) {
     // Posted, not invoked: JS (the REST API among it) must not wait for a model to load.
-    loop_.Post([this, connecting_reason] { Begin(connecting_reason); });
+    loop_.Post([this, connecting_reason] { machine_.Begin(connecting_reason); });
   } else {
-    loop_.Invoke([this, &connecting_reason] { Begin(connecting_reason); });
+    loop_.Invoke([this, &connecting_reason] { machine_.Begin(connecting_reason); });
   }
 }
 
@@ -47,57 +39,29 @@ bool ReconnectLoop::Stop() {
     lifecycle_ = Lifecycle::kStopped;
     if (!started) return false;
   }
-  loop_.Invoke([this] {
-    retry_timer_.Reset();
-    watchdog_.Reset();
-    Teardown();
-    phase_ = Phase::kStopped;
-    Emit(PipelineState::kStopped, "stopped");
-  });
+  // A queued slow start that Stop overtook ends here too: End() moves an idle machine to stopped.
+  loop_.Invoke([this] { machine_.End(); });
   loop_.Stop();
   return true;
 }
 
-void ReconnectLoop::NoteFrame() {
-  last_frame_us_.store(NowUs());
-  if (!got_frame_.exchange(true)) {
-    const uint64_t generation = generation_.load();
-    loop_.Post([this, generation] { OnFirstFrame(generation); });
-  }
-}
-
 // --- loop thread -------------------------------------------------------------------------------
 
-void ReconnectLoop::Begin(const std::string& connecting_reason) {
-  if (phase_ == Phase::kStopped) return;  // a queued start that Stop() overtook
-  watchdog_ = loop_.AddTimeout(kWatchdogIntervalMs, [this] { return Watchdog(); });
-  Emit(PipelineState::kConnecting, connecting_reason);
-  Connect();
-}
-
 void ReconnectLoop::Connect() {
-  phase_ = Phase::kConnecting;
-  attempt_started_us_ = NowUs();
-  got_frame_.store(false);
-  try {
-    pipeline_ = engine_.BuildPipeline();
-  } catch (const std::exception& e) {
-    Fail(engine_.BuildFailedReason(e.what()));
-    return;
-  }
+  pipeline_ = engine_.BuildPipeline();
   GstBus* bus = gst_element_get_bus(pipeline_);
   GSource* watch = gst_bus_create_watch(bus);
   g_source_set_callback(watch, reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(&ReconnectLoop::BusCallback)),
                         this, nullptr);
   bus_watch_ = loop_.Attach(watch);
   const GstStateChangeReturn started = gst_element_set_state(pipeline_, GST_STATE_PLAYING);
-  if (settings_.slow_start) attempt_started_us_ = NowUs();
+  if (slow_start_) machine_.RestartAttemptClock();
   if (started == GST_STATE_CHANGE_FAILURE) {
     if (GstMessage* error = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR)) {
       engine_.OnBusMessage(error);  // the engine words the error and fails
       gst_message_unref(error);
     } else {
-      Fail(engine_.StartFailedReason());
+      machine_.Fail(engine_.StartFailedReason());
     }
   }
   gst_object_unref(bus);
@@ -108,56 +72,15 @@ gboolean ReconnectLoop::BusCallback(GstBus*, GstMessage* message, gpointer self)
   return G_SOURCE_CONTINUE;
 }
 
-void ReconnectLoop::OnFirstFrame(uint64_t generation) {
-  if (generation != generation_.load() || phase_ != Phase::kConnecting) return;
-  phase_ = Phase::kPlaying;
-  failures_ = 0;
-  const std::string reason = "first frame after " + std::to_string((NowUs() - attempt_started_us_) / 1000) + " ms";
-  if (ever_played_) {
-    reconnects_.fetch_add(1);
-    Emit(PipelineState::kReconnected, reason);
-  } else {
-    Emit(PipelineState::kPlaying, reason);
-  }
-  ever_played_ = true;
-}
-
-bool ReconnectLoop::Watchdog() {
-  const int64_t now = NowUs();
-  const int stall_ms = settings_.reconnect.stall_timeout_ms;
-  const int64_t stall_us = static_cast<int64_t>(stall_ms) * 1000;
-  if (phase_ == Phase::kConnecting && now - attempt_started_us_ > settings_.connect_timeout_stalls * stall_us) {
-    Fail(engine_.ConnectTimeoutReason(settings_.connect_timeout_stalls * stall_ms));
-  } else if (phase_ == Phase::kPlaying && now - last_frame_us_.load() > stall_us) {
-    Fail("no frame for " + std::to_string(stall_ms) + " ms (stalled)");
-  }
-  return true;
-}
-
-void ReconnectLoop::Fail(const std::string& reason) {
-  if (phase_ == Phase::kRetryWait || phase_ == Phase::kStopped) return;
-  Teardown();
-  phase_ = Phase::kRetryWait;
-  const int64_t delay = BackoffDelayMs(settings_.reconnect, failures_);
-  ++failures_;  // reset by the next first frame
-  Emit(PipelineState::kLost, reason);
-  retry_timer_ = loop_.AddTimeout(static_cast<unsigned>(delay), [this, delay] {
-    Emit(PipelineState::kConnecting, engine_.RetryReason(delay, failures_ + 1));
-    Connect();
-    return false;
-  });
-}
-
-void ReconnectLoop::Teardown() {
+void ReconnectLoop::Disconnect() {
   bus_watch_.Reset();
   if (pipeline_ != nullptr) {
     // Joins the pipeline's streaming threads: no probe or appsink callback of it runs after this.
     gst_element_set_state(pipeline_, GST_STATE_NULL);
     gst_object_unref(pipeline_);
     pipeline_ = nullptr;
+    engine_.OnTeardown();
   }
-  engine_.OnTeardown();
-  generation_.fetch_add(1);
 }
 
 }  // namespace owl

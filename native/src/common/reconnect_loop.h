@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// What both engines (portable Pipeline, DeepStream DsPipeline) do to keep one GStreamer pipeline playing:
-// build it on their loop thread, watch its bus and its frames, and on an error, an end of stream or a
-// stall tear it down and build it anew with exponential backoff. State events: connecting, then playing;
-// per recovery lost, connecting, reconnected; stopped last. No N-API here (the DeepStream harness uses it).
+// What both engines do to keep one whole GStreamer pipeline playing (the portable Pipeline, and the DeepStream
+// engine's shared pipeline): build it on their loop thread, watch its bus and its frames, and on an error, an end
+// of stream or a stall tear it down and build it anew. When and how often is RetryMachine's (retry_machine.h):
+// state events connecting, then playing; per recovery lost, connecting, reconnected; stopped last. No N-API here
+// (the DeepStream harness uses it).
 //
 // Threads: Start and Stop from JS (or the environment's cleanup hook), serialised by the lifecycle lock;
 // NoteFrame from streaming threads; everything else, and every Engine call, on the loop thread.
@@ -10,30 +11,20 @@
 
 #include <gst/gst.h>
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
 
-#include "portable/main_loop_thread.h"
-#include "portable/pipeline_state.h"
+#include "common/retry_machine.h"
+#include "gstreamer/main_loop_thread.h"
+#include "gstreamer/pipeline_state.h"
 
 namespace owl {
 
-/** Backoff and stall limits (`reconnect` of NativePipelineOptions and NativeDeepStreamOptions). */
-struct ReconnectOptions {
-  int initial_delay_ms = 500;
-  int max_delay_ms = 10000;
-  int stall_timeout_ms = 5000;
-};
-
-/** The wait before the next attempt after `failures` consecutive ones: initial, 2x, 4x ... capped at max. */
-int64_t BackoffDelayMs(const ReconnectOptions& options, int failures);
-
-class ReconnectLoop {
+class ReconnectLoop : private RetryMachine::Target {
  public:
-  enum class Phase { kConnecting, kPlaying, kRetryWait, kStopped };
+  using Phase = RetryMachine::Phase;
 
   /** What an engine supplies; called on the loop thread. Reasons are the texts of state events. */
   class Engine {
@@ -63,6 +54,8 @@ class ReconnectLoop {
      * attempts are timed from the end of the state change rather than from the build.
      */
     bool slow_start = false;
+    /** Fail when no frame came for a stall timeout while playing (off where frames are counted elsewhere). */
+    bool watch_stalls = true;
   };
 
   ReconnectLoop(MainLoopThread& loop, Engine& engine, Settings settings,
@@ -84,48 +77,38 @@ class ReconnectLoop {
   bool Stop();
 
   /** Streaming threads, per frame: feeds the stall watchdog; the first one of an attempt means playing. */
-  void NoteFrame();
-  uint64_t reconnects() const { return reconnects_.load(); }
+  void NoteFrame() { machine_.NoteFrame(); }
+  uint64_t reconnects() const { return machine_.reconnects(); }
 
   // Loop thread.
   /** Tears the pipeline down and schedules the next attempt; ignored while waiting to retry or stopped. */
-  void Fail(const std::string& reason);
-  Phase phase() const { return phase_; }
+  void Fail(const std::string& reason) { machine_.Fail(reason); }
+  Phase phase() const { return machine_.phase(); }
   /** The current pipeline (null between attempts). */
   GstElement* pipeline() const { return pipeline_; }
 
  private:
-  void Begin(const std::string& connecting_reason);
-  void Connect();
-  void Teardown();
-  bool Watchdog();
-  void OnFirstFrame(uint64_t generation);
-  void Emit(PipelineState state, const std::string& reason) { on_state_({state, reason}); }
+  // RetryMachine::Target (loop thread).
+  void Connect() override;
+  void Disconnect() override;
+  std::string BuildFailedReason(const std::string& error) const override { return engine_.BuildFailedReason(error); }
+  std::string ConnectTimeoutReason(int timeout_ms) const override { return engine_.ConnectTimeoutReason(timeout_ms); }
+  std::string RetryReason(int64_t delay_ms, int attempt) const override {
+    return engine_.RetryReason(delay_ms, attempt);
+  }
   static gboolean BusCallback(GstBus* bus, GstMessage* message, gpointer self);
 
   MainLoopThread& loop_;
   Engine& engine_;
-  const Settings settings_;
-  const std::function<void(const StateEvent&)> on_state_;
+  const bool slow_start_;
+  RetryMachine machine_;
 
   std::mutex lifecycle_mutex_;
   enum class Lifecycle { kNew, kStarted, kStopped } lifecycle_ = Lifecycle::kNew;
 
   // Loop-thread state.
-  Phase phase_ = Phase::kConnecting;
   GstElement* pipeline_ = nullptr;
   ScopedSource bus_watch_;
-  ScopedSource retry_timer_;
-  ScopedSource watchdog_;
-  bool ever_played_ = false;
-  int failures_ = 0;  // consecutive, for the backoff
-  int64_t attempt_started_us_ = 0;
-
-  // Shared with streaming threads.
-  std::atomic<uint64_t> generation_{0};  // bumped by every teardown: stale first-frame notes are ignored
-  std::atomic<bool> got_frame_{false};
-  std::atomic<int64_t> last_frame_us_{0};
-  std::atomic<uint64_t> reconnects_{0};
 };
 
 }  // namespace owl

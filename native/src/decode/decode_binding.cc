@@ -1,108 +1,43 @@
 // SPDX-License-Identifier: Apache-2.0
 // N-API surface of the decode core. Inputs are read in place through the typed arrays' data pointers
-// (no copies of the per-frame tensors); only cheap type and length checks live here, the rest is the
-// core's. TypeError = wrong JS type; RangeError = a value or shape the core rejects (DecodeError).
+// (no copies of the per-frame tensors); only cheap type and length checks live here (common/attr.h), the rest
+// is the core's. TypeError = wrong JS type; RangeError = a value or shape the core rejects (DecodeError).
 #include "decode/decode_binding.h"
 
-#include <cmath>
-#include <limits>
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "common/attr.h"
+#include "common/expected.h"
+#include "common/js_error.h"
 #include "decode/owl_decode.h"
 #include "decode/preprocess.h"
 
 namespace owl {
 namespace {
 
-std::string TypedArrayName(napi_typedarray_type type) {
-  switch (type) {
-    case napi_int8_array: return "Int8Array";
-    case napi_uint8_array: return "Uint8Array";
-    case napi_uint8_clamped_array: return "Uint8ClampedArray";
-    case napi_int16_array: return "Int16Array";
-    case napi_uint16_array: return "Uint16Array";
-    case napi_int32_array: return "Int32Array";
-    case napi_uint32_array: return "Uint32Array";
-    case napi_float32_array: return "Float32Array";
-    case napi_float64_array: return "Float64Array";
-    case napi_bigint64_array: return "BigInt64Array";
-    case napi_biguint64_array: return "BigUint64Array";
-    default: return "a typed array";
-  }
-}
-
-// What a wrong value was, for messages ("but received Float64Array").
-std::string Describe(const Napi::Value& value) {
-  if (value.IsUndefined()) return "undefined";
-  if (value.IsNull()) return "null";
-  if (value.IsNumber()) {
-    std::string text = std::to_string(value.As<Napi::Number>().DoubleValue());
-    text.erase(text.find_last_not_of('0') + 1);
-    if (!text.empty() && text.back() == '.') text.pop_back();
-    return text;
-  }
-  if (value.IsString()) return "a string";
-  if (value.IsBoolean()) return "a boolean";
-  if (value.IsTypedArray()) return TypedArrayName(value.As<Napi::TypedArray>().TypedArrayType());
-  if (value.IsArray()) return "an Array";
-  if (value.IsFunction()) return "a function";
-  return "an object";
-}
-
-[[noreturn]] void ThrowType(Napi::Env env, const std::string& expected, const std::string& field,
-                            const Napi::Value& received) {
-  throw Napi::TypeError::New(env, "Expected " + expected + " for " + field + " but received " + Describe(received));
-}
-
 [[noreturn]] void ThrowLength(Napi::Env env, const std::string& expected, const std::string& field,
                               std::size_t received, const char* unit = "elements") {
-  throw Napi::RangeError::New(env, "Expected " + expected + " for " + field + " but received " +
-                                       std::to_string(received) + " " + unit);
+  throw Napi::RangeError::New(env, ExpectedMessage(expected, field, std::to_string(received) + " " + unit));
 }
 
 Napi::Object ObjectArg(const Napi::CallbackInfo& info, std::size_t index, const char* name) {
   const Napi::Value value = info[index];
-  if (!value.IsObject()) ThrowType(info.Env(), "an object", name, value);
+  if (!value.IsObject()) ThrowExpected(value, "an object", name);
   return value.As<Napi::Object>();
-}
-
-template <typename Array>
-Array TypedArrayField(const Napi::Value& value, napi_typedarray_type type, const std::string& field) {
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type) {
-    ThrowType(value.Env(), "a " + TypedArrayName(type), field, value);
-  }
-  return value.As<Array>();
-}
-
-Napi::Float32Array Float32Field(const Napi::Object& object, const char* key, const std::string& field) {
-  return TypedArrayField<Napi::Float32Array>(object.Get(key), napi_float32_array, field);
-}
-
-double NumberValue(const Napi::Value& value, const std::string& field) {
-  if (!value.IsNumber()) ThrowType(value.Env(), "a number", field, value);
-  return value.As<Napi::Number>().DoubleValue();
-}
-
-int IntValue(const Napi::Value& value, const std::string& field) {
-  const double number = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : std::nan("");
-  if (!std::isfinite(number) || number != std::trunc(number) || number < std::numeric_limits<int>::min() ||
-      number > std::numeric_limits<int>::max()) {
-    ThrowType(value.Env(), "an integer", field, value);
-  }
-  return static_cast<int>(number);
 }
 
 // The image outputs, read in place; each array's length is checked against numPatches/embedDim.
 ImageOutputs ReadImage(const Napi::Object& object) {
   const Napi::Env env = object.Env();
-  const Napi::Float32Array class_embeds = Float32Field(object, "classEmbeds", "image.classEmbeds");
-  const Napi::Float32Array shift = Float32Field(object, "logitShift", "image.logitShift");
-  const Napi::Float32Array scale = Float32Field(object, "logitScale", "image.logitScale");
-  const Napi::Float32Array boxes = Float32Field(object, "boxes", "image.boxes");
+  const Napi::Float32Array class_embeds = AttrAsFloat32Array(object, "classEmbeds", "image");
+  const Napi::Float32Array shift = AttrAsFloat32Array(object, "logitShift", "image");
+  const Napi::Float32Array scale = AttrAsFloat32Array(object, "logitScale", "image");
+  const Napi::Float32Array boxes = AttrAsFloat32Array(object, "boxes", "image");
   ImageOutputs image;
-  image.num_patches = IntValue(object.Get("numPatches"), "image.numPatches");
-  image.embed_dim = IntValue(object.Get("embedDim"), "image.embedDim");
+  image.num_patches = AttrAsInt32(object, "numPatches", "image");
+  image.embed_dim = AttrAsInt32(object, "embedDim", "image");
   if (image.num_patches > 0 && image.embed_dim > 0) {  // otherwise the core names the bad count
     const std::size_t p = image.num_patches;
     const std::string patches = "numPatches " + std::to_string(p);
@@ -126,9 +61,9 @@ ImageOutputs ReadImage(const Napi::Object& object) {
 }
 
 PromptSet ReadPrompts(const Napi::Object& object) {
-  const Napi::Float32Array text = Float32Field(object, "textEmbeds", "prompts.textEmbeds");
-  const int num_queries = IntValue(object.Get("numQueries"), "prompts.numQueries");
-  const Napi::Float32Array thresholds = Float32Field(object, "thresholds", "prompts.thresholds");
+  const Napi::Float32Array text = AttrAsFloat32Array(object, "textEmbeds", "prompts");
+  const int num_queries = AttrAsInt32(object, "numQueries", "prompts");
+  const Napi::Float32Array thresholds = AttrAsFloat32Array(object, "thresholds", "prompts");
   int embed_dim = 0;
   if (num_queries > 0) {
     if (text.ElementLength() % num_queries != 0) {
@@ -141,32 +76,19 @@ PromptSet ReadPrompts(const Napi::Object& object) {
   return MakePromptSet(text.Data(), num_queries, embed_dim, threshold_values);
 }
 
-// Runs body, turning core errors into JS exceptions with the core's message.
-template <typename Body>
-Napi::Value Guarded(const Napi::CallbackInfo& info, Body body) {
-  try {
-    return body();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::invalid_argument& e) {  // DecodeError and preprocess's validation
-    throw Napi::RangeError::New(info.Env(), e.what());
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(info.Env(), std::string("owl decode: ") + e.what());
-  }
-}
-
 Napi::Value JsDecode(const Napi::CallbackInfo& info) {
-  return Guarded(info, [&]() -> Napi::Value {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
     const Napi::Env env = info.Env();
     const ImageOutputs image = ReadImage(ObjectArg(info, 0, "image"));
     const PromptSet prompts = ReadPrompts(ObjectArg(info, 1, "prompts"));
     const Napi::Object options = ObjectArg(info, 2, "options");
     FrameGeometry geometry;
-    geometry.frame_width = IntValue(options.Get("frameWidth"), "options.frameWidth");
-    geometry.frame_height = IntValue(options.Get("frameHeight"), "options.frameHeight");
+    geometry.frame_width = AttrAsInt32(options, "frameWidth", "options");
+    geometry.frame_height = AttrAsInt32(options, "frameHeight", "options");
+    geometry.input_size = AttrAsInt32(options, "inputSize", "options");
     DecodeOptions decode_options;
-    decode_options.nms_iou = static_cast<float>(NumberValue(options.Get("nmsIou"), "options.nmsIou"));
-    decode_options.max_detections = IntValue(options.Get("maxDetections"), "options.maxDetections");
+    decode_options.nms_iou = static_cast<float>(AttrAsDouble(options, "nmsIou", "options"));
+    decode_options.max_detections = AttrAsInt32(options, "maxDetections", "options");
 
     const std::vector<Detection> detections = owl::Decode(image, prompts, geometry, decode_options);
     const std::size_t n = detections.size();
@@ -192,7 +114,7 @@ Napi::Value JsDecode(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value JsComputeLogits(const Napi::CallbackInfo& info) {
-  return Guarded(info, [&]() -> Napi::Value {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
     const ImageOutputs image = ReadImage(ObjectArg(info, 0, "image"));
     const PromptSet prompts = ReadPrompts(ObjectArg(info, 1, "prompts"));
     const std::vector<float> logits = owl::ComputeLogits(image, prompts);
@@ -202,34 +124,25 @@ Napi::Value JsComputeLogits(const Napi::CallbackInfo& info) {
   });
 }
 
-void ReadTriple(const Napi::Value& value, const char* field, float out[3]) {
-  if (!value.IsArray() || value.As<Napi::Array>().Length() != 3) ThrowType(value.Env(), "3 numbers", field, value);
-  const Napi::Array array = value.As<Napi::Array>();
-  for (uint32_t i = 0; i < 3; ++i) {
-    out[i] = static_cast<float>(NumberValue(array.Get(i), std::string(field) + "[" + std::to_string(i) + "]"));
-  }
-}
-
 Napi::Value JsPreprocess(const Napi::CallbackInfo& info) {
-  return Guarded(info, [&]() -> Napi::Value {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
     const Napi::Env env = info.Env();
-    const Napi::Uint8Array rgb = TypedArrayField<Napi::Uint8Array>(info[0], napi_uint8_array, "rgb");
-    const int width = IntValue(info[1], "width");
-    const int height = IntValue(info[2], "height");
-    const int input_size = IntValue(info[3], "inputSize");
-    float mean[3];
-    float std[3];
-    ReadTriple(info[4], "mean", mean);
-    ReadTriple(info[5], "std", std);
+    const Napi::Uint8Array rgb = ValueAsUint8Array(info[0], "rgb");
+    const int width = ValueAsInt32(info[1], "width");
+    const int height = ValueAsInt32(info[2], "height");
+    const int input_size = ValueAsInt32(info[3], "inputSize");
+    const std::array<float, 3> mean = ValueAsFloat3(info[4], "mean");
+    const std::array<float, 3> std = ValueAsFloat3(info[5], "std");
     if (width > 0 && height > 0 && rgb.ElementLength() != static_cast<std::size_t>(width) * height * 3) {
       ThrowLength(env, std::to_string(static_cast<std::size_t>(width) * height * 3) + " bytes (width * height * 3)",
                   "rgb", rgb.ElementLength(), "bytes");
     }
-    if (input_size <= 0) throw Napi::RangeError::New(env, "Expected a positive integer for inputSize but received " +
-                                                              std::to_string(input_size));
+    if (input_size <= 0) {
+      throw Napi::RangeError::New(env, ExpectedMessage("a positive integer", "inputSize", std::to_string(input_size)));
+    }
     // A V8-owned buffer (not an external one) so the caller can transfer it to a worker.
     Napi::Float32Array out = Napi::Float32Array::New(env, 3 * static_cast<std::size_t>(input_size) * input_size);
-    PreprocessInto(rgb.Data(), width, height, width * 3, input_size, mean, std, out.Data());
+    PreprocessInto(rgb.Data(), width, height, width * 3, input_size, mean.data(), std.data(), out.Data());
     return out;
   });
 }

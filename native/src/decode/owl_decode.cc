@@ -5,23 +5,18 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 #include <string>
+
+#include "common/expected.h"
+#include "decode/preprocess.h"
 
 namespace owl {
 namespace {
 
 constexpr float kNormEpsilon = 1e-6f;  // NanoOWL: x / (||x|| + 1e-6)
 
-template <typename T>
-std::string Str(const T& value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
-
 [[noreturn]] void Fail(const std::string& expected, const std::string& field, const std::string& received) {
-  throw DecodeError("Expected " + expected + " for " + field + " but received " + received);
+  throw DecodeError(ExpectedMessage(expected, field, received));
 }
 
 void RequirePointer(const void* data, const char* field) {
@@ -29,11 +24,11 @@ void RequirePointer(const void* data, const char* field) {
 }
 
 void RequirePositive(int value, const char* field) {
-  if (value <= 0) Fail("a positive integer", field, Str(value));
+  if (value <= 0) Fail("a positive integer", field, Shown(value));
 }
 
 void RequireUnitInterval(float value, const std::string& field) {
-  if (!(value >= 0.f && value <= 1.f)) Fail("a number in [0,1]", field, Str(value));  // NaN fails too
+  if (!(value >= 0.f && value <= 1.f)) Fail("a number in [0,1]", field, Shown(value));  // NaN fails too
 }
 
 void ValidateImage(const ImageOutputs& image, const PromptSet& prompts) {
@@ -45,8 +40,8 @@ void ValidateImage(const ImageOutputs& image, const PromptSet& prompts) {
   RequirePositive(image.embed_dim, "image.embedDim");
   if (prompts.num_queries <= 0) Fail("a prompt set with at least one query", "prompts", "0 queries");
   if (prompts.embed_dim != image.embed_dim) {
-    Fail(Str(image.embed_dim) + " values per query (image.embedDim)", "prompts.textEmbeds",
-         Str(prompts.embed_dim) + " per query");
+    Fail(Shown(image.embed_dim) + " values per query (image.embedDim)", "prompts.textEmbeds",
+         Shown(prompts.embed_dim) + " per query");
   }
 }
 
@@ -126,10 +121,10 @@ PromptSet MakePromptSet(const float* text_embeds, int num_queries, int embed_dim
   RequirePositive(num_queries, "prompts.numQueries");
   RequirePositive(embed_dim, "the text embedding size");
   if (thresholds.size() != static_cast<std::size_t>(num_queries)) {
-    Fail(Str(num_queries) + " thresholds (one per query)", "prompts.thresholds", Str(thresholds.size()));
+    Fail(Shown(num_queries) + " thresholds (one per query)", "prompts.thresholds", Shown(thresholds.size()));
   }
   for (std::size_t q = 0; q < thresholds.size(); ++q) {
-    RequireUnitInterval(thresholds[q], "prompts.thresholds[" + Str(q) + "]");
+    RequireUnitInterval(thresholds[q], "prompts.thresholds[" + Shown(q) + "]");
   }
   PromptSet set;
   set.num_queries = num_queries;
@@ -159,34 +154,32 @@ std::vector<Detection> Decode(const ImageOutputs& image, const PromptSet& prompt
   ValidateImage(image, prompts);
   RequirePositive(geometry.frame_width, "options.frameWidth");
   RequirePositive(geometry.frame_height, "options.frameHeight");
+  RequirePositive(geometry.input_size, "options.inputSize");
   RequireUnitInterval(options.nms_iou, "options.nmsIou");
-  if (options.max_detections < 1) Fail("an integer >= 1", "options.maxDetections", Str(options.max_detections));
+  if (options.max_detections < 1) Fail("an integer >= 1", "options.maxDetections", Shown(options.max_detections));
 
-  // pad_square: the frame is centred in a square of side s; normalised box corners scale by s.
-  const float side = static_cast<float>(std::max(geometry.frame_width, geometry.frame_height));
-  const float offset_x = (side - geometry.frame_width) / 2.f;
-  const float offset_y = (side - geometry.frame_height) / 2.f;
+  // pad_square undone through the layout pre-processing used: model pixels (x * S) minus the whole-pixel
+  // padding, then scaled from the scaled frame back to the source frame.
+  const SquareLayout layout = PadSquareLayout(geometry.frame_width, geometry.frame_height, geometry.input_size);
+  const float side = static_cast<float>(geometry.input_size);
+  const float scale_x = static_cast<float>(geometry.frame_width) / layout.width;
+  const float scale_y = static_cast<float>(geometry.frame_height) / layout.height;
+  const auto source_x = [&](float x) { return (x * side - layout.left) * scale_x; };
+  const auto source_y = [&](float y) { return (y * side - layout.top) * scale_y; };
 
   const int num_queries = prompts.num_queries;
   std::vector<float> logits(num_queries);
   std::vector<Detection> candidates;
   for (int p = 0; p < image.num_patches; ++p) {
     PatchLogits(image, prompts, p, logits.data());
-    // argmax over the sigmoid scores (not the logits): saturated scores tie, and NanoOWL's torch.max
-    // then picks the first query, which this strict > reproduces.
-    int label = 0;
-    float score = -1.f;
-    for (int q = 0; q < num_queries; ++q) {
-      const float s = Sigmoid(logits[q]);
-      if (s > score) {
-        score = s;
-        label = q;
-      }
-    }
+    // argmax over the logits, as Hugging Face's post-processing: the sigmoid is monotonic, but in float32 it
+    // saturates at 1.0 for logits above ~17, and an argmax over scores would then pick the first prompt
+    // rather than the most likely one. Equal logits keep the first (torch.max does too).
+    const int label = static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    const float score = Sigmoid(logits[label]);
     if (!(score > prompts.thresholds[label])) continue;
     const float* box = image.boxes + static_cast<std::size_t>(p) * 4;
-    candidates.push_back({label, score, box[0] * side - offset_x, box[1] * side - offset_y,
-                          box[2] * side - offset_x, box[3] * side - offset_y});
+    candidates.push_back({label, score, source_x(box[0]), source_y(box[1]), source_x(box[2]), source_y(box[3])});
   }
   // Stable: equal scores keep patch order, so results are deterministic.
   std::stable_sort(candidates.begin(), candidates.end(),

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The decode core: OWL-ViT image-encoder outputs + text embeddings -> detections in source pixels.
 // Pure C++ (no Node, no GStreamer): the portable engine calls it through the addon, the DeepStream
-// bbox parser calls it from nvinfer's output thread. Semantics are NanoOWL's (see decisions.md):
-// per patch, label = argmax over prompts, score = max sigmoid, keep when score > threshold[label].
+// engine's decode probe on nvinfer's output tensors, per frame with that stream's prompts. Semantics are NanoOWL's (see decisions.md):
+// per patch, label = argmax over prompts of the logit (as Hugging Face's post-processing: sigmoid scores of
+// large logits tie at 1.0 in float32, logits do not), score = its sigmoid, keep when score > threshold[label].
 //
 // Thread safety: every function is reentrant; a PromptSet is immutable once built, so one snapshot
 // (e.g. a shared_ptr<const PromptSet>) may be read by several threads at once.
@@ -35,12 +36,14 @@ struct PromptSet {
 };
 
 /**
- * The source frame under the square model input. NanoOWL's pad_square: the frame is centred in a
- * square of side s = max(width, height), so a normalised x maps to x * s - (s - width) / 2.
+ * The source frame under the square model input. NanoOWL's pad_square, as pre-processing lays it out
+ * (PadSquareLayout in preprocess.h: scaled to the input side S, centred with whole-pixel padding): a
+ * normalised x maps to (x * S - layout.left) * frame_width / layout.width.
  */
 struct FrameGeometry {
   int frame_width = 0;
   int frame_height = 0;
+  int input_size = 0;  // S, the model input side
 };
 
 struct DecodeOptions {
@@ -49,7 +52,7 @@ struct DecodeOptions {
 };
 
 struct Detection {
-  int label;             // query index
+  int label;             // query index: the highest logit (the first of equal ones)
   float score;           // sigmoid of the winning logit
   float x0, y0, x1, y1;  // source-frame pixels (may fall outside the frame, as NanoOWL's do)
 };
@@ -74,7 +77,7 @@ std::vector<float> ComputeLogits(const ImageOutputs& image, const PromptSet& pro
 
 /**
  * [sync] The whole decode of one frame: detections sorted by score, highest first.
- * Throws DecodeError as ComputeLogits does, and on a frame size <= 0, nms_iou outside [0,1] or
+ * Throws DecodeError as ComputeLogits does, and on a frame or input size <= 0, nms_iou outside [0,1] or
  * max_detections < 1.
  */
 std::vector<Detection> Decode(const ImageOutputs& image, const PromptSet& prompts, const FrameGeometry& geometry,

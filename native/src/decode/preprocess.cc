@@ -5,15 +5,17 @@
 
 #include <algorithm>
 #include <array>
-#include <sstream>
+#include <cmath>
 #include <stdexcept>
 #include <string>
+
+#include "common/expected.h"
 
 namespace owl {
 namespace {
 
 [[noreturn]] void Fail(const std::string& expected, const std::string& field, const std::string& received) {
-  throw std::invalid_argument("Expected " + expected + " for " + field + " but received " + received);
+  throw std::invalid_argument(ExpectedMessage(expected, field, received));
 }
 
 void RequirePositive(int value, const char* field) {
@@ -21,6 +23,20 @@ void RequirePositive(int value, const char* field) {
 }
 
 }  // namespace
+
+SquareLayout PadSquareLayout(int frame_width, int frame_height, int input_size) {
+  RequirePositive(frame_width, "width");
+  RequirePositive(frame_height, "height");
+  RequirePositive(input_size, "inputSize");
+  const double scale = static_cast<double>(input_size) / std::max(frame_width, frame_height);
+  const auto scaled = [&](int side) { return std::max(1, static_cast<int>(std::lround(side * scale))); };
+  SquareLayout layout;
+  layout.width = frame_width >= frame_height ? input_size : scaled(frame_width);
+  layout.height = frame_height >= frame_width ? input_size : scaled(frame_height);
+  layout.left = (input_size - layout.width) / 2;
+  layout.top = (input_size - layout.height) / 2;
+  return layout;
+}
 
 void PreprocessInto(const uint8_t* rgb, int width, int height, int stride, int input_size, const float mean[3],
                     const float std[3], float* out) {
@@ -38,16 +54,15 @@ void PreprocessInto(const uint8_t* rgb, int width, int height, int stride, int i
   std::array<std::array<float, 256>, 3> table;
   for (int c = 0; c < 3; ++c) {
     if (!(std[c] != 0.f)) {
-      std::ostringstream received;
-      received << std[c];
-      Fail("a non-zero number", "std[" + std::to_string(c) + "]", received.str());
+      Fail("a non-zero number", "std[" + std::to_string(c) + "]", Shown(std[c]));
     }
     for (int v = 0; v < 256; ++v) table[c][v] = (static_cast<float>(v) / 255.f - mean[c]) / std[c];
   }
 
+  const SquareLayout layout = PadSquareLayout(width, height, input_size);  // width x height already fills it
   const std::size_t side = static_cast<std::size_t>(input_size);
-  const std::size_t pad_left = (side - width) / 2;
-  const std::size_t pad_top = (side - height) / 2;
+  const std::size_t pad_left = layout.left;
+  const std::size_t pad_top = layout.top;
   for (int c = 0; c < 3; ++c) {
     float* plane = out + c * side * side;
     const std::array<float, 256>& lut = table[c];

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "decode/preprocess.h"
+#include "portable/frame_clock.h"
 
 namespace owl {
 
@@ -45,12 +46,12 @@ GstPadProbeReturn FrameTap::OnEntry(GstPad*, GstPadProbeInfo*, gpointer self) {
 GstFlowReturn FrameTap::OnNewSample(GstAppSink* sink, gpointer self) {
   GstSample* sample = gst_app_sink_pull_sample(sink);
   if (sample == nullptr) return GST_FLOW_OK;
-  static_cast<FrameTap*>(self)->Handle(sample);
+  static_cast<FrameTap*>(self)->Handle(GST_ELEMENT(sink), sample);
   gst_sample_unref(sample);
   return GST_FLOW_OK;
 }
 
-void FrameTap::Handle(GstSample* sample) {
+void FrameTap::Handle(GstElement* sink, GstSample* sample) {
   bool expected = true;
   if (!idle_.compare_exchange_strong(expected, false)) {
     dropped_.fetch_add(1);
@@ -68,6 +69,10 @@ void FrameTap::Handle(GstSample* sample) {
   const SourceFrame source = Lookup(GST_BUFFER_PTS(buffer));
   auto packet = std::make_unique<FramePacket>();
   packet->frame_id = source.id;
+  GstSegment untimed;
+  gst_segment_init(&untimed, GST_FORMAT_UNDEFINED);
+  const GstSegment* segment = gst_sample_get_segment(sample);
+  packet->timestamp_ms = FrameClockMs(sink, segment != nullptr ? *segment : untimed, GST_BUFFER_PTS(buffer));
   packet->width = source.width;
   packet->height = source.height;
   const int size = options_.input_size;

@@ -22,6 +22,7 @@ namespace owl {
 /** One frame for the model: the [1,3,S,S] normalised tensor of source frame `frame_id`. */
 struct FramePacket {
   int64_t frame_id = 0;
+  int64_t timestamp_ms = 0;  // capture time on the pipeline's clock (frame_clock.h), as the video branch's frames
   int width = 0;   // source frame size: detections come back in these pixels
   int height = 0;
   size_t length = 0;  // 3*S*S
@@ -57,7 +58,7 @@ class FrameTap {
 
   static GstPadProbeReturn OnEntry(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   static GstFlowReturn OnNewSample(GstAppSink* sink, gpointer self);
-  void Handle(GstSample* sample);
+  void Handle(GstElement* sink, GstSample* sample);
   SourceFrame Lookup(GstClockTime pts);
 
   InferenceOptions options_;

@@ -5,19 +5,38 @@
 #include <array>
 
 #include "common/coded_error.h"
+#include "common/generated/shared_constants.h"
 
 namespace owl {
 namespace {
 
-constexpr std::array<const char*, 10> kPresets = {"ultrafast", "superfast", "veryfast", "faster", "fast",
-                                                  "medium",    "slow",      "slower",   "veryslow", "placebo"};
+constexpr int kDefaultWidth = 1280;
+constexpr int kDefaultHeight = 720;
+constexpr int kDefaultFps = 30;
+
+std::string PresetList() {
+  std::string list;
+  for (std::size_t i = 0; i < kX264Presets.size(); ++i) {
+    list += (i == 0 ? "" : i + 1 == kX264Presets.size() ? " or " : ", ") + std::string(kX264Presets[i]);
+  }
+  return list;
+}
 
 }  // namespace
 
+OutputFormat DefaultOutputFormat(const OutputOptions& output) {
+  OutputFormat format;
+  const bool configured = output.width > 0 && output.height > 0;
+  format.width = (configured ? output.width : kDefaultWidth) & ~1;
+  format.height = (configured ? output.height : kDefaultHeight) & ~1;
+  format.fps_n = kDefaultFps;
+  format.fps_d = 1;
+  return format;
+}
+
 void CheckEncoderOptions(const OutputOptions& output) {
-  if (std::none_of(kPresets.begin(), kPresets.end(), [&](const char* p) { return output.preset == p; })) {
-    throw CodedError("Unknown x264 speed preset '" + output.preset + "': use ultrafast, superfast, veryfast, faster, "
-                     "fast, medium, slow, slower, veryslow or placebo", "EINVAL");
+  if (std::none_of(kX264Presets.begin(), kX264Presets.end(), [&](const char* p) { return output.preset == p; })) {
+    throw CodedError("Unknown x264 speed preset '" + output.preset + "': use " + PresetList(), codes::kEinval);
   }
 }
 

@@ -25,6 +25,12 @@ struct OutputFormat {
   bool operator!=(const OutputFormat& other) const { return !(*this == other); }
 };
 
+/**
+ * The output format before any source frame has said otherwise: the configured size, else 1280x720, at 30 fps
+ * (even sizes, as 4:2:0 needs). A held mount (RtspServer::Hold) starts at it, as its pipeline does.
+ */
+OutputFormat DefaultOutputFormat(const OutputOptions& output);
+
 /** [sync] Throws CodedError "EINVAL" for an unknown x264 speed preset (it goes into a launch string). */
 void CheckEncoderOptions(const OutputOptions& output);
 

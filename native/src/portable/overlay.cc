@@ -80,7 +80,8 @@ std::shared_ptr<const OverlaySnapshot> RenderOverlay(int64_t frame_id, const std
   const int colors = static_cast<int>(style.palette.size());
   for (const OverlayBoxInput& box : boxes) {
     const Rgb& color = style.palette[((box.color % colors) + colors) % colors];
-    snapshot->items.push_back({box.x0, box.y0, box.x1, box.y1, color, RenderLabel(box.text, color, style.font_size)});
+    snapshot->items.push_back(
+        {box.x0, box.y0, box.x1, box.y1, color, RenderLabel(box.text, color, style.font_size), box.track_id});
   }
   return snapshot;
 }

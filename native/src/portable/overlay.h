@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The detections the video branch draws, as an immutable snapshot built once per setDetections on the JS
-// thread: boxes in source-frame pixels with their palette colour, and each label pre-rendered by cairo
-// (text on a filled background). The streaming thread only reads snapshots (overlay_painter.h).
+// thread: boxes in source-frame pixels with their palette colour and track id, and each label pre-rendered by
+// cairo (text on a filled background). The streaming thread only reads snapshots (overlay_painter.h); with a
+// tracker it draws a tracked item where its track is predicted at each frame's time, else at the item's box.
 #pragma once
 
 #include <array>
@@ -27,6 +28,7 @@ struct OverlayBoxInput {
   float x0, y0, x1, y1;  // source-frame pixels
   int color;             // palette index (the prompt index)
   std::string text;      // empty: no label
+  uint64_t track_id;     // the tracker's id of its object, 0: untracked
 };
 
 /** A label rendered once: opaque RGB pixels, even width and height (so chroma planes align). */
@@ -40,6 +42,7 @@ struct OverlayItem {
   float x0, y0, x1, y1;  // source-frame pixels
   Rgb color;
   OverlayLabel label;
+  uint64_t track_id;  // 0: untracked
 };
 
 struct OverlaySnapshot {

@@ -10,6 +10,9 @@ namespace {
 
 uint8_t Clamp8(double value) { return static_cast<uint8_t>(std::clamp(std::lround(value), 0L, 255L)); }
 
+// A coordinate in output pixels, bounded first: a box extrapolated far off the frame must not overflow an int.
+int ToPixel(float value, double scale) { return static_cast<int>(std::lround(std::clamp(value * scale, -1e6, 1e6))); }
+
 }  // namespace
 
 void OverlayPainter::SetFormat(const GstVideoInfo& info) {
@@ -109,7 +112,7 @@ void OverlayPainter::PutLabel(GstVideoFrame* frame, int x, int y, const LabelPla
 }
 
 void OverlayPainter::Paint(GstVideoFrame* frame, const std::shared_ptr<const OverlaySnapshot>& snapshot, double sx,
-                           double sy) {
+                           double sy, const std::vector<Placement>* placements) {
   if (snapshot != converted_for_) {
     ConvertLabels(*snapshot);
     converted_for_ = snapshot;
@@ -117,10 +120,12 @@ void OverlayPainter::Paint(GstVideoFrame* frame, const std::shared_ptr<const Ove
   const int w = GST_VIDEO_FRAME_WIDTH(frame), h = GST_VIDEO_FRAME_HEIGHT(frame);
   for (size_t i = 0; i < snapshot->items.size(); ++i) {
     const OverlayItem& item = snapshot->items[i];
-    int x0 = static_cast<int>(std::lround(std::min(item.x0, item.x1) * sx));
-    int x1 = static_cast<int>(std::lround(std::max(item.x0, item.x1) * sx));
-    int y0 = static_cast<int>(std::lround(std::min(item.y0, item.y1) * sy));
-    int y1 = static_cast<int>(std::lround(std::max(item.y0, item.y1) * sy));
+    const Placement box = placements != nullptr ? (*placements)[i] : Placement{item.x0, item.y0, item.x1, item.y1};
+    if (!std::isfinite(box[0]) || !std::isfinite(box[1]) || !std::isfinite(box[2]) || !std::isfinite(box[3])) continue;
+    int x0 = ToPixel(std::min(box[0], box[2]), sx);
+    int x1 = ToPixel(std::max(box[0], box[2]), sx);
+    int y0 = ToPixel(std::min(box[1], box[3]), sy);
+    int y1 = ToPixel(std::max(box[1], box[3]), sy);
     // Boxes may extend past the frame (NanoOWL's do): draw the part inside.
     x0 = std::clamp(x0, 0, w);
     x1 = std::clamp(x1, 0, w);

@@ -6,6 +6,7 @@
 
 #include <gst/video/video.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -19,8 +20,15 @@ class OverlayPainter {
  public:
   /** The colour matrix and range of the frames to come, from their caps. */
   void SetFormat(const GstVideoInfo& info);
-  /** Draws the snapshot into a mapped, writable 4:2:0 frame; coordinates are scaled by (sx, sy). */
-  void Paint(GstVideoFrame* frame, const std::shared_ptr<const OverlaySnapshot>& snapshot, double sx, double sy);
+  /** Where one item is drawn this frame: x0, y0, x1, y1 in source-frame pixels; a NaN x0 hides it. */
+  using Placement = std::array<float, 4>;
+
+  /**
+   * Draws the snapshot into a mapped, writable 4:2:0 frame; coordinates are scaled by (sx, sy). `placements`,
+   * when given, has one entry per item and moves it there (the tracker's prediction for this frame).
+   */
+  void Paint(GstVideoFrame* frame, const std::shared_ptr<const OverlaySnapshot>& snapshot, double sx, double sy,
+             const std::vector<Placement>* placements = nullptr);
 
  private:
   struct Yuv {

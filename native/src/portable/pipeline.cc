@@ -5,16 +5,13 @@
 #include <cmath>
 #include <utility>
 
-#include "portable/gst_support.h"
+#include "decode/preprocess.h"
+#include "gstreamer/gst_support.h"
+#include "portable/frame_clock.h"
 #include "portable/source_bin.h"
 
 namespace owl {
 namespace {
-
-// The output's size while no source frame has said otherwise (and nothing is configured).
-constexpr int kDefaultWidth = 1280;
-constexpr int kDefaultHeight = 720;
-constexpr int kDefaultFps = 30;
 
 std::string NextChannelName() {
   static std::atomic<unsigned> counter{0};
@@ -81,6 +78,7 @@ Pipeline::Pipeline(PipelineOptions options, std::shared_ptr<RtspServer> server, 
               callbacks_.on_state),
       tap_(options_.inference, callbacks_.on_frame) {
   gst_video_info_init(&video_info_);
+  gst_segment_init(&video_segment_, GST_FORMAT_UNDEFINED);
 }
 
 Pipeline::~Pipeline() { Stop(); }
@@ -100,7 +98,10 @@ void Pipeline::Start() {
       CheckEncoderOptions(options_.output);
       // Last, so the mount is never left claimed; served now, so clients get black rather than 404 until a
       // camera answers.
-      server_->Reserve(options_.output.mount);
+      // A held mount (the stream waited for its input's address) is taken over with its channel: the clients
+      // already watching it get this pipeline's frames.
+      const std::string held_channel = server_->Reserve(options_.output.mount);
+      if (!held_channel.empty()) channel_ = held_channel;
       try {
         server_->Publish(options_.output.mount, OutputLaunch(channel_, initial, options_.output));
       } catch (...) {
@@ -119,6 +120,12 @@ void Pipeline::SetOverlay(std::shared_ptr<const OverlaySnapshot> overlay) {
   if (overlay != nullptr && overlay->items.empty()) overlay.reset();
   std::lock_guard<std::mutex> lock(overlay_mutex_);
   overlay_ = std::move(overlay);
+}
+
+void Pipeline::SetTracker(std::shared_ptr<tracking::SharedTracker> tracker, bool draw_predicted) {
+  std::lock_guard<std::mutex> lock(overlay_mutex_);
+  tracker_ = std::move(tracker);
+  draw_predicted_ = draw_predicted;
 }
 
 PipelineStats Pipeline::stats() const {
@@ -201,7 +208,7 @@ GstElement* Pipeline::BuildPipeline() {
       g_object_set(sink, "sync", sync, nullptr);
       linked = linked && AddChain(pipeline, tee, {MakeLeakyQueue("queue", 1), sink});
     }
-    if (!linked) throw CodedError("could not link the input pipeline's elements", "ELINK");
+    if (!linked) throw CodedError("could not link the input pipeline's elements", codes::kElink);
   } catch (...) {
     gst_object_unref(pipeline);
     infer_caps_ = video_caps_ = jpeg_caps_ = nullptr;
@@ -248,22 +255,14 @@ std::string Pipeline::RetryReason(int64_t delay_ms, int attempt) const {
 }
 
 OutputFormat Pipeline::InitialFormat() const {
-  OutputFormat format;
-  const bool test = options_.input.kind == InputOptions::Kind::kTest;
-  if (options_.output.width > 0 && options_.output.height > 0) {
-    format.width = options_.output.width;
-    format.height = options_.output.height;
-  } else if (test) {
-    format.width = options_.input.width;
-    format.height = options_.input.height;
-  } else {
-    format.width = kDefaultWidth;
-    format.height = kDefaultHeight;
+  OutputFormat format = DefaultOutputFormat(options_.output);
+  if (options_.input.kind != InputOptions::Kind::kTest) return format;
+  // The test source's size and rate are known before its first frame.
+  if (options_.output.width <= 0 || options_.output.height <= 0) {
+    format.width = options_.input.width & ~1;  // 4:2:0 needs even sizes
+    format.height = options_.input.height & ~1;
   }
-  format.width &= ~1;  // 4:2:0 needs even sizes
-  format.height &= ~1;
-  format.fps_n = test ? options_.input.fps : kDefaultFps;
-  format.fps_d = 1;
+  format.fps_n = options_.input.fps;
   return format;
 }
 
@@ -274,7 +273,9 @@ void Pipeline::Republish(const OutputFormat& format) {
   try {
     server_->Publish(options_.output.mount, OutputLaunch(channel_, format, options_.output));
   } catch (const CodedError& e) {
-    callbacks_.on_error(e.info());
+    ErrorInfo error = e.info();
+    error.source = "output";
+    callbacks_.on_error(error);
   }
 }
 
@@ -315,8 +316,10 @@ void Pipeline::OnSourceCaps(GstCaps* caps) {
         format.width = info.width & ~1;  // 4:2:0 needs even sizes
         format.height = info.height & ~1;
       }
-      format.fps_n = info.fps_n > 0 ? info.fps_n : kDefaultFps;
-      format.fps_d = info.fps_n > 0 ? info.fps_d : 1;
+      if (info.fps_n > 0) {  // else the default rate stays
+        format.fps_n = info.fps_n;
+        format.fps_d = info.fps_d;
+      }
       changed = format != output_format_;
       output_format_ = format;
     }
@@ -324,13 +327,10 @@ void Pipeline::OnSourceCaps(GstCaps* caps) {
   }
   // Set before this caps event reaches the branches, so they negotiate the new sizes directly.
   if (infer_caps_ != nullptr) {
-    const int size = options_.inference.input_size;
-    const double scale = static_cast<double>(size) / std::max(info.width, info.height);
-    const auto scaled = [&](int side) { return std::max(1, static_cast<int>(std::lround(side * scale))); };
-    const int width = info.width >= info.height ? size : scaled(info.width);
-    const int height = info.height >= info.width ? size : scaled(info.height);
-    SetCaps(infer_caps_, gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "RGB", "width", G_TYPE_INT, width,
-                                             "height", G_TYPE_INT, height, nullptr));
+    // The same layout the decode maps boxes back through (decode/preprocess.h).
+    const SquareLayout layout = PadSquareLayout(info.width, info.height, options_.inference.input_size);
+    SetCaps(infer_caps_, gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "RGB", "width", G_TYPE_INT,
+                                             layout.width, "height", G_TYPE_INT, layout.height, nullptr));
   }
   if (video_caps_ != nullptr) {
     SetCaps(video_caps_, gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT,
@@ -345,24 +345,28 @@ void Pipeline::OnSourceCaps(GstCaps* caps) {
   if (changed && options_.output.enabled) loop_.Post([this, format] { Republish(format); });
 }
 
-GstPadProbeReturn Pipeline::OnVideoPad(GstPad*, GstPadProbeInfo* info, gpointer self) {
+GstPadProbeReturn Pipeline::OnVideoPad(GstPad* pad, GstPadProbeInfo* info, gpointer self) {
   auto* pipeline = static_cast<Pipeline*>(self);
   if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) {
     if (pipeline->options_.output.enabled) pipeline->frames_out_.fetch_add(1);
-    pipeline->OnVideoBuffer(info);
+    pipeline->OnVideoBuffer(pad, info);
   } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
     GstCaps* caps = nullptr;
     gst_event_parse_caps(GST_PAD_PROBE_INFO_EVENT(info), &caps);
     if (gst_video_info_from_caps(&pipeline->video_info_, caps)) pipeline->painter_.SetFormat(pipeline->video_info_);
+  } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_SEGMENT) {
+    gst_event_copy_segment(GST_PAD_PROBE_INFO_EVENT(info), &pipeline->video_segment_);
   }
   return GST_PAD_PROBE_OK;
 }
 
-void Pipeline::OnVideoBuffer(GstPadProbeInfo* info) {
+void Pipeline::OnVideoBuffer(GstPad* pad, GstPadProbeInfo* info) {
   std::shared_ptr<const OverlaySnapshot> overlay;
+  std::shared_ptr<tracking::SharedTracker> tracker;
   {
     std::lock_guard<std::mutex> lock(overlay_mutex_);
     overlay = overlay_;
+    if (draw_predicted_) tracker = tracker_;
   }
   if (overlay == nullptr || GST_VIDEO_INFO_FORMAT(&video_info_) != GST_VIDEO_FORMAT_I420) return;
   double sx = 1.0, sy = 1.0;
@@ -376,10 +380,31 @@ void Pipeline::OnVideoBuffer(GstPadProbeInfo* info) {
   // The tee shares the decoded frame with the inference branch: drawing needs our own copy of it.
   GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
   GST_PAD_PROBE_INFO_DATA(info) = buffer;
+  if (tracker != nullptr) {
+    PlaceTracked(*overlay, *tracker, FrameClockMs(GST_PAD_PARENT(pad), video_segment_, GST_BUFFER_PTS(buffer)));
+  }
   GstVideoFrame frame;
   if (!gst_video_frame_map(&frame, &video_info_, buffer, GST_MAP_WRITE)) return;
-  painter_.Paint(&frame, overlay, sx, sy);
+  painter_.Paint(&frame, overlay, sx, sy, tracker != nullptr ? &placements_ : nullptr);
   gst_video_frame_unmap(&frame);
+}
+
+void Pipeline::PlaceTracked(const OverlaySnapshot& overlay, const tracking::SharedTracker& tracker, int64_t time_ms) {
+  tracker.Predict(time_ms, &predicted_);
+  placements_.resize(overlay.items.size());
+  for (size_t i = 0; i < overlay.items.size(); ++i) {
+    const OverlayItem& item = overlay.items[i];
+    OverlayPainter::Placement& placed = placements_[i];
+    placed = {item.x0, item.y0, item.x1, item.y1};
+    if (item.track_id == 0) continue;
+    // A track gone since (removed by a prompt change, or lost for longer than the buffer) is not drawn.
+    placed[0] = NAN;
+    for (const tracking::TrackView& track : predicted_) {
+      if (track.id != item.track_id) continue;
+      placed = {track.box.x0, track.box.y0, track.box.x1, track.box.y1};
+      break;
+    }
+  }
 }
 
 }  // namespace owl

@@ -5,7 +5,8 @@
 //     source bin -> tee -+-> queue(leaky, 1) -> videoscale -> videoconvert -> RGB, long side = S -> appsink
 //                        |     (FrameTap: newest frame -> tensor -> JS while the model is idle)
 //                        +-> queue(leaky) -> videoscale -> videoconvert -> I420 at the output size
-//                        |     -> [overlay probe: newest detections drawn in place] -> tee -+-> intervideosink
+//                        |     -> [overlay probe: newest detections drawn in place, tracked ones where the tracker
+//                        |         predicts them at the frame's time] -> tee -+-> intervideosink
 //                        |                                                                  +-> JPEG branch
 //                        +-> queue(leaky, 1) -> fakesink (headless without inference: paces a file input)
 //     JPEG branch (SnapshotTap, for the web page): [gate] -> queue(leaky, 1) -> videoscale (long side <= 1280)
@@ -19,6 +20,11 @@
 // frame says otherwise it is the configured size or 1280x720 at 30 fps, so the mount answers (black) while a
 // camera never connects. The first source frame may change it once: the mount is then served anew
 // (Republish), and clients that joined earlier keep their stream, scaled.
+//
+// Tracking: the JS thread updates the stream's tracker (tracker/shared_tracker.h) with each model result and hands
+// the result's boxes, with their track ids, to SetOverlay; the video thread asks the tracker where each of those
+// tracks is at the frame's capture time (frame_clock.h: the model's frames are timed on the same clock) and draws
+// it there, so boxes move on every output frame rather than once per model frame.
 //
 // Threads: a MainLoopThread runs the ReconnectLoop (common/reconnect_loop.h) that owns the input pipeline, its
 // bus watch, the stall watchdog and the reconnect timer; every state change happens there, so state events
@@ -34,18 +40,20 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/coded_error.h"
 #include "common/reconnect_loop.h"
+#include "gstreamer/main_loop_thread.h"
+#include "gstreamer/pipeline_state.h"
+#include "gstreamer/rtsp_server.h"
 #include "portable/frame_tap.h"
-#include "portable/main_loop_thread.h"
 #include "portable/output_launch.h"
 #include "portable/overlay.h"
 #include "portable/overlay_painter.h"
 #include "portable/pipeline_options.h"
-#include "portable/pipeline_state.h"
-#include "portable/rtsp_server.h"
 #include "portable/snapshot_tap.h"
+#include "tracker/shared_tracker.h"
 
 namespace owl {
 
@@ -78,6 +86,11 @@ class Pipeline : private ReconnectLoop::Engine {
   GstBuffer* Snapshot() { return snapshots_.Request(); }
   /** [sync] The detections drawn from the next frame on (null or empty: none). Any thread. */
   void SetOverlay(std::shared_ptr<const OverlaySnapshot> overlay);
+  /**
+   * [sync] The stream's tracker (null: none). With draw_predicted, items with a track id are drawn where the tracker
+   * predicts their track at each frame's time (hidden once the track is gone); else at their own box. Any thread.
+   */
+  void SetTracker(std::shared_ptr<tracking::SharedTracker> tracker, bool draw_predicted);
   /** The model is idle again. Any thread. */
   void FrameDone() { tap_.FrameDone(); }
   PipelineStats stats() const;
@@ -100,12 +113,14 @@ class Pipeline : private ReconnectLoop::Engine {
   static GstPadProbeReturn OnSourcePad(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   static GstPadProbeReturn OnVideoPad(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   void OnSourceCaps(GstCaps* caps);
-  void OnVideoBuffer(GstPadProbeInfo* info);
+  void OnVideoBuffer(GstPad* pad, GstPadProbeInfo* info);
+  /** placements_ for the snapshot's items at time_ms (video thread). */
+  void PlaceTracked(const OverlaySnapshot& overlay, const tracking::SharedTracker& tracker, int64_t time_ms);
 
   const PipelineOptions options_;
   const std::shared_ptr<RtspServer> server_;
   const Callbacks callbacks_;
-  const std::string channel_;  // intervideo channel, unique per pipeline
+  std::string channel_;  // intervideo channel, unique per pipeline (a held mount's, taken over at Start)
   MainLoopThread loop_;
   ReconnectLoop runner_;
   FrameTap tap_;
@@ -122,11 +137,16 @@ class Pipeline : private ReconnectLoop::Engine {
   int source_height_ = 0;
   OutputFormat output_format_;
   bool format_from_source_ = false;
-  std::mutex overlay_mutex_;
+  std::mutex overlay_mutex_;  // overlay_, tracker_, draw_predicted_
   std::shared_ptr<const OverlaySnapshot> overlay_;
+  std::shared_ptr<tracking::SharedTracker> tracker_;
+  bool draw_predicted_ = false;
   // Video streaming thread only.
   OverlayPainter painter_;
   GstVideoInfo video_info_;
+  GstSegment video_segment_;
+  std::vector<tracking::TrackView> predicted_;
+  std::vector<OverlayPainter::Placement> placements_;
 };
 
 }  // namespace owl

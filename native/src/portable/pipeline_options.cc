@@ -2,6 +2,8 @@
 #include "portable/pipeline_options.h"
 
 #include "common/attr.h"
+#include "common/expected.h"
+#include "common/uri_guard.h"
 
 namespace owl {
 namespace {
@@ -11,8 +13,7 @@ InputOptions::Kind ReadKind(const Napi::Object& input) {
   if (kind == "rtsp") return InputOptions::Kind::kRtsp;
   if (kind == "file") return InputOptions::Kind::kFile;
   if (kind == "test") return InputOptions::Kind::kTest;
-  throw Napi::TypeError::New(input.Env(), "Expected 'rtsp', 'file' or 'test' for input.kind but received '" + kind +
-                                              "'");
+  throw Napi::TypeError::New(input.Env(), ExpectedMessage("'rtsp', 'file' or 'test'", "input.kind", "'" + kind + "'"));
 }
 
 std::vector<Rgb> ReadPalette(const Napi::Object& overlay) {
@@ -46,6 +47,11 @@ ReconnectOptions ReadReconnectOptions(const Napi::Object& object) {
   options.initial_delay_ms = AttrAsInt32(reconnect, "initialDelayMs", "reconnect");
   options.max_delay_ms = AttrAsInt32(reconnect, "maxDelayMs", "reconnect");
   options.stall_timeout_ms = AttrAsInt32(reconnect, "stallTimeoutMs", "reconnect");
+  // Optional: engines that give no camera address do without the return probe.
+  if (!reconnect.Get("probeAddress").IsUndefined()) {
+    options.probe_address = AttrAsString(reconnect, "probeAddress", "reconnect");
+    RequireUriText(reconnect.Env(), options.probe_address, "reconnect.probeAddress");
+  }
   return options;
 }
 
@@ -54,6 +60,8 @@ PipelineOptions ReadPipelineOptions(const Napi::Object& object) {
   Napi::Object input = AttrAsObject(object, "input", "");
   options.input.kind = ReadKind(input);
   options.input.uri = AttrAsString(input, "uri", "input");
+  // Defence in depth: TS validated it (ts/config/url-policy.ts); rtspsrc writes it into its request line.
+  if (options.input.kind == InputOptions::Kind::kRtsp) RequireUriText(input.Env(), options.input.uri, "input.uri");
   options.input.rtsp_tcp = AttrAsString(input, "rtspTransport", "input") != "udp";
   options.input.latency_ms = AttrAsInt32(input, "latencyMs", "input");
   options.input.width = AttrAsInt32(input, "width", "input");

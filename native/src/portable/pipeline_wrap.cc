@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "portable/pipeline_wrap.h"
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <utility>
@@ -8,14 +9,16 @@
 
 #include "common/attr.h"
 #include "common/js_error.h"
+#include "gstreamer/rtsp_server_wrap.h"
 #include "portable/pipeline_options.h"
-#include "portable/rtsp_server_wrap.h"
+#include "tracker/tracker_binding.h"
 
 namespace owl {
 namespace {
 
 // One frame is with the model at a time; the second slot absorbs a frameDone() racing a new sample.
-constexpr PipelineLinkSpec kLinkSpec = {"Pipeline", "owl:pipeline-events", "owl:pipeline-frames", 2};
+constexpr PipelineLinkSpec kLinkSpec = {"Pipeline", "owl:pipeline-events", "owl:pipeline-frames",
+                                         "owl:pipeline-stopped", 2};
 
 std::vector<OverlayBoxInput> ReadBoxes(const Napi::Value& value) {
   if (!value.IsArray()) throw Napi::TypeError::New(value.Env(), "Expected an array of boxes for detections");
@@ -28,8 +31,14 @@ std::vector<OverlayBoxInput> ReadBoxes(const Napi::Value& value) {
     if (!item.IsObject()) throw Napi::TypeError::New(value.Env(), "Expected an object for " + path);
     Napi::Object box = item.As<Napi::Object>();
     const auto coordinate = [&](const char* name) { return static_cast<float>(AttrAsDouble(box, name, path)); };
-    boxes.push_back({coordinate("x0"), coordinate("y0"), coordinate("x1"), coordinate("y1"),
-                     AttrAsInt32(box, "color", path), AttrAsString(box, "text", path)});
+    OverlayBoxInput input{coordinate("x0"), coordinate("y0"), coordinate("x1"), coordinate("y1"),
+                          AttrAsInt32(box, "color", path), AttrAsString(box, "text", path), 0};
+    const double track_id = AttrAsDouble(box, "trackId", path);
+    if (track_id < 0 || track_id > kMaxSafeInteger || std::trunc(track_id) != track_id) {
+      ThrowExpected(box.Get("trackId"), "an integer from 0 (untracked) to 2^53 - 1", path + ".trackId");
+    }
+    input.track_id = static_cast<uint64_t>(track_id);
+    boxes.push_back(std::move(input));
   }
   return boxes;
 }
@@ -41,6 +50,7 @@ void PipelineWrap::Init(Napi::Env env, Napi::Object exports) {
                                       {InstanceMethod<&PipelineWrap::Start>("start"),
                                        InstanceMethod<&PipelineWrap::SetDetections>("setDetections"),
                                        InstanceMethod<&PipelineWrap::SetOverlayStyle>("setOverlayStyle"),
+                                       InstanceMethod<&PipelineWrap::SetTracker>("setTracker"),
                                        InstanceMethod<&PipelineWrap::Snapshot>("snapshot"),
                                        InstanceMethod<&PipelineWrap::FrameDone>("frameDone"),
                                        InstanceMethod<&PipelineWrap::Stats>("stats"),
@@ -73,6 +83,7 @@ void PipelineWrap::FrameToJs(Napi::Env env, Napi::Function on_frame, FramePacket
   }
   Napi::Object frame = Napi::Object::New(env);
   frame.Set("frameId", Napi::Number::New(env, static_cast<double>(packet->frame_id)));
+  frame.Set("timestampMs", Napi::Number::New(env, static_cast<double>(packet->timestamp_ms)));
   frame.Set("width", packet->width);
   frame.Set("height", packet->height);
   frame.Set("tensor", Napi::Float32Array::New(env, length, buffer, 0));
@@ -113,6 +124,16 @@ Napi::Value PipelineWrap::SetOverlayStyle(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value PipelineWrap::SetTracker(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&] {
+    std::shared_ptr<tracking::SharedTracker> tracker;
+    if (!info[0].IsNull()) tracker = TrackerFromValue(info[0], "tracker");
+    if (!info[1].IsBoolean()) ThrowExpected(info[1], "a boolean", "drawPredicted");
+    if (Pipeline* pipeline = link_.engine()) pipeline->SetTracker(std::move(tracker), info[1].As<Napi::Boolean>());
+    return info.Env().Undefined();
+  });
+}
+
 Napi::Value PipelineWrap::Snapshot(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     if (!link_.running()) return info.Env().Null();
@@ -142,10 +163,7 @@ Napi::Value PipelineWrap::FrameDone(const Napi::CallbackInfo& info) {
 Napi::Value PipelineWrap::Stats(const Napi::CallbackInfo& info) { return link_.Stats(info.Env()); }
 
 Napi::Value PipelineWrap::Stop(const Napi::CallbackInfo& info) {
-  return Guarded(info.Env(), [&] {
-    link_.Stop(*this);
-    return info.Env().Undefined();
-  });
+  return Guarded(info.Env(), [&]() -> Napi::Value { return link_.Stop(info.Env()); });
 }
 
 }  // namespace owl

@@ -5,7 +5,8 @@
 #include <string>
 
 #include "common/coded_error.h"
-#include "portable/gst_support.h"
+#include "common/generated/shared_constants.h"
+#include "gstreamer/gst_support.h"
 
 namespace owl {
 namespace {
@@ -92,14 +93,15 @@ void CheckInput(const InputOptions& input) {
     case InputOptions::Kind::kFile:
       RequireElements({"filesrc", "decodebin"});
       if (!g_file_test(input.uri.c_str(), G_FILE_TEST_IS_REGULAR)) {
-        throw CodedError("Input file not found: " + input.uri + " (give the path of a readable video file)", "ENOENT");
+        throw CodedError("Input file not found: " + input.uri + " (give the path of a readable video file)",
+                         codes::kEnoent);
       }
       break;
     case InputOptions::Kind::kTest:
       RequireElements({"videotestsrc"});
       if (!IsTestPattern(input.uri)) {
         throw CodedError("Unknown test pattern '" + input.uri + "': use a videotestsrc pattern such as ball or smpte",
-                         "EINVAL");
+                         codes::kEinval);
       }
       break;
   }

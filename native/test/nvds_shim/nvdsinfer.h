@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// TEST-ONLY STAND-IN for the DeepStream SDK header <nvdsinfer.h>: not NVIDIA's file. It declares only
-// what owl_bbox_parser.cc uses, with the documented fields in the documented order (DS 7.x API
-// reference; layout checked against NVIDIA/DeepStream includes/nvdsinfer.h), so the parser compiles
-// and is tested where the SDK is not installed (CMake option OWL_DS_PARSER_SHIM). Builds with the SDK
-// use the real header and never see this folder.
+// TEST-ONLY STAND-IN for the DeepStream SDK header <nvdsinfer.h>: not NVIDIA's file. It declares only what
+// native/src/deepstream reads of nvinfer's output tensors, in the order and layout of DeepStream 9.1 (the
+// version nvds_version.h here names; read in NVIDIA/DeepStream includes/nvdsinfer.h), which
+// native/src/deepstream/sdk_abi_checks.h checks like a real SDK's.
 #pragma once
 
 #include <stdint.h>
@@ -20,8 +19,8 @@ typedef struct {
   unsigned int numElements;
 } NvDsInferDims;
 
-// DS 6.2/7.x define FLOAT..INT32; INT64 and UINT8 came later (9.x).
-typedef enum { FLOAT = 0, HALF = 1, INT8 = 2, INT32 = 3 } NvDsInferDataType;
+// DS 6.2/7.0 define FLOAT..INT32; 9.1 adds INT64 and UINT8.
+typedef enum { FLOAT = 0, HALF = 1, INT8 = 2, INT32 = 3, INT64 = 4, UINT8 = 5 } NvDsInferDataType;
 
 typedef struct {
   NvDsInferDataType dataType;
@@ -40,18 +39,6 @@ typedef struct {
   unsigned int height;
   unsigned int channels;
 } NvDsInferNetworkInfo;
-
-// DS 7.x layout; DS 8.0+ append `float rotation_angle` (the parser value-initialises, so both work).
-typedef struct {
-  unsigned int classId;
-  float left;
-  float top;
-  float width;
-  float height;
-  float detectionConfidence;
-} NvDsInferObjectDetectionInfo;
-
-typedef NvDsInferObjectDetectionInfo NvDsInferParseObjectInfo;
 
 #ifdef __cplusplus
 }

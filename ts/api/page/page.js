@@ -383,13 +383,14 @@ function showDetections(frames) {
   const rows = [];
   for (const frame of frames) {
     for (const object of frame.objects) {
-      const cells = [object.label, object.score.toFixed(2), ...[object.left, object.top, object.right, object.bottom]
-        .map((v) => String(Math.round(v)))];
+      const label = frames.length > 1 ? `${object.label} (${frame.streamId})` : object.label;
+      const cells = [`#${object.id}`, label, object.score.toFixed(2),
+        ...[object.left, object.top, object.right, object.bottom].map((v) => String(Math.round(v)))];
       const tr = document.createElement('tr');
       cells.forEach((text, i) => {
         const td = document.createElement('td');
-        td.textContent = frames.length > 1 && i === 0 ? `${text} (${frame.streamId})` : text;
-        if (i > 0) td.className = 'num';
+        td.textContent = text;
+        if (i !== 1) td.className = 'num';
         tr.append(td);
       });
       rows.push(tr);
@@ -397,7 +398,7 @@ function showDetections(frames) {
   }
   if (rows.length === 0) {
     const td = document.createElement('td');
-    td.colSpan = 6;
+    td.colSpan = 7;
     td.className = 'empty';
     td.textContent = frames.length === 0 ? 'No frame processed yet.' : 'Nothing above its threshold in the latest frame.';
     rows.push(document.createElement('tr'));
