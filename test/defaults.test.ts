@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // One default per setting: the Pipeline API, the Redis publisher, the detector and the service schema
 // (configs/default.yaml) must mean the same thing by an omitted value, so that a program using the Pipeline API or
-// the detector gets what the service's user gets. Each layer is read through its own public entry point, so a default written anew anywhere fails here.
+// the detector gets what the service's user gets. Each layer is read through its own public entry point, so a
+// default written anew anywhere fails here.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 

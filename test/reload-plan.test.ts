@@ -127,7 +127,8 @@ describe('reload plan', () => {
     for (const [from, to] of [['auto', 'fp32'], ['fp32', 'int8'], ['int8', 'auto']]) {
       const previous = config({ model: { precision: from } });
       const next = config({ model: { precision: to } });
-      assert.deepEqual(planReload(previous, next, PORTABLE), [{ kind: 'model', model: next.model }], `${from} -> ${to}`);
+      assert.deepEqual(planReload(previous, next, PORTABLE), [{ kind: 'model', model: next.model }],
+        `${from} -> ${to}`);
       assert.deepEqual(planReload(previous, next, DEEPSTREAM), [{ kind: 'restart-needed', keys: ['model'] }]);
     }
   });

@@ -116,7 +116,8 @@ export async function measureFidelity(folder: ModelFolder, reference: ort.Infere
   let matched = 0, refCount = 0, candCount = 0;
   for (const { frame, ref, cand } of pairs) {
     const prompts = { textEmbeds, numQueries: q, thresholds: new Float32Array(q).fill(threshold) };
-    const options = { frameWidth: frame.width, frameHeight: frame.height, inputSize: size, nmsIou: 0, maxDetections: p };
+    const options = { frameWidth: frame.width, frameHeight: frame.height, inputSize: size, nmsIou: 0,
+      maxDetections: p };
     const r = native.decode(outputs(ref, p, d), prompts, options);
     const c = native.decode(outputs(cand, p, d), prompts, options);
     refCount += r.labels.length;

@@ -51,7 +51,10 @@ interface TransformersJs {
 /** The precisions the peer runs in: transformers.js's `dtype` option. */
 export type PeerDtype = 'fp32' | 'q8';
 
-/** The base-size peer model: the committed graphs, the tokenizer, and the benchmark model's weights (fp32 and q8) hard-linked. */
+/**
+ * The base-size peer model: the committed graphs, the tokenizer, and the benchmark model's weights (fp32 and q8)
+ * hard-linked.
+ */
 export function assembleBasePeer(): string {
   const shared = JSON.parse(fs.readFileSync(path.join(BASE_PEER_GRAPHS, 'shared-weights.json'), 'utf8')) as
     { files: Record<string, number>; quantized?: { files: Record<string, number> } };

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The defaults that more than one layer applies, written once (the tracker's own algorithm settings are written in
-// native/src/common/shared-constants.json, shared with its C++ core: TRACKER_DEFAULTS in ts/generated/). The service schema (schema.ts, documented in
-// configs/default.yaml), the Pipeline API (ts/pipeline/options.ts), the Redis publisher
-// (ts/redis/publisher-options.ts) and the detector (ts/model/detector.ts) all take them from here, so that a program
-// using the Pipeline API or the detector directly gets what a user of the service gets. test/defaults.test.ts holds every layer to them.
+// native/src/common/shared-constants.json, shared with its C++ core: TRACKER_DEFAULTS in ts/generated/). The service
+// schema (schema.ts, documented in configs/default.yaml), the Pipeline API (ts/pipeline/options.ts), the Redis
+// publisher (ts/redis/publisher-options.ts) and the detector (ts/model/detector.ts) all take them from here, so that
+// a program using the Pipeline API or the detector directly gets what a user of the service gets.
+// test/defaults.test.ts holds every layer to them.
 
 /** `input.rtsp`: TCP survives lossy networks and NAT; 50 ms of jitter buffer, as the seed app used. */
 export const RTSP_DEFAULTS = { transport: 'tcp', latencyMs: 50 } as const;

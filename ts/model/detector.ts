@@ -137,7 +137,8 @@ export class OwlDetector {
    */
   static async load(model: string, options: OwlDetectorOptions = {}): Promise<OwlDetector> {
     const folder = await loadModelFolder(model, options.cwd);
-    const precision = planPrecision(folder, options.precision ?? MODEL_PRECISION_DEFAULT, options.cpuInt8 ?? cpuInt8Support());
+    const precision = planPrecision(folder, options.precision ?? MODEL_PRECISION_DEFAULT,
+      options.cpuInt8 ?? cpuInt8Support());
     const threads = options.threads || os.availableParallelism();
     const text = await OwlTextEncoder.load(folder, { threads, cacheSize: options.textCacheSize ?? 64 });
     try {
