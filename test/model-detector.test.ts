@@ -99,6 +99,34 @@ test('each frame is decoded entirely with one prompt-set version, even while pro
   }
 });
 
+test('redecode() applies the prompts now in force to a frame\'s kept outputs, as a fresh detect() would', async () => {
+  await detector.setPrompts('a person, a hat', '0.3');
+  const first = await detector.detect(frame(), square.width, square.height);
+  const state = await detector.setPrompts('a bike, a dog, a cat', '0.2');
+  const again = detector.redecode(first.encoded);
+  const fresh = await detector.detect(frame(), square.width, square.height);
+  assert.equal(again.promptVersion, state.version);
+  assert.equal(again.promptSet, 'default');
+  assert.equal(again.batchSize, 0, 'no image-encoder run');
+  assert.equal(again.timings.inferenceMs, 0);
+  assert.ok(again.detections.length > 0);
+  assert.deepEqual(again.detections, fresh.detections);
+  assert.notDeepEqual(again.detections.map((d) => d.label), first.detections.map((d) => d.label));
+  assert.throws(() => detector.redecode(first.encoded, 'stream:nobody'),
+    new ModelError('runtime', 'no prompts set: call setPrompts() before detect()'));
+});
+
+test('a frame of a batch keeps its own outputs, not the batch\'s', async () => {
+  const [a, b] = await Promise.all(detector.detectBatch([{ tensor: frame(), width: 96, height: 96 },
+    { tensor: frame(), width: 96, height: 96 }]));
+  const { numPatches, embedDim } = detector.folder.config;
+  for (const { encoded } of [a, b]) {
+    assert.equal(encoded.classEmbeds.buffer.byteLength, numPatches * embedDim * 4);
+    assert.equal(encoded.boxes.buffer.byteLength, numPatches * 4 * 4);
+  }
+  assert.deepEqual(a.encoded.classEmbeds, b.encoded.classEmbeds, 'the same picture, the same outputs');
+});
+
 test('frames are transferred to the worker, or copied when their buffer cannot move', async () => {
   await detector.setPrompts('a person', '0.3');
   const start = detector.stats.frames;

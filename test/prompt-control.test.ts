@@ -24,9 +24,11 @@ function model(): EngineModel {
     precision: { running: 'fp32', reason: 'stand-in', warning: null } };
 }
 
-/** A stream as PromptControl sees it. */
-function stream(key: string): ServiceStream {
-  return { id: key, key, ownPromptSet: `stream:${key}`, prompts: null, spec: { prompts: null } } as unknown as ServiceStream;
+/** A stream as PromptControl sees it; `redecodes` counts the changes it was asked to apply to its newest frame. */
+function stream(key: string): ServiceStream & { redecodes: number } {
+  const counted = { id: key, key, ownPromptSet: `stream:${key}`, prompts: null, spec: { prompts: null }, redecodes: 0,
+    redecode: () => { counted.redecodes++; return true; } };
+  return counted as unknown as ServiceStream & { redecodes: number };
 }
 
 function streamsOf(list: ServiceStream[]): PromptedStreams {
@@ -109,4 +111,20 @@ test('a model that fails to load leaves the one in use, and changes go on to it'
     /corrupt/);
   await control.set(['a tree'], [0.2]);
   assert.deepEqual(first.promptSets.get('default')?.state.objects, ['a tree']);
+});
+
+test('each change asks the streams it concerns, and only those, to apply it to their newest frame', async () => {
+  const [front, side] = [stream('front'), stream('side')];
+  const control = controlWith([front, side]);
+  const first = model();
+  await control.adopt(async (prepare) => { await prepare(first); return first; });
+  const counts = () => [front.redecodes, side.redecodes];
+  await control.setForStream('side', ['a car'], [0.2]);
+  assert.deepEqual(counts(), [0, 1], 'a stream\'s own prompts: that stream');
+  await control.set(['a dog'], [0.3]);
+  assert.deepEqual(counts(), [1, 2], 'service-wide: every stream (side back to them)');
+  await control.setForStream('side', [], []);
+  assert.deepEqual(counts(), [1, 3], 'no prompts: that stream (its boxes go)');
+  await control.resetStream('side');
+  assert.deepEqual(counts(), [1, 4], 'back to the service-wide prompts: that stream');
 });

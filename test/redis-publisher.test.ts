@@ -89,6 +89,19 @@ describe('RedisPublisher', () => {
     assert.equal(out.status().skipped, 6);
   });
 
+  it('publishes a re-decode whatever the interval, without moving the interval on', async () => {
+    const out = publisher({ stream: 'interval-redecode', outputInterval: 3 });
+    const queued = [
+      out.publish(frame(0, 0)), out.publish(frame(1, 0)), out.publish({ ...frame(1, 1), redecode: true }),
+      out.publish(frame(2, 0)), out.publish(frame(3, 0)),
+    ];
+    assert.deepEqual(queued, [true, false, true, false, true]);
+    await waitFor(() => out.status().sent === 3, '3 entries sent');
+    const written = (await payloads(reader, 'interval-redecode')).map(parseMinimalSchema);
+    assert.deepEqual(written.map((m) => [m.id, m.redecode]), [['0', false], ['1', true], ['3', false]]);
+    assert.equal(out.status().skipped, 2);
+  });
+
   it('bounds the stream with MAXLEN ~, or not at all with maxlen 0', async () => {
     const bounded = publisher({ stream: 'bounded', maxlen: 50 });
     const unbounded = publisher({ stream: 'unbounded', maxlen: 0 });

@@ -41,6 +41,14 @@ describe('buildMinimalSchema', () => {
       '{"version":"4.0","id":42,"@timestamp":"2026-11-24T10:00:00.123Z","sensorId":"cam1","objects":[]}');
   });
 
+  it('marks a re-decode with "redecode": true after objects, and only then', () => {
+    const objects = [FRAME.objects[0]];
+    assert.equal(buildMinimalSchema({ ...FRAME, objects, redecode: true }, { nextObjectId: counterFrom(9) }),
+      '{"version":"4.0","id":"42","@timestamp":"2026-11-24T10:00:00.123Z","sensorId":"cam1",' +
+      '"objects":["9|120.5|33|410.2|700.9|a person"],"redecode":true}');
+    assert.ok(!buildMinimalSchema({ ...FRAME, redecode: false }, { nextObjectId: counterFrom(0) }).includes('redecode'));
+  });
+
   it('formats coordinates to at most 2 decimals without trailing zeros', () => {
     assert.deepEqual([0, 12, 12.5, 12.345, 12.3449, 1919.999, -3.14159, -0.004, 1e6].map(formatCoordinate),
       ['0', '12', '12.5', '12.35', '12.34', '1920', '-3.14', '0', '1000000']);
@@ -105,7 +113,12 @@ describe('parseMinimalSchema', () => {
         { id: '7', left: 120.5, top: 33, right: 410.2, bottom: 700.9, label: 'a person', attributes: [] },
         { id: '8', left: 500, top: 20.1, right: 560.3, bottom: 0, label: 'a hat', attributes: [] },
       ],
+      redecode: false,
     });
+    assert.equal(parseMinimalSchema(buildMinimalSchema({ ...FRAME, redecode: true }, { nextObjectId: counterFrom(0) }))
+      .redecode, true);
+    assert.equal(parseMinimalSchema(buildMinimalSchema(FRAME, { nextObjectId: counterFrom(0) }).replace(/}$/,
+      ',"redecode":"yes"}')).redecode, false, 'only the JSON value true marks a re-decode');
   });
 
   it("reads mmj_utils' payload (numbers, spaces, Python float reprs)", () => {
@@ -179,6 +192,8 @@ describe('formatFrame', () => {
       '  #8 a hat  [500, 20.1, 560.3, 0]');
     assert.equal(formatFrame({ ...message, objects: [{ ...message.objects[0], confidence: 0.8, attributes: ['', 'sedan'] }] }),
       'frame 42  2026-11-24T10:00:00.123Z  sensor cam1  1 object\n  #7 a person  [120.5, 33, 410.2, 700.9]  conf 0.8  (sedan)');
+    assert.equal(formatFrame({ ...message, objects: [], redecode: true }),
+      'frame 42 (re-decoded)  2026-11-24T10:00:00.123Z  sensor cam1  0 objects');
   });
 });
 

@@ -22,12 +22,14 @@ function det(objects: string[], labelIndex: number, score: number, box: [number,
   return { label: objects[labelIndex], labelIndex, score, box };
 }
 
-/** A model result as the detector gives it: detections split at the prompts' thresholds. */
+/** A model result as the detector gives it: detections split at the prompts' thresholds (no encoder outputs). */
 function result(objects: string[], thresholds: number[], detections: Detection[]): DetectResult {
+  const none = new Float32Array(0);
   return {
     detections: detections.filter((d) => d.score > thresholds[d.labelIndex]),
     lowDetections: detections.filter((d) => d.score <= thresholds[d.labelIndex]),
-    promptVersion: 1, prompts: { objects, thresholds }, batchSize: 1,
+    promptSet: 'default', promptVersion: 1, prompts: { objects, thresholds }, batchSize: 1,
+    encoded: { classEmbeds: none, logitShift: none, logitScale: none, boxes: none, ...FRAME },
     timings: { inferenceMs: 0, decodeMs: 0, totalMs: 0 },
   };
 }
@@ -98,6 +100,21 @@ describe('StreamTracking', () => {
     assert.deepEqual(summary(tracking.report(at(200), result(next, THRESHOLDS, detections))), ['2 a dog 0.9']);
     assert.deepEqual(summary(tracking.report(at(300), result(next, THRESHOLDS, detections))),
       ['2 a dog 0.9', '3 a cat 0.9']);
+  });
+
+  test('a re-decode of the newest frame with new prompts confirms their objects at once; minHits holds after it', () => {
+    const tracking = new StreamTracking(trackerConfig());
+    const person: [number, number, number, number] = [100, 100, 150, 200];
+    const dog: [number, number, number, number] = [400, 100, 450, 150];
+    for (const ms of [0, 100]) tracking.report(at(ms), result(PROMPTS, THRESHOLDS, [det(PROMPTS, 0, 0.9, person)]));
+    // The frame at 100 ms again, with 'a person' kept at index 1 and 'a dog' new.
+    const next = ['a dog', 'a person'];
+    assert.deepEqual(summary(tracking.redecoded(at(100), result(next, THRESHOLDS,
+      [det(next, 1, 0.8, person), det(next, 0, 0.7, dog)]))), ['1 a person 0.8', '2 a dog 0.7']);
+    const bike: [number, number, number, number] = [250, 50, 300, 100];
+    assert.deepEqual(summary(tracking.report(at(200), result(next, THRESHOLDS,
+      [det(next, 1, 0.8, person), det(next, 0, 0.7, dog), det(next, 0, 0.9, bike)]))),
+    ['1 a person 0.8', '2 a dog 0.7'], 'a new object of a model result waits for minHits again');
   });
 
   test('settings apply live; turned off and on again, ids are never used twice', () => {

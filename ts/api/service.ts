@@ -178,6 +178,11 @@ export interface FrameDetections {
   width: number;
   height: number;
   objects: DetectedObject[];
+  /**
+   * Present (true) when these are frame `frameId`'s image-encoder outputs decoded again after a prompt change, in
+   * place of its first detections (the Redis entry is marked the same way).
+   */
+  redecode?: true;
 }
 
 /** The running service as the REST API sees it. Implemented by ServiceControl (ts/service/control.ts). */
@@ -187,7 +192,8 @@ export interface ControlService {
   /**
    * Replaces the service-wide prompts (already validated by the API against the configured limits) for every
    * stream, streams with prompts of their own included, and resolves with the prompts now in force once the new
-   * text embeddings are in use.
+   * text embeddings are in use (on the portable engine: once every stream's newest frame, decoded again with them,
+   * is on the overlay, in latestDetections() and queued for Redis).
    * @throws {PromptError} (rejects) when the service refuses the list; the API answers 400 with its code.
    * @throws {ServiceError} (rejects) a refusal of ts/service/errors.ts, e.g. ModelNotLoadedError while the text
    *   encoder is not loaded (ts/api/service-errors.ts maps each to its status); any other rejection answers 500

@@ -82,6 +82,16 @@ export class DeepStreamStream extends StreamBase {
   /** nvtracker is part of the pipeline: tracker settings apply at its next start (Engine.trackerLive is false). */
   setTracker(): void {}
 
+  /**
+   * Not yet on this engine: the addon decodes nvinfer's output tensors per stream on the streaming thread and keeps
+   * none, so new prompts apply from the pipeline's next frame. The seam: keep each stream's newest tensors there,
+   * decode them again on request with the stream's prompts and emit them as a 'detections' event (the overlay would
+   * need the stream's display meta replaced as well); return true once pushed.
+   */
+  redecode(): boolean {
+    return false;
+  }
+
   protected async startPipeline(url: string): Promise<void> {
     const { config, output, binding, log } = this.#options;
     const model = this.#options.model();

@@ -2,8 +2,9 @@
 // One camera on the portable engine: run its GStreamer pipeline, offer each newest frame to the shared model,
 // and hand the detections, followed by the stream's tracker (stream-tracking.ts), to the overlay, the Redis
 // publisher and the API. The pipeline offers a frame only
-// while the previous one is done, so at most one frame per stream is in flight. Input resolution, states and
-// the API's view are StreamBase's.
+// while the previous one is done, so at most one frame per stream is in flight. The newest frame's image-encoder
+// outputs are kept, so that new prompts apply to it at once (redecode). Input resolution, states and the API's
+// view are StreamBase's.
 import { FLOWING_STATES } from '../api/readiness';
 import type { StreamCounters } from '../api/service';
 import type { OwlConfig } from '../config/schema';
@@ -15,7 +16,8 @@ import type { RedisPublisher } from '../redis/publisher';
 import type { InferenceMetrics } from '../service/inference-metrics';
 import { StreamBase, type StreamBaseOptions } from '../service/stream-base';
 import type { InferenceScheduler } from './inference-scheduler';
-import { StreamTracking } from './stream-tracking';
+import { NewestEncoding, type EncodedFrameRef, type Redecoded } from './newest-encoding';
+import { StreamTracking, type ReportedDetection } from './stream-tracking';
 
 /** What a portable stream needs from the service around it. */
 export interface StreamRunnerOptions extends StreamBaseOptions {
@@ -37,6 +39,7 @@ export class StreamRunner extends StreamBase {
   #rebuilt: Promise<void> = Promise.resolve();
   #failedFrames = 0;
   #overlayCleared = false;
+  readonly #newest = new NewestEncoding();
   // The style in force: the config's at first, then each setOverlay() (also for a pipeline started later).
   #overlay: OwlConfig['overlay'];
   readonly #tracking: StreamTracking;
@@ -79,6 +82,37 @@ export class StreamRunner extends StreamBase {
   /** New tracker settings from the next model result on (tracks and ids kept). */
   setTracker(tracker: OwlConfig['tracker']): void {
     this.#tracking.configure(tracker);
+  }
+
+  /**
+   * Applies the prompts now in force to the newest frame at once: its kept image-encoder outputs are decoded again
+   * and pushed (through the tracker) to the overlay, the API and Redis as a re-decode of that frame (no prompts: the
+   * boxes are cleared).
+   * @returns whether anything was pushed: false before the first frame, while no model is loaded, or when the
+   *   newest frame was already decoded with these prompts.
+   */
+  redecode(): boolean {
+    const pipeline = this.#pipeline;
+    const detector = this.#options.detector();
+    const frame = this.#newest.frame;
+    if (pipeline === null || detector === null || frame === null || this.stopped) return false;
+    const set = this.promptSetName;
+    if (set === null) {
+      this.#clearOverlay(pipeline, frame);
+      return true;
+    }
+    let again: Redecoded | null;
+    let detections: ReportedDetection[];
+    try {
+      again = this.#newest.redecode(detector, set, this.#tracking.lowScoreRatio);
+      if (again === null) return false;
+      detections = this.#tracking.redecoded(again.frame, again.result);
+    } catch (err) {
+      this.#options.log.error(`frame ${frame.frameId} not re-decoded with the new prompts: ${(err as Error).message}`);
+      return false;
+    }
+    this.#push(pipeline, again.frame, again.timestamp, detections, true);
+    return true;
   }
 
   protected async stopPipeline(): Promise<void> {
@@ -153,25 +187,35 @@ export class StreamRunner extends StreamBase {
       .finally(() => pipeline.frameDone());
   }
 
-  // Prompts cleared (an empty list): no boxes left on the video, and an empty newest frame for the API.
-  #clearOverlay(pipeline: Pipeline, frame: PipelineFrame): void {
+  // Prompts cleared (an empty list): no boxes left on the video, and an empty newest frame for the API. The kept
+  // outputs go too: by the time prompts come back they would be stale.
+  #clearOverlay(pipeline: Pipeline, frame: EncodedFrameRef): void {
     if (this.#overlayCleared) return;
     this.#overlayCleared = true;
+    this.#newest.clear();
     pipeline.setDetections(frame.frameId, []);
     this.setLatest(frame, new Date(), []);
   }
 
   #onDetections(pipeline: Pipeline, frame: PipelineFrame, result: DetectResult): void {
     if (this.stopped) return;
-    const { publisher, metrics } = this.#options;
+    const { metrics, detector } = this.#options;
     this.#failedFrames = 0;
     metrics.observe(result.timings.totalMs);
     const detections = this.#tracking.report(frame, result);
-    pipeline.setDetections(frame.frameId, detections.map((d) => ({ ...d, trackId: d.id })));
     const timestamp = new Date();
-    const { objects } = this.setLatest(frame, timestamp, detections);
-    publisher.publish({
-      frameId: frame.frameId, timestamp, sensorId: this.sensorId,
+    const model = detector();
+    if (model !== null) this.#newest.keep(model, frame, timestamp, result);
+    this.#push(pipeline, frame, timestamp, detections, false);
+  }
+
+  // A frame's detections to the overlay, the API and Redis; a re-decode is the same frame again, marked so.
+  #push(pipeline: Pipeline, frame: EncodedFrameRef, timestamp: Date, detections: ReportedDetection[],
+    redecode: boolean): void {
+    pipeline.setDetections(frame.frameId, detections.map((d) => ({ ...d, trackId: d.id })));
+    const { objects } = this.setLatest(frame, timestamp, detections, redecode);
+    this.#options.publisher.publish({
+      frameId: frame.frameId, timestamp, sensorId: this.sensorId, ...(redecode ? { redecode } : {}),
       objects: objects.map((o) => ({ id: o.id, label: o.label, box: [o.left, o.top, o.right, o.bottom],
         confidence: o.score })),
     });

@@ -80,6 +80,24 @@ export class StreamTracking {
       .sort((a, b) => b.score - a.score);
   }
 
+  /**
+   * The detections to report for the newest result's frame decoded again with other prompts (a prompt change,
+   * StreamRunner.redecode): as report(), except that a new object is confirmed at once rather than after minHits
+   * model results, since the next result is a whole image-encoder run away and the new prompts are to show now.
+   * Objects of the prompts that stay keep their tracks and ids (the same frame: the same boxes).
+   * @throws {PipelineError} as report().
+   */
+  redecoded(frame: TrackedFrame, result: DetectResult): ReportedDetection[] {
+    const tracker = this.#config.enabled ? this.#tracker : null;
+    if (tracker === null) return this.report(frame, result);
+    tracker.setOptions({ ...trackerOptions(this.#config), minHits: 1 });
+    try {
+      return this.report(frame, result);
+    } finally {
+      tracker.setOptions(trackerOptions(this.#config));
+    }
+  }
+
   // The tracker's labels and thresholds for the prompts a result was decoded with.
   #follow(tracker: Tracker, prompts: DetectResult['prompts']): void {
     const { objects, thresholds } = prompts;

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // The model runtime's public face: load a model folder, set named prompt sets (ts/model/prompt-sets.ts:
 // re-encoded only when they change; one text-embedding cache for all), detect on preprocessed frames, one at a
-// time or in batches whose frames each use their own prompt set. The image encoder and the decode run in a
-// worker; the text encoder runs here, only when prompts change.
+// time or in batches whose frames each use their own prompt set, and decode a frame's kept image-encoder outputs
+// again with the prompts now in force. The image encoder runs in a worker; the text encoder (only when prompts
+// change, on its own ONNX Runtime session) and the decode (under a millisecond a frame) run here, so neither waits
+// behind an image-encoder run.
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { MODEL_PRECISION_DEFAULT } from '../config/defaults';
 import { expectedMessage } from '../errors/expected';
 import { native } from '../native';
+import {
+  decodeFrame, frameOf, type DecodedFrame, type Detection, type EncodedFrame, type FrameDecodeOptions,
+} from './frame-decode';
 import { ImageEncoder, type FrameTransferStats } from './image-encoder';
 import { ModelError } from './model-error';
 import { loadModelFolder, type ModelFolder } from './model-folder';
@@ -16,11 +21,15 @@ import { DEFAULT_PROMPT_SET, PromptSets, type PromptState } from './prompt-sets'
 import { DEFAULT_PROMPT_LIMITS, type PromptLimits } from './prompts';
 import { OwlTextEncoder, type TextEncoderStats } from './text-encoder';
 
+export type { Detection, EncodedFrame } from './frame-decode';
 export { DEFAULT_PROMPT_SET, type PromptState } from './prompt-sets';
 
 /** Options of {@link OwlDetector.load}. */
 export interface OwlDetectorOptions {
-  /** ONNX Runtime intra-op threads of each encoder; 0 = all cores (os.availableParallelism()). @default 0 */
+  /**
+   * ONNX Runtime intra-op threads of the image encoder; 0 = all cores (os.availableParallelism()). The text encoder
+   * always runs on one (see load()). @default 0
+   */
   threads?: number;
   /** Class-wise NMS IoU threshold; 0 turns NMS off. @default 0 */
   nmsIou?: number;
@@ -40,18 +49,6 @@ export interface OwlDetectorOptions {
   precision?: PrecisionSetting;
   /** The CPU's int8 support as `auto` sees it. @default cpuInt8Support() (read from /proc/cpuinfo) */
   cpuInt8?: CpuInt8;
-}
-
-/** One detected object, in source-frame pixels. */
-export interface Detection {
-  /** The prompt that won the patch. */
-  label: string;
-  /** Its index in the prompt list of `promptVersion`. */
-  labelIndex: number;
-  /** Sigmoid score in [0,1], above the prompt's threshold. */
-  score: number;
-  /** x0, y0, x1, y1 (may fall outside the frame, as NanoOWL's do). */
-  box: [number, number, number, number];
 }
 
 /** One frame of {@link OwlDetector.detectBatch}. */
@@ -82,16 +79,19 @@ export interface DetectResult {
    * first; empty with lowScoreRatio 1.
    */
   lowDetections: Detection[];
-  /** The version of its prompt set the whole frame was decoded with (see {@link PromptState}). */
+  /** The prompt set it was decoded with, and that set's version (see {@link PromptState}). */
+  promptSet: string;
   promptVersion: number;
   /** The prompts and thresholds of that version (labelIndex indexes them). */
   prompts: { objects: string[]; thresholds: number[] };
+  /** Its image-encoder outputs, to decode again with other prompts ({@link OwlDetector.redecode}). */
+  encoded: EncodedFrame;
   /** Frames that went through the image encoder together with this one (itself included). */
   batchSize: number;
   timings: {
     /** Image encoder run of the whole batch, in the worker. */
     inferenceMs: number;
-    /** Native decode, in the worker. */
+    /** Native decode. */
     decodeMs: number;
     /** From detect() to the result, queueing and transfers included. */
     totalMs: number;
@@ -113,20 +113,15 @@ export interface OwlDetectorStats {
  * const { detections } = await detector.detect(tensor, 1280, 720);
  */
 export class OwlDetector {
-  /** The named prompt sets; each change is forwarded to the image-encoder worker. */
+  /** The named prompt sets: a frame is decoded with its set as in force when its image-encoder outputs arrive. */
   readonly promptSets: PromptSets;
+  readonly #decode: FrameDecodeOptions;
 
   private constructor(readonly folder: ModelFolder, readonly text: OwlTextEncoder, readonly image: ImageEncoder,
-    readonly promptLimits: PromptLimits) {
+    readonly promptLimits: PromptLimits, decode: Pick<FrameDecodeOptions, 'nmsIou' | 'maxDetections'>) {
     this.promptSets = new PromptSets((prompts) => text.encode(prompts), promptLimits);
-    this.promptSets.on('change', (set, entry) => {
-      if (entry === null) {
-        image.dropPrompts(set);
-        return;
-      }
-      image.setPrompts({ type: 'prompts', set, version: entry.state.version, labels: entry.state.objects,
-        textEmbeds: entry.textEmbeds, thresholds: Float32Array.from(entry.state.thresholds) });
-    });
+    const { imageSize, numPatches, embedDim } = folder.config;
+    this.#decode = { inputSize: imageSize, numPatches, embedDim, ...decode };
   }
 
   /**
@@ -140,16 +135,14 @@ export class OwlDetector {
     const precision = planPrecision(folder, options.precision ?? MODEL_PRECISION_DEFAULT,
       options.cpuInt8 ?? cpuInt8Support());
     const threads = options.threads || os.availableParallelism();
-    const text = await OwlTextEncoder.load(folder, { threads, cacheSize: options.textCacheSize ?? 64 });
+    // One thread: new prompts are encoded while the image encoder keeps every core busy, and a pool of its own
+    // would wait at each step for threads the image encoder's displace (measured with the base model on 2 busy
+    // cores: 1 thread faster than 2 in 15 of 20 paired runs, medians 394 / 475 ms on a loaded machine).
+    const text = await OwlTextEncoder.load(folder, { threads: 1, cacheSize: options.textCacheSize ?? 64 });
     try {
-      const image = await ImageEncoder.start({
-        folder,
-        precision,
-        threads,
-        nmsIou: options.nmsIou ?? 0,
-        maxDetections: options.maxDetections ?? 100,
-      });
-      return new OwlDetector(folder, text, image, options.promptLimits ?? DEFAULT_PROMPT_LIMITS);
+      const image = await ImageEncoder.start({ folder, precision, threads });
+      return new OwlDetector(folder, text, image, options.promptLimits ?? DEFAULT_PROMPT_LIMITS,
+        { nmsIou: options.nmsIou ?? 0, maxDetections: options.maxDetections ?? 100 });
     } catch (err) {
       await text.close();
       throw err;
@@ -238,36 +231,52 @@ export class OwlDetector {
         expectedMessage(`a [1,3,${s},${s}] tensor (${expected} floats)`, 'the frame', `${frame.tensor.length} floats`)));
     });
     if (accepted.length === 0) return results;
-    const batch = this.image.run(accepted.map((i) => ({ tensor: frames[i].tensor, width: frames[i].width,
-      height: frames[i].height, set: frames[i].promptSet ?? DEFAULT_PROMPT_SET,
-      lowScoreRatio: frames[i].lowScoreRatio ?? 1 })));
+    // No frame has its prompts: refuse before a whole image-encoder run is spent on it.
+    if (!this.image.closed
+      && accepted.every((i) => this.promptSets.get(frames[i].promptSet ?? DEFAULT_PROMPT_SET) === null)) {
+      for (const i of accepted) results[i] = Promise.reject(noPrompts());
+      return results;
+    }
+    const batch = this.image.run(accepted.map((i) => frames[i].tensor));
     accepted.forEach((i, b) => {
       results[i] = batch.then((r) => {
-        const item = r.items[b];
-        if ('error' in item) throw new ModelError(item.error.code, item.error.message, item.error.file);
-        const detections: Detection[] = [];
-        const lowDetections: Detection[] = [];
-        for (let k = 0; k < item.labelIndices.length; k++) {
-          const box = item.boxes.subarray(k * 4, k * 4 + 4);
-          const labelIndex = item.labelIndices[k];
-          const score = item.scores[k];
-          // The decode's own rule (score > threshold) tells the two apart.
-          (score > item.thresholds[labelIndex] ? detections : lowDetections).push({ label: item.labels[labelIndex],
-            labelIndex, score, box: [box[0], box[1], box[2], box[3]] });
-        }
-        const { frameId } = frames[i];
+        const { frameId, width, height, promptSet = DEFAULT_PROMPT_SET, lowScoreRatio = 1 } = frames[i];
+        const encoded = frameOf(r.outputs, b, accepted.length, { width, height }, this.#decode);
+        const { decodeMs, ...decoded } = this.#decodeWith(encoded, promptSet, lowScoreRatio);
         return {
           ...(frameId === undefined ? {} : { frameId }),
-          detections,
-          lowDetections,
-          promptVersion: item.promptVersion,
-          prompts: { objects: item.labels, thresholds: Array.from(item.thresholds) },
+          ...decoded,
+          encoded,
           batchSize: accepted.length,
-          timings: { inferenceMs: r.inferenceMs, decodeMs: item.decodeMs, totalMs: performance.now() - t0 },
+          timings: { inferenceMs: r.inferenceMs, decodeMs, totalMs: performance.now() - t0 },
         };
       });
     });
     return results;
+  }
+
+  /**
+   * Decodes a frame's image-encoder outputs again (as a DetectResult kept them) with a prompt set as now in force:
+   * no image-encoder run, under a millisecond for the base model. What applies new prompts to the newest frame at
+   * once.
+   * @param lowScoreRatio as BatchFrame.lowScoreRatio.
+   * @returns the detections with the set's version (`batchSize` 0: no image-encoder run).
+   * @throws {ModelError} `runtime` when the set is not in force.
+   */
+  redecode(encoded: EncodedFrame, set = DEFAULT_PROMPT_SET, lowScoreRatio = 1): DetectResult {
+    const t0 = performance.now();
+    const { decodeMs, ...decoded } = this.#decodeWith(encoded, set, lowScoreRatio);
+    return { ...decoded, encoded, batchSize: 0, timings: { inferenceMs: 0, decodeMs, totalMs: performance.now() - t0 } };
+  }
+
+  // One snapshot of the set, so the whole frame is decoded with one version of it.
+  #decodeWith(encoded: EncodedFrame, set: string, lowScoreRatio: number):
+    DecodedFrame & Pick<DetectResult, 'promptSet' | 'promptVersion' | 'prompts'> {
+    const prompts = this.promptSets.get(set);
+    if (prompts === null) throw noPrompts();
+    const { version, objects, thresholds } = prompts.state;
+    return { ...decodeFrame(encoded, prompts, this.#decode, lowScoreRatio), promptSet: set, promptVersion: version,
+      prompts: { objects, thresholds } };
   }
 
   /**
@@ -284,4 +293,8 @@ export class OwlDetector {
     await this.image.close();
     await this.text.close();
   }
+}
+
+function noPrompts(): ModelError {
+  return new ModelError('runtime', 'no prompts set: call setPrompts() before detect()');
 }

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// The main thread's handle on the image-encoder worker (image-worker.ts): sends batches of frames and named
-// prompt sets, matches results to batches, and starts a new worker if the old one dies, so the service recovers
-// by itself.
+// The main thread's handle on the image-encoder worker (image-worker.ts): sends batches of frames, matches the
+// encoder outputs that come back to their batches, and starts a new worker if the old one dies, so the service
+// recovers by itself.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { ModelError } from './model-error';
 import type { PrecisionChoice } from './precision';
-import type { BatchResult, FrameItem, FromWorker, PromptsMessage, ToWorker, WorkerInit } from './worker-protocol';
+import type { BatchResult, FromWorker, ToWorker, WorkerInit } from './worker-protocol';
 
 /** How frames reached the worker: moved (zero-copy) or copied. */
 export interface FrameTransferStats {
@@ -28,8 +28,6 @@ interface Pending {
 export class ImageEncoder {
   #worker: Worker | null = null;
   #ready: Promise<void> | null = null;
-  // Every prompt set in force, by name: a new worker gets them all.
-  readonly #prompts = new Map<string, PromptsMessage>();
   #nextId = 1;
   #closed = false;
   readonly #pending = new Map<number, Pending>();
@@ -53,43 +51,32 @@ export class ImageEncoder {
     return this.#precision!;
   }
 
+  /** Whether close() was called: run() refuses frames from then on. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** A copy of the frame transfer counters. */
   get transferStats(): FrameTransferStats {
     return { ...this.#transfer };
   }
 
   /**
-   * Sends a prompt set, replacing the set of the same name; frames decoded after the worker receives it use it
-   * (and report its version).
-   */
-  setPrompts(prompts: PromptsMessage): void {
-    this.#prompts.set(prompts.set, prompts);
-    this.#worker?.postMessage(prompts);
-  }
-
-  /** Forgets a prompt set; frames still naming it fail. */
-  dropPrompts(set: string): void {
-    if (!this.#prompts.delete(set)) return;
-    const message: ToWorker = { type: 'dropPrompts', set };
-    this.#worker?.postMessage(message);
-  }
-
-  /**
-   * Runs the image encoder on a batch of frames and decodes each with its prompt set.
-   * @param frames [1,3,S,S] tensors with their source size and prompt set. A lone frame's buffer is transferred
-   *   to the worker (detached here) when possible; the frames of a larger batch are copied into one [B,3,S,S].
+   * Runs the image encoder on a batch of frames.
+   * @param tensors [1,3,S,S] each. A lone frame's buffer is transferred to the worker (detached here) when
+   *   possible; the frames of a larger batch are copied into one [B,3,S,S].
+   * @returns the encoder's outputs for the whole batch, frame after frame.
    * @throws {ModelError} `runtime` when inference fails or the worker stops (a new one starts on the next batch).
    */
-  async run(frames: readonly (FrameItem & { tensor: Float32Array })[]): Promise<BatchResult> {
+  async run(tensors: readonly Float32Array[]): Promise<BatchResult> {
     if (this.#closed) throw new ModelError('runtime', 'the detector is closed');
     if (this.#worker === null) await this.#spawn();
     await this.#ready;
     const worker = this.#worker!;
     const id = this.#nextId++;
     const result = new Promise<BatchResult>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
-    const items = frames.map(({ width, height, set, lowScoreRatio }) => ({ width, height, set, lowScoreRatio }));
-    if (frames.length === 1) this.#post(worker, { type: 'frame', id, tensor: frames[0].tensor, items });
-    else this.#postBatch(worker, id, frames.map((f) => f.tensor), items);
+    if (tensors.length === 1) this.#post(worker, { type: 'frame', id, tensor: tensors[0], count: 1 });
+    else this.#postBatch(worker, id, tensors);
     return result;
   }
 
@@ -105,7 +92,7 @@ export class ImageEncoder {
   // Moves the frame's buffer when it can (a V8-owned ArrayBuffer). Node 20 copies an untransferable one
   // (external native memory, as the pipeline's frames are: ~4 ms for 768²) inside postMessage instead;
   // newer Node versions throw DataCloneError, and the frame is copied here.
-  #post(worker: Worker, frame: ToWorker & { type: 'frame' }): void {
+  #post(worker: Worker, frame: ToWorker): void {
     const t0 = performance.now();
     const { buffer } = frame.tensor;
     if (buffer instanceof ArrayBuffer) {
@@ -129,7 +116,7 @@ export class ImageEncoder {
   }
 
   // Several frames: one copy each into a fresh buffer, which then moves to the worker.
-  #postBatch(worker: Worker, id: number, tensors: Float32Array[], items: FrameItem[]): void {
+  #postBatch(worker: Worker, id: number, tensors: readonly Float32Array[]): void {
     const t0 = performance.now();
     const batch = new Float32Array(tensors.reduce((sum, t) => sum + t.length, 0));
     let offset = 0;
@@ -137,7 +124,7 @@ export class ImageEncoder {
       batch.set(tensor, offset);
       offset += tensor.length;
     }
-    worker.postMessage({ type: 'frame', id, tensor: batch, items } satisfies ToWorker, [batch.buffer]);
+    worker.postMessage({ type: 'frame', id, tensor: batch, count: tensors.length } satisfies ToWorker, [batch.buffer]);
     this.#transfer.copied += tensors.length;
     this.#transfer.copyMs += performance.now() - t0;
   }
@@ -152,7 +139,6 @@ export class ImageEncoder {
           case 'ready':
             started = true;
             this.#precision = message.precision;
-            for (const prompts of this.#prompts.values()) worker.postMessage(prompts);
             resolve();
             break;
           case 'fatal':

@@ -1,19 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // The image-encoder worker: owns the ONNX Runtime session (whose run() blocks the thread it is called on,
-// hence a worker), runs one batch of frames at a time (the encoder's batch axis is dynamic) and decodes each
-// frame with the native core and its own prompt set, so that only detections cross back to the main thread.
+// hence a worker) and runs one batch of frames at a time (the encoder's batch axis is dynamic). Its outputs
+// move back to the main thread whole (transferred, not copied), where each frame is decoded with its prompts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { expectedMessage } from '../errors/expected';
-import { native } from '../native';
 import { ModelError } from './model-error';
 import { ENCODER_NAMES } from './model-folder';
 import { imageEncoderSignature, openSession } from './onnx-session';
 import type { PrecisionChoice } from './precision';
-import type {
-  BatchResult, FrameItem, FrameMessage, FromWorker, ItemResult, PromptsMessage, ToWorker, WorkerError, WorkerInit,
-} from './worker-protocol';
+import type { BatchResult, FrameMessage, FromWorker, ToWorker, WorkerError, WorkerInit } from './worker-protocol';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -22,7 +19,6 @@ const names = ENCODER_NAMES.image;
 const fetches = [names.classEmbeds, names.logitShift, names.logitScale, names.boxes];
 const tensorLength = 3 * config.imageSize * config.imageSize;
 
-const promptSets = new Map<string, PromptsMessage>();
 // Batches run one after another (a batch that arrives while one runs waits for it).
 let queue: Promise<void> = Promise.resolve();
 
@@ -36,13 +32,12 @@ function toWorkerError(err: unknown): WorkerError {
 }
 
 async function runBatch(session: ort.InferenceSession, file: string, batch: FrameMessage): Promise<void> {
-  const count = batch.items.length;
+  const { count } = batch;
   const side = config.imageSize;
   if (batch.tensor.length !== count * tensorLength) {
     throw new ModelError('runtime', expectedMessage(`a [${count},3,${side},${side}] tensor (${count * tensorLength} floats)`,
       count === 1 ? 'the frame' : `the batch of ${count} frames`, `${batch.tensor.length} floats`));
   }
-  if (batch.items.every((item) => !promptSets.has(item.set))) throw noPrompts();
   const t0 = performance.now();
   let out: ort.InferenceSession.OnnxValueMapType;
   try {
@@ -53,60 +48,12 @@ async function runBatch(session: ort.InferenceSession, file: string, batch: Fram
     throw new ModelError('runtime', `the image encoder failed: ${(err as Error).message}`, file);
   }
   const inferenceMs = performance.now() - t0;
-  const transfer: ArrayBuffer[] = [];
-  const items = batch.items.map((item, b) => {
-    try {
-      const result = decodeItem(out, b, item);
-      transfer.push(result.labelIndices.buffer as ArrayBuffer, result.scores.buffer as ArrayBuffer,
-        result.boxes.buffer as ArrayBuffer);
-      return result;
-    } catch (err) {
-      return { error: toWorkerError(err) };
-    }
-  });
-  const result: BatchResult = { type: 'result', id: batch.id, items, inferenceMs };
-  post(result, transfer);
-}
-
-// Frame b of the batch: views into the batch outputs, decoded with the newest version of its prompt set (one
-// snapshot, taken after inference, so the whole decode sees one version).
-function decodeItem(out: ort.InferenceSession.OnnxValueMapType, b: number, item: FrameItem): ItemResult {
-  const used = promptSets.get(item.set);
-  if (used === undefined) throw noPrompts();
-  const t0 = performance.now();
-  const { numPatches: p, embedDim: d } = config;
-  const slice = (name: string, width: number) => (out[name].data as Float32Array).subarray(b * p * width, (b + 1) * p * width);
-  const decoded = native.decode({
-    classEmbeds: slice(names.classEmbeds, d),
-    logitShift: slice(names.logitShift, 1),
-    logitScale: slice(names.logitScale, 1),
-    boxes: slice(names.boxes, 4),
-    numPatches: p,
-    embedDim: d,
-  }, {
-    textEmbeds: used.textEmbeds,
-    numQueries: used.labels.length,
-    thresholds: item.lowScoreRatio === 1 ? used.thresholds : used.thresholds.map((t) => t * item.lowScoreRatio),
-  }, {
-    frameWidth: item.width,
-    frameHeight: item.height,
-    inputSize: config.imageSize,
-    nmsIou: init.nmsIou,
-    maxDetections: init.maxDetections,
-  });
-  return {
-    promptVersion: used.version,
-    labels: used.labels,
-    thresholds: used.thresholds,
-    labelIndices: decoded.labels,
-    scores: decoded.scores,
-    boxes: decoded.boxes,
-    decodeMs: performance.now() - t0,
-  };
-}
-
-function noPrompts(): ModelError {
-  return new ModelError('runtime', 'no prompts set: call setPrompts() before detect()');
+  const output = (name: string) => out[name].data as Float32Array;
+  const outputs = { classEmbeds: output(names.classEmbeds), logitShift: output(names.logitShift),
+    logitScale: output(names.logitScale), boxes: output(names.boxes) };
+  const result: BatchResult = { type: 'result', id: batch.id, outputs, inferenceMs };
+  // ONNX Runtime's outputs own plain ArrayBuffers: they move without a copy.
+  post(result, [...new Set(Object.values(outputs).map((array) => array.buffer as ArrayBuffer))]);
 }
 
 function open(file: string): Promise<ort.InferenceSession> {
@@ -142,14 +89,6 @@ async function main(): Promise<void> {
     return;
   }
   port.on('message', (message: ToWorker) => {
-    if (message.type === 'prompts') {
-      promptSets.set(message.set, message);
-      return;
-    }
-    if (message.type === 'dropPrompts') {
-      promptSets.delete(message.set);
-      return;
-    }
     queue = queue.then(() => runBatch(session, precision.file, message))
       .catch((err: unknown) => post({ type: 'error', id: message.id, error: toWorkerError(err) }));
   });

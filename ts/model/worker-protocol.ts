@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Messages between the main thread and the image-encoder worker (structured clone; typed arrays are
-// transferred where possible). Prompt sets travel as messages, are named (the service-wide set, one per stream
-// with prompts of its own) and are swapped whole, so a frame is decoded with exactly one version of its set.
+// transferred where possible). The worker runs the image encoder only: its outputs come back whole and are
+// decoded on the main thread (ts/model/frame-decode.ts), where the prompts live, so that a prompt change can
+// decode the newest frame again at once instead of waiting behind the next encoder run.
 import type { ModelErrorCode } from './model-error';
 import type { ModelFolder } from './model-folder';
 import type { PrecisionChoice, PrecisionPlan } from './precision';
@@ -13,39 +14,6 @@ export interface WorkerInit {
   precision: PrecisionPlan;
   /** ONNX Runtime intra-op threads. */
   threads: number;
-  nmsIou: number;
-  maxDetections: number;
-}
-
-/** A named prompt set as the worker decodes with it; replaces the set of that name. */
-export interface PromptsMessage {
-  type: 'prompts';
-  /** The set's name (see DEFAULT_PROMPT_SET in detector.ts). */
-  set: string;
-  version: number;
-  labels: string[];
-  /** [Q*D] */
-  textEmbeds: Float32Array;
-  /** [Q] */
-  thresholds: Float32Array;
-}
-
-/** Forgets a named prompt set (its stream is gone). */
-export interface DropPromptsMessage {
-  type: 'dropPrompts';
-  set: string;
-}
-
-/** One frame of a batch: its source size (boxes come back in its pixels) and the prompt set it is decoded with. */
-export interface FrameItem {
-  width: number;
-  height: number;
-  set: string;
-  /**
-   * Decode down to this fraction of each prompt's threshold (a tracker's low floor); 1: at the thresholds. The
-   * detections below the threshold come back too, told apart by ItemResult.thresholds.
-   */
-  lowScoreRatio: number;
 }
 
 /** A batch of B preprocessed frames, [B,3,S,S], run through the image encoder at once. */
@@ -53,12 +21,12 @@ export interface FrameMessage {
   type: 'frame';
   id: number;
   tensor: Float32Array;
-  /** One per frame, in tensor order. */
-  items: FrameItem[];
+  /** B */
+  count: number;
 }
 
 /** Main thread -> worker. */
-export type ToWorker = PromptsMessage | DropPromptsMessage | FrameMessage;
+export type ToWorker = FrameMessage;
 
 /** A ModelError across the thread boundary. */
 export interface WorkerError {
@@ -67,25 +35,23 @@ export interface WorkerError {
   file?: string;
 }
 
-/** Detections of one frame: flat arrays as the native decode returns them. */
-export interface ItemResult {
-  promptVersion: number;
-  /** The labels of that prompt version (labelIndices index into them). */
-  labels: string[];
-  /** The thresholds of that prompt version (not lowered by lowScoreRatio). */
-  thresholds: Float32Array;
-  labelIndices: Int32Array;
-  scores: Float32Array;
-  /** [N*4] x0, y0, x1, y1 in source-frame pixels. */
+/** The image encoder's outputs for a batch of B frames, P patches, D dimensions; row-major, frame after frame. */
+export interface EncoderOutputs {
+  /** [B*P*D] */
+  classEmbeds: Float32Array;
+  /** [B*P] */
+  logitShift: Float32Array;
+  /** [B*P] */
+  logitScale: Float32Array;
+  /** [B*P*4] x0, y0, x1, y1 normalised to the model's square input */
   boxes: Float32Array;
-  decodeMs: number;
 }
 
-/** Detections of every frame of a batch, in order; a frame whose decode failed carries its error instead. */
+/** What one batch gave: its outputs, moved (not copied) from the worker. */
 export interface BatchResult {
   type: 'result';
   id: number;
-  items: (ItemResult | { error: WorkerError })[];
+  outputs: EncoderOutputs;
   /** Image encoder run of the whole batch. */
   inferenceMs: number;
 }

@@ -9,11 +9,12 @@ import type { MinimalSchemaMessage, MinimalSchemaObject } from './minimal-schema
  *   #7 a person  [120.5, 33, 410.2, 700.9]
  *   #8 a hat  [500, 20.1, 560.3, 90.4]  conf 0.8
  * ```
- * DeepStream's attribute fields, when any is non-empty, follow in parentheses.
+ * DeepStream's attribute fields, when any is non-empty, follow in parentheses. A re-decode of a frame (new prompts
+ * applied to it) says so after the frame id: `frame 42 (re-decoded)`.
  */
 export function formatFrame(message: MinimalSchemaMessage): string {
   const count = message.objects.length;
-  const header = `frame ${message.id}  ${message.timestamp}  sensor ${message.sensorId}  ${count} object${count === 1 ? '' : 's'}`;
+  const header = `frame ${message.id}${message.redecode ? ' (re-decoded)' : ''}  ${message.timestamp}  sensor ${message.sensorId}  ${count} object${count === 1 ? '' : 's'}`;
   return [header, ...message.objects.map(formatObject)].join('\n');
 }
 

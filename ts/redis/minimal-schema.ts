@@ -6,6 +6,9 @@
 // attribute fields, then the confidence, so consumers that take the confidence from field 13 or from the last field
 // both read it. The reader accepts all of these, plus DeepStream's other `|#|…|confidence` tails and its 64-bit
 // untracked object id.
+// A frame decoded again after a prompt change is written once more with the same `id` and `@timestamp` and one key
+// more, `"redecode": true`, last: readers of DeepStream's payload skip the unknown key; readers that count frames
+// skip the entries that carry it.
 import { expectedValue } from '../errors/expected';
 
 /** The `version` every payload carries. */
@@ -41,6 +44,11 @@ export interface FrameMetadata {
   /** Camera / stream name; becomes `sensorId`. */
   sensorId: string;
   objects: readonly Detection[];
+  /**
+   * True when this is the frame's image-encoder output decoded again with new prompts: its second entry, which
+   * replaces the first (written as `"redecode": true`). Always published, whatever the output interval.
+   */
+  redecode?: boolean;
 }
 
 /** How {@link buildMinimalSchema} writes ids. */
@@ -74,6 +82,8 @@ export interface MinimalSchemaMessage {
   timestamp: string;
   sensorId: string;
   objects: MinimalSchemaObject[];
+  /** Whether the payload carries `"redecode": true`: frame `id` again, decoded with new prompts. */
+  redecode: boolean;
 }
 
 /** A payload or frame that does not fit the Minimal Schema; the message names the field and the value. */
@@ -109,9 +119,9 @@ export function formatConfidence(value: number): string {
 }
 
 /**
- * Builds the payload JSON of one frame, keys in the order `version`, `id`, `@timestamp`, `sensorId`, `objects`,
- * each object as `id|left|top|right|bottom|label`, followed by `|#||||||<confidence>` when it has one. The output is
- * compact JSON (no spaces).
+ * Builds the payload JSON of one frame, keys in the order `version`, `id`, `@timestamp`, `sensorId`, `objects`
+ * (then `redecode: true` for a re-decode), each object as `id|left|top|right|bottom|label`, followed by
+ * `|#||||||<confidence>` when it has one. The output is compact JSON (no spaces).
  * @throws {MinimalSchemaError} when the frame id, timestamp, a box or a label cannot be written.
  */
 export function buildMinimalSchema(frame: FrameMetadata, options: MinimalSchemaOptions): string {
@@ -134,6 +144,7 @@ export function buildMinimalSchema(frame: FrameMetadata, options: MinimalSchemaO
     objects: frame.objects.map(({ label, box, id, confidence }) =>
       [String(id ?? options.nextObjectId()), ...box.map(formatCoordinate), label,
         ...(confidence === undefined ? [] : [EMPTY_ATTRIBUTES, formatConfidence(confidence)])].join('|')),
+    ...(frame.redecode === true ? { redecode: true } : {}),
   });
 }
 
@@ -142,6 +153,7 @@ export function buildMinimalSchema(frame: FrameMetadata, options: MinimalSchemaO
  * Accepts `id`/`sensorId` as strings or numbers, extra top-level keys (`masks`, `customMessage`), and object
  * strings with DeepStream's `|#|…` tail, whose last field is taken as the confidence when it is a number, or
  * with a bare `|<confidence>` after the label (DeepStream 7.x).
+ * `redecode` is true only for a payload with `"redecode": true`.
  * @throws {MinimalSchemaError} naming the first malformed field.
  */
 export function parseMinimalSchema(json: string): MinimalSchemaMessage {
@@ -171,6 +183,7 @@ export function parseMinimalSchema(json: string): MinimalSchemaMessage {
     timestamp,
     sensorId: parseId(payload.sensorId, 'sensorId'),
     objects: objects.map((entry: unknown, i) => parseObject(entry, `objects[${i}]`)),
+    redecode: payload.redecode === true,
   };
 }
 

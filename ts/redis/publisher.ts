@@ -114,19 +114,14 @@ export class RedisPublisher extends EventEmitter {
   }
 
   /**
-   * Queues one processed frame (or skips it, per `outputInterval`). Synchronous, never throws, never waits.
+   * Queues one processed frame (or skips it, per `outputInterval`; a re-decode is never skipped and does not count
+   * as a frame for the interval). Synchronous, never throws, never waits.
    * @returns true when the frame was queued for Redis; false when skipped, rejected or after close().
    */
   publish(frame: FrameMetadata): boolean {
     if (this.closing) return false;
     // Read defensively: a malformed frame is refused (and counted) below, never thrown here.
-    const sensor = String((frame as Partial<FrameMetadata> | null)?.sensorId);
-    const seen = this.frames.get(sensor) ?? 0;
-    this.frames.set(sensor, seen + 1);
-    if (seen % this.options.outputInterval !== 0) {
-      this.counts.skipped++;
-      return false;
-    }
+    if ((frame as Partial<FrameMetadata> | null)?.redecode !== true && this.skipped(frame)) return false;
     let payload: string;
     try {
       payload = buildMinimalSchema(frame, { idFormat: this.options.idFormat, nextObjectId: this.nextObjectId });
@@ -149,6 +144,16 @@ export class RedisPublisher extends EventEmitter {
         this.pump();
       });
     }
+    return true;
+  }
+
+  // Counts a frame of its sensor; true (and counted as skipped) when outputInterval leaves it out.
+  private skipped(frame: FrameMetadata): boolean {
+    const sensor = String((frame as Partial<FrameMetadata> | null)?.sensorId);
+    const seen = this.frames.get(sensor) ?? 0;
+    this.frames.set(sensor, seen + 1);
+    if (seen % this.options.outputInterval === 0) return false;
+    this.counts.skipped++;
     return true;
   }
 

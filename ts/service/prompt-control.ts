@@ -4,6 +4,8 @@
 // but the prompts of the configuration are kept for it; once loaded they are encoded before any frame uses them.
 // Prompt changes and a model taking over (start, or a reload on SIGHUP) happen one at a time: a change made while
 // a new model loads is in that model once it is in use, and a stream removed meanwhile leaves nothing in it.
+// A change is in force once the streams it concerns have applied it to their newest frame (ServiceStream.redecode),
+// so the answer to it comes after the overlay, the API and Redis show it.
 import type { ServiceStatus } from '../api/service';
 import type { EngineModel } from './engine';
 import type { PromptSet } from '../model/prompts';
@@ -97,7 +99,8 @@ export class PromptControl implements StreamHooks {
 
   /**
    * Replaces the service-wide prompts for every stream, streams with prompts of their own included.
-   * @returns the prompts in force once the new text embeddings are in use.
+   * @returns the prompts in force once the new text embeddings are in use and every stream's newest frame was
+   *   decoded with them.
    * @throws {ModelNotLoadedError}; {PromptError} for a list the limits refuse; {ModelError}.
    */
   set(objects: string[], thresholds: number[]): Promise<PromptSet> {
@@ -110,6 +113,7 @@ export class PromptControl implements StreamHooks {
     const changed = overridden.length > 0 || !samePrompts(state, this.#prompts);
     this.#prompts = { objects: state.objects, thresholds: state.thresholds };
     for (const stream of overridden) stream.prompts = null;
+    for (const stream of this.#options.streams.list()) stream.redecode();
     if (changed) {
       this.#options.metrics.promptChanges++;
       this.#options.log.info(`prompts now ${describePrompts(this.#prompts)}`);
@@ -119,7 +123,7 @@ export class PromptControl implements StreamHooks {
 
   /**
    * Gives one stream prompts of its own (both lists empty: detect nothing on it).
-   * @returns them, once in use.
+   * @returns them, once in use (its newest frame decoded with them; no other stream's is touched).
    * @throws {UnknownStreamError}, {ModelNotLoadedError} (for a non-empty list); {PromptError}, {ModelError}.
    */
   setForStream(id: string, objects: string[], thresholds: number[]): Promise<PromptSet> {
@@ -166,6 +170,7 @@ export class PromptControl implements StreamHooks {
     else if (stream.prompts !== null) {
       stream.prompts = null;
       await this.#drop(stream);
+      stream.redecode();
     }
     metrics.promptChanges++;
     log.info(`prompts of stream ${stream.id} back to ${stream.prompts === null ? 'the service-wide ones'
@@ -215,6 +220,7 @@ export class PromptControl implements StreamHooks {
     }
     // Removed meanwhile: its set was dropped before this one was added.
     if (!this.#options.streams.has(stream)) await this.#drop(stream);
+    else stream.redecode();
   }
 
   /** Runs `step` after every change and model take-over before it, and before those after it. */

@@ -58,4 +58,13 @@ export interface ServiceStream {
    * this process (Engine.trackerLive).
    */
   setTracker(tracker: OwlConfig['tracker']): void;
+  /**
+   * Applies the prompts now in force (its own, or the service-wide ones) to the newest frame at once, without
+   * waiting for the model's next frame: where the engine keeps that frame's image-encoder outputs, they are decoded
+   * again and pushed to the overlay, the API and Redis, marked as a re-decode of that frame. PromptControl calls it
+   * after every change that concerns the stream.
+   * @returns whether anything was pushed (false before the first frame, when nothing changed for it, or where the
+   *   engine keeps no outputs).
+   */
+  redecode(): boolean;
 }

@@ -173,6 +173,7 @@ export abstract class StreamBase implements ServiceStream {
   abstract snapshot(): Buffer | null;
   abstract setOverlay(style: OwlConfig['overlay']): void;
   abstract setTracker(tracker: OwlConfig['tracker']): void;
+  abstract redecode(): boolean;
 
   /** Builds and starts the engine's pipeline for the resolved input URL. @throws what it cannot recover from */
   protected abstract startPipeline(url: string): void | Promise<void>;
@@ -204,15 +205,17 @@ export abstract class StreamBase implements ServiceStream {
 
   /**
    * Makes a frame's detections the newest. Each keeps its `id` (a tracker's track id); those without one are
-   * numbered per stream (0, 1, 2, ... over the stream's life), as Redis gets them.
+   * numbered per stream (0, 1, 2, ... over the stream's life), as Redis gets them. `redecode` when they are the same
+   * frame decoded again with new prompts.
    */
   protected setLatest(frame: { frameId: number; width: number; height: number }, timestamp: Date,
     detections: readonly { label: string; score: number; box: readonly [number, number, number, number];
-      id?: number }[]): FrameDetections {
+      id?: number }[], redecode = false): FrameDetections {
     this.#latest = {
       streamId: this.id, frameId: frame.frameId, timestamp: timestamp.toISOString(), width: frame.width,
       height: frame.height, objects: detections.map((d) => ({ id: d.id ?? this.#nextObjectId++, label: d.label,
         score: d.score, left: d.box[0], top: d.box[1], right: d.box[2], bottom: d.box[3] })),
+      ...(redecode ? { redecode: true } : {}),
     };
     return this.#latest;
   }
