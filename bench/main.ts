@@ -16,14 +16,15 @@ import { limitScenario } from './scenarios/limit';
 import { multistreamScenario } from './scenarios/multistream';
 import { outputsScenario } from './scenarios/outputs';
 import { peerScenario } from './scenarios/peer';
+import { precisionScenario } from './scenarios/precision';
 import { pipelineScenario } from './scenarios/pipeline';
 import { promptsScenario } from './scenarios/prompts';
 import { soakScenario } from './scenarios/soak';
 import { trackingScenario } from './scenarios/tracking';
 
 /** Every scenario, in the order a full run takes them. */
-const SCENARIOS: readonly Scenario[] = [encoderScenario, peerScenario, limitScenario, promptsScenario, outputsScenario,
-  pipelineScenario, multistreamScenario, soakScenario, trackingScenario];
+const SCENARIOS: readonly Scenario[] = [encoderScenario, peerScenario, precisionScenario, limitScenario, promptsScenario,
+  outputsScenario, pipelineScenario, multistreamScenario, soakScenario, trackingScenario];
 
 function log(line: string): void {
   console.log(`[bench] ${line}`);

@@ -14,7 +14,7 @@ import type { ScenarioResult } from '../bench/harness/report';
 
 const REPO = path.resolve(__dirname, '..', '..');
 // The scenarios this test checks by name; any other result file the harness writes is checked for its shape.
-const SCENARIOS = ['encoder', 'peer', 'limit', 'prompts', 'outputs', 'pipeline', 'soak', 'tracking'];
+const SCENARIOS = ['encoder', 'peer', 'precision', 'limit', 'prompts', 'outputs', 'pipeline', 'soak', 'tracking'];
 
 describe('npm run bench -- --smoke', () => {
   let dir: string;
@@ -72,8 +72,9 @@ describe('npm run bench -- --smoke', () => {
 
   test('the side-by-side ratios were measured', () => {
     const ratio = (scenario: string, metric: string) => results.get(scenario)!.metrics[metric];
-    for (const [scenario, metric] of [['encoder', 'headless_ratio'], ['encoder', 'video_ratio'], ['peer', 'peer_ratio'],
-      ['limit', 'fraction_of_limit'], ['prompts', 'encoder_time_ratio']]) {
+    for (const [scenario, metric] of [['encoder', 'headless_ratio'], ['encoder', 'video_ratio'], ['peer', 'q8_ratio'],
+      ['peer', 'fp32_ratio'], ['peer', 'q8_ratio_720p'], ['peer', 'fp32_ratio_720p'], ['precision', 'int8_speedup'],
+      ['precision', 'service_int8_ratio'], ['limit', 'fraction_of_limit'], ['prompts', 'encoder_time_ratio']]) {
       const m = ratio(scenario, metric);
       assert.equal(m.ratio, true, `${scenario}.${metric} is a ratio`);
       assert.ok(m.median !== null && m.median > 0, `${scenario}.${metric} was measured`);
@@ -82,11 +83,20 @@ describe('npm run bench -- --smoke', () => {
     assert.equal(typeof ratio('encoder', 'headless_ratio').goal?.met, 'boolean');
   });
 
-  test('transformers.js loads offline and finds the same detections as owl-stream on the same weights', () => {
+  test('transformers.js loads offline (fp32 and q8) and finds the same detections as owl-stream on the same weights', () => {
     const peer = results.get('peer')!;
     assert.equal(peer.metrics.same_detections.median, 1, peer.notes.join('\n'));
     assert.ok(peer.metrics.detections.median! > 0);
-    assert.equal(peer.metrics.peer_detections.median, peer.metrics.detections.median);
+    for (const metric of ['peer_q8_f1', 'ours_int8_f1', 'peer_q8_f1_720p', 'agreement_720p']) {
+      assert.ok(peer.metrics[metric].median !== null, `peer.${metric} was measured`);
+    }
+  });
+
+  test('the int8 encoder\'s fidelity was measured on both models', () => {
+    const precision = results.get('precision')!;
+    for (const metric of ['embed_cosine_min', 'logit_max_error', 'box_max_error', 'detection_f1', 'tiny_logit_max_error_hf']) {
+      assert.ok(precision.metrics[metric].median !== null, `precision.${metric} was measured`);
+    }
   });
 
   test('tracking scored both trackers and the oracle on every scene, and timed the update', () => {

@@ -72,6 +72,15 @@ describe('command line', () => {
     assert.deepEqual(configOf(argv), configOf(['--config', file]));
   });
 
+  it('takes model.precision from --precision or OWL_MODEL_PRECISION (flag first), auto by default', () => {
+    assert.equal(configOf(['test:']).model.precision, 'auto');
+    assert.equal(configOf(['test:', '--precision', 'int8']).model.precision, 'int8');
+    const both = resolveConfig(['test:', '--precision', 'fp32'], { OWL_MODEL_PRECISION: 'int8' });
+    assert.ok(both.kind === 'run' && both.config.model.precision === 'fp32' && both.origins.get('model.precision') === '--precision');
+    const env = resolveConfig(['test:'], { OWL_MODEL_PRECISION: 'int8' });
+    assert.ok(env.kind === 'run' && env.config.model.precision === 'int8');
+  });
+
   it('gives the seed\'s defaults (Redis on localhost, as decided) when only the input is given', () => {
     assert.deepEqual(configOf(['rtsp://cam/stream']), { ...defaultConfig(), input: { ...defaultConfig().input, uri: 'rtsp://cam/stream' } });
   });
@@ -188,6 +197,7 @@ describe('command line', () => {
       ['--image_encoder_engine FILE', '(default: nanoowl/data/owl_image_encoder_patch32.engine) '
         + '[model.imageEncoderEngine, OWL_MODEL_IMAGE_ENCODER_ENGINE]'],
       ['--engine NAME', '(default: auto) [engine, OWL_ENGINE]'],
+      ['--precision NAME', '(default: auto) [model.precision, OWL_MODEL_PRECISION]'],
       ['--api_host HOST', '(default: 0.0.0.0) [api.host, OWL_API_HOST]'],
       ['--api_token TOKEN', '(default: none) [api.token, OWL_API_TOKEN]'],
       ['--log_level LEVEL', '(default: info) [log.level, OWL_LOG_LEVEL]'],

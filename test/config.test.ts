@@ -95,6 +95,8 @@ describe('config files', () => {
       + 'maxlen, outputInterval, queueSize, idFormat, password, passwordFile, tls, tlsCaFile, received 5');
     assert.equal(refusal('model:\n  threads: [1]\n'),
       'configs/x.yaml: model.threads: expected an integer from 0 (all cores) to 1024, received a list');
+    assert.equal(refusal('model:\n  precision: int4\n'),
+      'configs/x.yaml: model.precision: expected one of "auto", "fp32", "int8", received "int4"');
   });
 
   it('refuses an out-of-range value', () => {

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-// One default per setting: the Pipeline API, the Redis publisher and the service schema (configs/default.yaml)
-// must mean the same thing by an omitted value, so that a program using the Pipeline API gets what the service's
-// user gets. Each layer is read through its own public entry point, so a default written anew anywhere fails here.
+// One default per setting: the Pipeline API, the Redis publisher, the detector and the service schema
+// (configs/default.yaml) must mean the same thing by an omitted value, so that a program using the Pipeline API or
+// the detector gets what the service's user gets. Each layer is read through its own public entry point, so a
+// default written anew anywhere fails here.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { defaultConfig } from '../ts/config/schema';
 import { pipelineOptions } from '../ts/engines/stream-runner';
+import { OwlDetector } from '../ts/model/detector';
 import { DEFAULT_OUTPUT_URL } from '../ts/pipeline';
 import { resolvePipelineOptions } from '../ts/pipeline/options';
 import { parsePublisherOptions } from '../ts/redis/publisher-options';
+import { TINY_MODEL } from './helpers/owl-fixture';
 
 test('the Pipeline API\'s defaults are the service schema\'s', () => {
   const config = defaultConfig();
@@ -36,5 +39,14 @@ test('the Redis publisher\'s defaults are the service schema\'s', () => {
   // is the service's switch for the whole output, not a publisher setting.
   for (const key of (Object.keys(redis) as (keyof typeof redis)[]).filter((k) => k !== 'passwordFile' && k !== 'enabled')) {
     assert.equal(publisher[key], redis[key], `redis.${key}`);
+  }
+});
+
+test('the detector\'s image-encoder precision is the service schema\'s model.precision by default', async () => {
+  const detector = await OwlDetector.load(TINY_MODEL, { threads: 1 });
+  try {
+    assert.equal(detector.precision.setting, defaultConfig().model.precision);
+  } finally {
+    await detector.close();
   }
 });

@@ -22,7 +22,7 @@ const PEOPLE = { objects: ['a person', 'a hat'], thresholds: [0.3, 0.3] };
 const PETS = { objects: ['a dog', 'a cat', 'a bike'], thresholds: [0.2, 0.3, 0.35] };
 
 before(async () => {
-  detector = await OwlDetector.load(TINY_MODEL, { threads: 1, textCacheSize: 8 });
+  detector = await OwlDetector.load(TINY_MODEL, { threads: 1, precision: 'fp32', textCacheSize: 8 });
   await detector.setPrompts(PEOPLE.objects, PEOPLE.thresholds);
   await detector.setPrompts(PETS.objects, PETS.thresholds, 'stream:pets');
 });

@@ -16,7 +16,7 @@ let detector: OwlDetector;
 /** The square reference image as a fresh [1,3,S,S] tensor (detect() takes its buffer). */
 const frame = (): Float32Array => detector.preprocess(bytes(square.rgb), square.width, square.height);
 
-before(async () => { detector = await OwlDetector.load(TINY_MODEL, { threads: 1, textCacheSize: 4 }); });
+before(async () => { detector = await OwlDetector.load(TINY_MODEL, { threads: 1, precision: 'fp32', textCacheSize: 4 }); });
 after(async () => { await detector.close(); });
 
 test('detect() before any prompts fails clearly, and the detector stays usable', async () => {
@@ -152,7 +152,7 @@ test('a wrong tensor size fails that frame only', async () => {
 });
 
 test('a closed detector refuses frames', async () => {
-  const other = await OwlDetector.load(TINY_MODEL, { threads: 1 });
+  const other = await OwlDetector.load(TINY_MODEL, { threads: 1, precision: 'fp32' });
   await other.close();
   await assert.rejects(other.detect(new Float32Array(3 * 96 * 96), 96, 96), new ModelError('runtime', 'the detector is closed'));
 });

@@ -63,7 +63,7 @@ test('a Hugging Face id is refused with the export command', async () => {
 
 test('a missing folder, or a file given as the folder, is named', async () => {
   const missing = path.join(scratch, 'no-such-model');
-  await assert.rejects(OwlDetector.load('./no-such-model', { cwd: scratch, threads: 1 }), modelError('missing_file',
+  await assert.rejects(OwlDetector.load('./no-such-model', { cwd: scratch, threads: 1, precision: 'fp32' }), modelError('missing_file',
     `model folder ${missing} does not exist: give the folder that python3 deploy/export/owl_export.py --out wrote`, missing));
   const file = path.join(TINY_MODEL, 'owl.json');
   await assert.rejects(resolveModelFolder(file), modelError('missing_file',
@@ -80,7 +80,7 @@ test('a folder without owl.json is not an export', async () => {
 test('a missing model file is named with the export that rebuilds it', async () => {
   const dir = brokenCopy((d) => fs.rmSync(path.join(d, 'text_encoder.onnx')));
   const file = path.join(dir, 'text_encoder.onnx');
-  await assert.rejects(OwlDetector.load(dir, { threads: 1 }), modelError('missing_file',
+  await assert.rejects(OwlDetector.load(dir, { threads: 1, precision: 'fp32' }), modelError('missing_file',
     `${file} is missing (named by ${dir}/owl.json): ${reexport(dir)}`, file));
 });
 
@@ -101,7 +101,7 @@ test('owl.json that is not JSON, or breaks the schema, is refused', async () => 
 test('a corrupt ONNX file is named, whichever encoder it is', async () => {
   const image = brokenCopy((d) => fs.writeFileSync(path.join(d, 'image_encoder.onnx'), 'not an onnx model'));
   const imageFile = path.join(image, 'image_encoder.onnx');
-  await assert.rejects(OwlDetector.load(image, { threads: 1 }), modelError('corrupt_file', new RegExp(
+  await assert.rejects(OwlDetector.load(image, { threads: 1, precision: 'fp32' }), modelError('corrupt_file', new RegExp(
     `^${escape(imageFile)} cannot be loaded by ONNX Runtime \\(.+\\): the file is corrupt or incomplete; ${escape(reexport(image))}$`),
   imageFile));
 
@@ -111,13 +111,13 @@ test('a corrupt ONNX file is named, whichever encoder it is', async () => {
     fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2));
   });
   const textFile = path.join(text, 'text_encoder.onnx');
-  await assert.rejects(OwlDetector.load(text, { threads: 1 }), modelError('corrupt_file', new RegExp(
+  await assert.rejects(OwlDetector.load(text, { threads: 1, precision: 'fp32' }), modelError('corrupt_file', new RegExp(
     `^${escape(textFile)} cannot be loaded by ONNX Runtime \\(.+\\): the file is corrupt or incomplete; ${escape(reexport(text))}$`),
   textFile));
 
   const tokenizer = brokenCopy((d) => fs.writeFileSync(path.join(d, 'tokenizer.json'), '[1, 2'));
   const tokenizerFile = path.join(tokenizer, 'tokenizer.json');
-  await assert.rejects(OwlDetector.load(tokenizer, { threads: 1 }), modelError('corrupt_file', new RegExp(
+  await assert.rejects(OwlDetector.load(tokenizer, { threads: 1, precision: 'fp32' }), modelError('corrupt_file', new RegExp(
     `^${escape(tokenizerFile)} is not valid JSON \\(.+\\): re-export the model folder$`), tokenizerFile));
 });
 
@@ -125,7 +125,7 @@ test('files that disagree with owl.json are named, with the shapes', async () =>
   const fix = 'the folder mixes files of different exports, or owl.json was edited; re-export the model folder';
   // Both encoders give 32: owl.json is the file at fault, not the text encoder that is checked first.
   const text = brokenCopy((d) => editConfig(d, (c) => { c.embedDim = 64; }));
-  await assert.rejects(OwlDetector.load(text, { threads: 1 }), modelError('mismatch',
+  await assert.rejects(OwlDetector.load(text, { threads: 1, precision: 'fp32' }), modelError('mismatch',
     `${text}/owl.json: embedDim is 64, but ${text}/text_encoder.onnx and ${text}/image_encoder.onnx both give embeddings `
     + `of 32: owl.json was edited or belongs to another export; set embedDim to 32, or ${reexport(text)}`,
     path.join(text, 'owl.json')));
@@ -133,11 +133,11 @@ test('files that disagree with owl.json are named, with the shapes', async () =>
   const image = brokenCopy((d) => editConfig(d, (c) => {
     Object.assign(c, { imageSize: 128, gridSize: 8, numPatches: 64 });
   }));
-  await assert.rejects(OwlDetector.load(image, { threads: 1 }), modelError('mismatch',
+  await assert.rejects(OwlDetector.load(image, { threads: 1, precision: 'fp32' }), modelError('mismatch',
     `${image}/image_encoder.onnx input "image" has shape [batch,3,96,96] but owl.json implies [batch,3,128,128]: ${fix}`));
 
   // The image encoder of another export in place of this one.
   const swapped = brokenCopy((d) => fs.copyFileSync(path.join(d, 'text_encoder.onnx'), path.join(d, 'image_encoder.onnx')));
-  await assert.rejects(OwlDetector.load(swapped, { threads: 1 }), modelError('mismatch',
+  await assert.rejects(OwlDetector.load(swapped, { threads: 1, precision: 'fp32' }), modelError('mismatch',
     `${swapped}/image_encoder.onnx has no input "image" (its inputs: input_ids, attention_mask): ${fix}`));
 });

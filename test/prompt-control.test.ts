@@ -20,7 +20,8 @@ const quiet: Logger = {
 /** A model whose text encoder is a stand-in (one number per prompt: its length). */
 function model(): EngineModel {
   const encode = async (objects: readonly string[]) => Float32Array.from(objects, (o) => o.length);
-  return { promptSets: new PromptSets(encode, LIMITS), summary: 'stand-in' };
+  return { promptSets: new PromptSets(encode, LIMITS), summary: 'stand-in',
+    precision: { running: 'fp32', reason: 'stand-in', warning: null } };
 }
 
 /** A stream as PromptControl sees it; `redecodes` counts the changes it was asked to apply to its newest frame. */

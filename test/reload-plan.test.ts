@@ -122,4 +122,14 @@ describe('reload plan', () => {
     // Where the engine cannot take the model live, only changed settings are named (see the previous test).
     assert.deepEqual(planReload(config(), config(), DEEPSTREAM, { modelFiles: true }), []);
   });
+
+  test('model.precision is a model setting: a change loads the model again live, or needs a restart', () => {
+    for (const [from, to] of [['auto', 'fp32'], ['fp32', 'int8'], ['int8', 'auto']]) {
+      const previous = config({ model: { precision: from } });
+      const next = config({ model: { precision: to } });
+      assert.deepEqual(planReload(previous, next, PORTABLE), [{ kind: 'model', model: next.model }],
+        `${from} -> ${to}`);
+      assert.deepEqual(planReload(previous, next, DEEPSTREAM), [{ kind: 'restart-needed', keys: ['model'] }]);
+    }
+  });
 });

@@ -72,7 +72,8 @@ describe('engine deepstream in the service process, on stand-ins for DeepStream'
   test('/status: engine deepstream, the stream playing, Redis reported as nvmsgbroker\'s', async () => {
     const { body } = await service.get('/status');
     assert.equal(body.engine, 'deepstream');
-    assert.deepEqual(body.model, { loaded: true, error: null });
+    assert.deepEqual({ ...body.model, precision: undefined }, { loaded: true, error: null, precision: undefined });
+    assert.equal(body.model.precision.running, 'tensorrt', 'model.precision is for the portable engine');
     assert.deepEqual(body.redis, { state: 'ready', error: null, writer: 'nvmsgbroker' });
     assert.deepEqual(body.streams.map((s: { id: string; state: string }) => [s.id, s.state]), [['test', 'playing']]);
     assert.match(service.log, /engine deepstream .*Redis is written by nvmsgbroker/);

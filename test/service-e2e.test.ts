@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 
 import Redis from 'ioredis';
 
+import { cpuInt8Support } from '../ts/model/precision';
 import { parseMinimalSchema } from '../ts/redis/minimal-schema';
 import { freePort } from './helpers/ports';
 import { RedisServer } from './helpers/redis-server';
@@ -51,6 +52,17 @@ describe('service on a test camera with the tiny model and Redis', () => {
     const { body: [latest] } = await service.get('/detections');
     assert.ok(latest.objects.length > 0, 'the tiny model at 0.3 finds objects');
     for (const object of latest.objects) assert.ok(FIRST.includes(object.label), object.label);
+  });
+
+  test('/status and the log say which image encoder runs and why (auto: int8 where this CPU has VNNI)', async () => {
+    const { body } = await service.get('/status');
+    const cpu = cpuInt8Support();
+    const expected = cpu.supported ? { running: 'int8', warning: null,
+      reason: `auto: the folder has an int8 image encoder and this CPU has int8 dot products (${cpu.feature})` }
+      : { running: 'fp32', warning: null, reason: 'auto: this CPU has no int8 dot-product instructions (avx512_vnni, '
+        + 'avx_vnni, amx_int8 or asimddp), so int8 would not be faster' };
+    assert.deepEqual(body.model.precision, expected);
+    assert.ok(service.log.includes(`image encoder ${expected.running}: ${expected.reason}`), service.log);
   });
 
   test('Redis gets one Minimal Schema entry per processed frame, in order', async () => {

@@ -150,7 +150,8 @@ test('a corrupt model file: the video still runs, /ready says what to fix, promp
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'owl-corrupt-'));
   for (const file of fs.readdirSync(TINY_MODEL)) fs.copyFileSync(path.join(TINY_MODEL, file), path.join(dir, file));
   fs.writeFileSync(path.join(dir, 'image_encoder.onnx'), 'not a model');
-  const service = await ServiceProcess.start({ args: ['test:', '--model', dir], env: SMALL });
+  // fp32: under auto, a CPU with int8 dot products would run the folder's intact int8 file instead.
+  const service = await ServiceProcess.start({ args: ['test:', '--model', dir, '--precision', 'fp32'], env: SMALL });
   try {
     await service.waitFor(async () => (await service.get('/streams')).body[0]?.outputUrl !== undefined, 'the stream');
     const ready = await service.get('/ready');

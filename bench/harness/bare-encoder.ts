@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { RtspWatcher } from '../../test/helpers/rtsp-reader';
 import { loadModelFolder } from '../../ts/model/model-folder';
+import type { Precision } from '../../ts/model/precision';
 import { processCpuSeconds } from './proc';
 
 /** Frames per second of a loop, and the time per frame. */
@@ -51,10 +52,16 @@ export async function timeInterleaved(steps: readonly (() => Promise<unknown>)[]
 export class BareEncoder {
   private constructor(readonly session: ort.InferenceSession, readonly input: ort.Tensor) {}
 
-  static async load(model: string, threads: number): Promise<BareEncoder> {
+  /**
+   * @param precision which of the folder's image encoders.
+   * @throws {Error} when the folder has no int8 image encoder and int8 is asked for.
+   */
+  static async load(model: string, threads: number, precision: Precision = 'fp32'): Promise<BareEncoder> {
     const folder = await loadModelFolder(path.resolve(model));
     const size = folder.config.imageSize;
-    const session = await ort.InferenceSession.create(folder.paths.imageEncoder, {
+    const file = precision === 'int8' ? folder.paths.imageEncoderInt8 : folder.paths.imageEncoder;
+    if (file === undefined) throw new Error(`${folder.dir}/owl.json lists no int8 image encoder (owl_export.py --int8)`);
+    const session = await ort.InferenceSession.create(file, {
       executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1,
       graphOptimizationLevel: 'all', executionMode: 'sequential',
     });
@@ -84,11 +91,11 @@ export class BareEncoder {
  * process id, also its CPU over the loop (NaN without).
  */
 export async function measureBareWhileStreaming(model: string, threads: number, seconds: number, cameraUrl: string,
-  cameraPid: number | null): Promise<LoopRate & { cameraCores: number }> {
+  cameraPid: number | null, precision: Precision = 'fp32'): Promise<LoopRate & { cameraCores: number }> {
   const reader = new RtspWatcher(cameraUrl);
   try {
     await reader.ready;
-    const encoder = await BareEncoder.load(model, threads);
+    const encoder = await BareEncoder.load(model, threads, precision);
     try {
       const cpu0 = cameraPid === null ? NaN : processCpuSeconds(cameraPid);
       const t0 = performance.now();

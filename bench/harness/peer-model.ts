@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The transformers.js peer: its zero-shot-object-detection pipeline, loaded offline from a model folder in its
-// own layout (deploy/export/owl_export.py --transformersjs). The committed folders hold the graphs only: they
-// are assembled under bench/models (gitignored) with the tokenizer every random model shares (committed once,
-// in test/fixtures/owl-tiny) and, for the base-size model, the regenerated benchmark model's weight files, so
-// both sides run the same bytes.
+// own layout (deploy/export/owl_export.py --transformersjs), in fp32 or with its own `q8` quantization
+// (onnx/model_quantized.onnx, --transformersjs --int8). The committed folders hold the graphs only: they are
+// assembled under bench/models (gitignored) with the tokenizer every random model shares (committed once, in
+// test/fixtures/owl-tiny) and, for the base-size model, the regenerated benchmark model's weight files (fp32 and
+// q8), so both sides run the same bytes.
 import fs from 'node:fs';
 import path from 'node:path';
 import { BASE_MODEL, REPO, TINY_MODEL } from './context';
@@ -47,12 +48,18 @@ interface TransformersJs {
   RawImage: new (data: Uint8ClampedArray, width: number, height: number, channels: number) => unknown;
 }
 
-/** The base-size peer model: the committed graphs, the tokenizer, and the benchmark model's weights hard-linked. */
+/** The precisions the peer runs in: transformers.js's `dtype` option. */
+export type PeerDtype = 'fp32' | 'q8';
+
+/**
+ * The base-size peer model: the committed graphs, the tokenizer, and the benchmark model's weights (fp32 and q8)
+ * hard-linked.
+ */
 export function assembleBasePeer(): string {
   const shared = JSON.parse(fs.readFileSync(path.join(BASE_PEER_GRAPHS, 'shared-weights.json'), 'utf8')) as
-    { files: Record<string, number> };
+    { files: Record<string, number>; quantized?: { files: Record<string, number> } };
   const folder = assemble(BASE_PEER_GRAPHS, 'owlvit-base-patch32-transformersjs');
-  for (const file of Object.keys(shared.files)) {
+  for (const file of Object.keys({ ...shared.files, ...shared.quantized?.files })) {
     const target = path.join(folder, 'onnx', file);
     fs.rmSync(target, { force: true });
     try {
@@ -65,17 +72,18 @@ export function assembleBasePeer(): string {
 }
 
 /**
- * Loads the pipeline from a local folder with remote models switched off (nothing is downloaded), fp32 on
- * the CPU with `threads` intra-op threads, and returns it with a maker of its image type.
+ * Loads the pipeline from a local folder with remote models switched off (nothing is downloaded), on the CPU
+ * with `threads` intra-op threads, and returns it with a maker of its image type.
+ * @param dtype `fp32` (onnx/model.onnx) or `q8` (onnx/model_quantized.onnx).
  */
-export async function loadPeer(folder: string, threads: number):
+export async function loadPeer(folder: string, threads: number, dtype: PeerDtype = 'fp32'):
 Promise<{ detect: PeerDetector; image: (rgb: Uint8Array, width: number, height: number) => unknown; version: string }> {
   const tjs = await import('@huggingface/transformers') as unknown as TransformersJs & { env: { version: string } };
   tjs.env.allowRemoteModels = false;
   tjs.env.allowLocalModels = true;
   tjs.env.localModelPath = `${path.dirname(folder)}/`;
   const detect = await tjs.pipeline('zero-shot-object-detection', path.basename(folder), {
-    dtype: 'fp32', device: 'cpu', session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
+    dtype, device: 'cpu', session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
   });
   return {
     detect,

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import YAML from 'yaml';
 import { freePort } from '../../test/helpers/ports';
 import type { RtspWatcher } from '../../test/helpers/rtsp-reader';
+import type { PrecisionSetting } from '../../ts/model/precision';
 import { REPO } from './context';
 import { processCpuSeconds, splitCpu } from './proc';
 
@@ -19,6 +20,11 @@ interface ServiceSettings {
   streams?: string[];
   model: string;
   threads: number;
+  /**
+   * model.precision. The scenarios compare the service with fp32 loops unless they say otherwise, so fp32 unless
+   * given (the service's own default, auto, runs int8 where the folder and the CPU allow it). @default 'fp32'
+   */
+  precision?: PrecisionSetting;
   /** RTSP output on a free loopback port, or none (headless). */
   output: boolean;
   redis: { host: string; port: number; stream: string };
@@ -51,6 +57,21 @@ export function total(samples: Samples, name: string): number {
   return sum;
 }
 
+/** Two /metrics samples taken as batches ended (ServiceProcess.batchWindow). */
+export interface BatchWindow {
+  m0: Samples;
+  m1: Samples;
+  /** Between the two samples. */
+  seconds: number;
+  /** Batches that ended after the first sample, up to the second. */
+  batches: number;
+  /** performance.now() of the two samples. */
+  t0: number;
+  t1: number;
+  /** CPU of the process's threads not named "node" (GStreamer's) between the two samples. */
+  otherCpuSeconds: number;
+}
+
 /** A running service process. */
 export class ServiceProcess {
   /** Every service not stopped yet, so an interrupted run can stop them. */
@@ -81,7 +102,7 @@ export class ServiceProcess {
       input: { uri: settings.input },
       streams: settings.streams ?? [],
       output: { enabled: settings.output, url: outputUrl ?? 'rtsp://127.0.0.1:6000/out' },
-      model: { folder: settings.model, threads: settings.threads },
+      model: { folder: settings.model, threads: settings.threads, precision: settings.precision ?? 'fp32' },
       prompts: settings.prompts ?? { objects: ['a person', 'a hat', 'a bike'], thresholds: [0.1] },
       redis: settings.redis,
       api: { host: '127.0.0.1', port: apiPort },
@@ -159,6 +180,39 @@ export class ServiceProcess {
       cores: (c1 - c0) / dt,
       gstCores: (s1.other - s0.other) / dt,
     };
+  }
+
+  /**
+   * /metrics sampled as a batch ends and again as a later one ends, at least `minBatches` batches and `seconds`
+   * apart (polled every 50 ms). Rates over whole batches: with batches of several seconds, a fixed window holds
+   * one or two of them and its rate jumps by a whole batch.
+   * @throws {Error} when fewer batches end within `timeoutS`.
+   */
+  async batchWindow(minBatches: number, seconds: number, timeoutS = 300): Promise<BatchWindow> {
+    const deadline = performance.now() + timeoutS * 1000;
+    let last = total(await this.metrics(), 'owl_inferences_total');
+    let start: { samples: Samples; t: number; cpu: ReturnType<typeof splitCpu> } | null = null;
+    let batches = 0;
+    for (;;) {
+      if (performance.now() > deadline) {
+        throw new Error(`only ${batches} batches ended within ${timeoutS} s (wanted ${minBatches} over ${seconds} s)`);
+      }
+      await sleep(50);
+      const samples = await this.metrics();
+      const count = total(samples, 'owl_inferences_total');
+      if (count === last) continue;
+      last = count;
+      const t = performance.now(), cpu = splitCpu(this.pid);
+      if (start === null) {
+        start = { samples, t, cpu };
+        continue;
+      }
+      batches++;
+      if (batches >= minBatches && t - start.t >= seconds * 1000) {
+        return { m0: start.samples, m1: samples, seconds: (t - start.t) / 1000, batches, t0: start.t, t1: t,
+          otherCpuSeconds: cpu.other - start.cpu.other };
+      }
+    }
   }
 
   /** Stops every service still running. */

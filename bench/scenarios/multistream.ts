@@ -2,18 +2,19 @@
 // `multistream`: one service, one model, 1, 2, 4 and 8 cameras. The model takes the newest frame of every
 // stream as one batch whenever it is free, so its frames are shared among the streams: the total stays about
 // that of one camera while each stream gets its share. Also the CPU the video side costs per stream (decode,
-// overlay, x264, RTSP: GStreamer's threads) and whether the output keeps the camera's rate.
-import { performance } from 'node:perf_hooks';
+// overlay, x264, RTSP: GStreamer's threads) and whether the output keeps the camera's rate. Rates are taken
+// over whole batches (at least MIN_BATCHES of them): a batch of 8 base-size frames takes seconds on a CPU.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RtspWatcher } from '../../test/helpers/rtsp-reader';
 import type { BenchContext, Scenario } from '../harness/context';
-import { splitCpu } from '../harness/proc';
 import type { MetricSpec, Recorder } from '../harness/report';
 import { ServiceProcess, total, type Samples } from '../harness/service';
 import { median } from '../harness/stats';
 
 const COUNTS = [1, 2, 4, 8] as const;
 const SMOKE_COUNTS = [1, 2] as const;
+/** Each figure spans at least this many whole batches (and the --seconds window). */
+const MIN_BATCHES = 6;
 
 const SPECS: Record<string, MetricSpec> = {
   ...Object.fromEntries(COUNTS.filter((n) => n > 1).map((n) => [`share_${n}`, { unit: 'ratio', ratio: true,
@@ -24,6 +25,7 @@ const SPECS: Record<string, MetricSpec> = {
     [`model_fps_total_${n}`, { unit: 'frames/s', description: `${n} camera(s): frames through the model per second, all streams` }],
     [`fairness_${n}`, { unit: 'ratio', goal: n > 1 ? { op: '>=', target: 0.8 } : undefined,
       description: `${n} camera(s): slowest stream's model frames/s over the fastest's` }],
+    [`batches_${n}`, { unit: 'batches', digits: 0, description: `${n} camera(s): whole batches the figures span` }],
     [`frame_ms_${n}`, { unit: 'ms', digits: 0, description: `${n} camera(s): from a frame's hand-over to its detections (batch wait and run)` }],
     [`video_cores_per_stream_${n}`, { unit: 'cores', description: `${n} camera(s): GStreamer threads' CPU (receive, decode, overlay, x264, RTSP) per stream` }],
     [`output_fps_${n}`, { unit: 'frames/s', digits: 1, goal: n <= 2 ? { op: '>=', target: 29 } : undefined,
@@ -53,7 +55,8 @@ export const multistreamScenario: Scenario = {
     // the same in every case and the service's own cost is what changes.
     const camera = await ctx.camera(width, height);
     const redis = await ctx.redis();
-    Object.assign(rec.settings, { model: ctx.model, threads, runs, windowS: seconds, counts,
+    Object.assign(rec.settings, { model: ctx.model, threads, runs, windowS: seconds, counts, precision: 'fp32',
+      window: `from the end of a batch to the end of a later one, at least ${smoke ? 2 : MIN_BATCHES} batches and ${seconds} s apart`,
       service: `N streams of one camera ${width}x${height}@30, RTSP output of each, a client on the first, Redis on`,
       batching: 'model.maxBatch 8, model.batchWindowMs 50 (the defaults)' });
     rec.notes.push('video_cores_per_stream counts the service\'s non-"node" threads (GStreamer) divided by the streams; '
@@ -73,13 +76,8 @@ export const multistreamScenario: Scenario = {
             if (Date.now() > deadline) throw new Error(`${n} streams: not every stream reached the model within 60 s`);
             await sleep(200);
           }
-          const m0 = await service.metrics();
-          const cpu0 = splitCpu(service.pid);
-          const t0 = performance.now();
-          await sleep(seconds * 1000);
-          const m1 = await service.metrics();
-          const cpu1 = splitCpu(service.pid);
-          const dt = (performance.now() - t0) / 1000;
+          const { m0, m1, seconds: dt, batches, t0, t1, otherCpuSeconds } =
+            await service.batchWindow(smoke ? 2 : MIN_BATCHES, seconds);
           const fps = [...perStream(m0, m1, 'owl_frames_to_model_total').values()].map((frames) => frames / dt);
           const totalFps = (total(m1, 'owl_inferences_total') - total(m0, 'owl_inferences_total')) / dt;
           rec.add(`model_fps_per_stream_${n}`, median(fps));
@@ -87,8 +85,9 @@ export const multistreamScenario: Scenario = {
           rec.add(`fairness_${n}`, Math.min(...fps) / Math.max(...fps));
           rec.add(`frame_ms_${n}`, 1000 * (total(m1, 'owl_inference_latency_seconds_sum') - total(m0, 'owl_inference_latency_seconds_sum'))
             / (total(m1, 'owl_inference_latency_seconds_count') - total(m0, 'owl_inference_latency_seconds_count')));
-          rec.add(`video_cores_per_stream_${n}`, (cpu1.other - cpu0.other) / dt / n);
-          rec.add(`output_fps_${n}`, watcher.countBetween(t0, performance.now()) / dt);
+          rec.add(`batches_${n}`, batches);
+          rec.add(`video_cores_per_stream_${n}`, otherCpuSeconds / dt / n);
+          rec.add(`output_fps_${n}`, watcher.countBetween(t0, t1) / dt);
           const one = rec.values('model_fps_total_1').at(-1);
           if (n > 1 && one !== undefined && one > 0) rec.add(`share_${n}`, totalFps / one);
           ctx.log(`multistream run ${run + 1}/${runs}, ${n} camera(s): ${totalFps.toFixed(2)} model frames/s in all, `

@@ -6,6 +6,7 @@
   python3 owl_export.py --random tiny --seed 0 --out test/fixtures/owl-tiny
   python3 owl_export.py --random base-patch32 --seed 0 --out deploy/export/base-patch32
   python3 owl_export.py --random base-patch32 --seed 0 --transformersjs --out deploy/export/base-patch32-transformersjs
+  python3 owl_export.py --model google/owlvit-base-patch32 --int8 --out models/owlvit-base-patch32
 
 The folder holds image_encoder.onnx, text_encoder.onnx, tokenizer.json, tokenizer_config.json,
 owl.json and cost.json (see README.md beside this file). A random tiny model also gets reference.json;
@@ -13,6 +14,8 @@ a random base-patch32 model keeps its weights in external data files described b
 weights-manifest.json, which regenerate-base.js turns back into a runnable model without torch.
 --transformersjs writes the whole detector in transformers.js's layout instead (owl_transformersjs.py),
 for the benchmark against it; for random base-patch32 it shares the split model's weight files.
+--int8 adds image_encoder_int8.onnx (owl_int8.py: ONNX Runtime's dynamic quantization) and prints how
+close it is to the fp32 encoder; with --transformersjs it adds transformers.js's own q8 model instead.
 
 Needs torch, transformers, onnx, and onnxruntime for the verification (skipped without it).
 """
@@ -33,6 +36,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import owl_cost  # noqa: E402
 import owl_encoders  # noqa: E402
+import owl_int8  # noqa: E402
 import owl_random  # noqa: E402
 import owl_transformersjs  # noqa: E402
 
@@ -169,14 +173,18 @@ def main():
     parser.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
     parser.add_argument("--fp16", action="store_true",
                         help="fp16 weights and compute in the image encoder (for TensorRT/GPU); its inputs and outputs stay float32")
+    parser.add_argument("--int8", action="store_true",
+                        help="also write the int8 image encoder (needs onnxruntime); with --transformersjs, "
+                             "transformers.js's q8 model (onnx/model_quantized.onnx)")
     parser.add_argument("--transformersjs", action="store_true",
                         help="write the whole detector in transformers.js's folder layout (for the benchmark against it)")
     parser.add_argument("--share-weights", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "base-patch32"),
                         help="with --transformersjs --random base-patch32: the split model folder whose weight files "
                              "the graph reads (default: deploy/export/base-patch32)")
     args = parser.parse_args()
-    if args.fp16 and (args.random == "base-patch32" or args.transformersjs):
-        parser.error("--fp16 applies to neither --random base-patch32 (regenerated as float32) nor --transformersjs")
+    if args.fp16 and (args.random == "base-patch32" or args.transformersjs or args.int8):
+        parser.error("--fp16 applies to neither --random base-patch32 (regenerated as float32), --transformersjs "
+                     "nor --int8")
 
     t0 = time.time()
     src = load_pretrained(args.model) if args.model else load_random(args.random, args.seed)
@@ -189,6 +197,12 @@ def main():
         ok = owl_transformersjs.export(src, owl, args.out, args.opset)
         if args.random == "base-patch32":  # too big to commit: the graph reads the split model's weight files
             ok = owl_transformersjs.share_split_weights(src, owl, args.out, args.opset, args.share_weights) and ok
+            if args.int8:
+                owl_int8.base_q8(args.out, args.share_weights)
+        elif args.int8:
+            owl_int8.quantize_transformersjs_q8(os.path.join(args.out, owl_transformersjs.MODEL_FILE),
+                                                os.path.join(args.out, owl_int8.Q8_FILE))
+            print(f"wrote {os.path.join(args.out, owl_int8.Q8_FILE)} (transformers.js dtype q8)")
         print(f"done in {time.time() - t0:.1f} s")
         if not ok:
             sys.exit("error: the ONNX outputs differ from torch beyond the tolerance")
@@ -224,9 +238,36 @@ def main():
     ok = verify(src, owl, image_module, text_module, image_path, text_path, args)
     if args.random == "base-patch32":  # too big to commit: weights move to external data + manifest
         write_manifest(src, args, image_path, text_path)
+        if args.int8:
+            owl_int8.base_int8(args.out)
+    elif args.int8:
+        export_int8(src, owl, image_path, text_path, args.out)
     print(f"done in {time.time() - t0:.1f} s")
     if not ok:
         sys.exit("error: the ONNX outputs differ from torch beyond the tolerance")
+
+
+def export_int8(src, owl, image_path, text_path, out_dir):
+    """image_encoder_int8.onnx beside the fp32 one, listed in owl.json, and how close its outputs are."""
+    import owl_reference
+
+    int8_path = os.path.join(out_dir, owl_int8.INT8_FILE)
+    keep_float = owl_int8.quantize_image_encoder(image_path, int8_path)
+    owl_int8.set_int8_in_owl_json(out_dir, keep_float)
+    print(f"wrote {int8_path} ({os.path.getsize(int8_path) / 1e6:.1f} MB; {len(keep_float)} head MatMuls kept in float)")
+    ids, mask = src.tokenize(owl_reference.PROMPTS)
+    text = onnx_runner(text_path, owl_encoders.TEXT_INPUTS)(ids, mask)[0]
+    if src.name.startswith("random:tiny"):  # reference.json's images
+        images = np.stack([owl_reference.pad_square(rgb, owl["imageSize"], owl["mean"], owl["std"])[0]
+                           for _, rgb in owl_reference.reference_images()])
+    else:
+        images = owl_int8.synthetic_images(owl)
+    with torch.no_grad():
+        hf_logits = np.stack([src.detector(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask),
+                                           pixel_values=torch.from_numpy(image[None])).logits[0].numpy()
+                              for image in images])
+    owl_int8.print_fidelity(onnx_runner(image_path, owl_encoders.IMAGE_INPUTS),
+                            onnx_runner(int8_path, owl_encoders.IMAGE_INPUTS), images, text, hf_logits)
 
 
 def verify(src, owl, image_module, text_module, image_path, text_path, args):

@@ -32,7 +32,8 @@ export async function decodeJpeg(jpeg: Buffer): Promise<DecodedJpeg> {
   return { width: stream.width, height: stream.height, rgb };
 }
 
-function pipeThrough(command: string, args: string[], input: Buffer): Promise<Buffer> {
+/** Runs `command` with `input` on its stdin and resolves with its stdout (10 s at most). */
+export function pipeThrough(command: string, args: string[], input: Buffer): Promise<Buffer> {
   const options: ExecFileOptions & { encoding: 'buffer' } = { encoding: 'buffer', maxBuffer: 64 << 20, timeout: 10_000 };
   return new Promise((resolve, reject) => {
     const child = execFile(command, args, options, (err, stdout, stderr) => {

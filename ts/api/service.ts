@@ -39,6 +39,8 @@ export interface ServiceStatus {
     loaded: boolean;
     /** Why the model is not loaded (bad folder, corrupt file, ...), or null. */
     error: string | null;
+    /** The image encoder's precision that runs (model.precision resolved) and why; null while not loaded. */
+    precision?: ModelPrecisionStatus | null;
   };
   redis: {
     state: RedisState;
@@ -59,6 +61,15 @@ export interface ServiceStatus {
   state?: { file: string | null; error: string | null };
   /** Process start, ISO 8601 UTC. */
   startedAt: string;
+}
+
+/** Which image encoder runs: `fp32`/`int8` (portable engine) or `tensorrt` (deepstream: its engine file's own). */
+export interface ModelPrecisionStatus {
+  running: 'fp32' | 'int8' | 'tensorrt';
+  /** Why, in a sentence (the setting, the folder, the CPU). */
+  reason: string;
+  /** What to fix, e.g. a missing or corrupt int8 file under `auto` (fp32 runs meanwhile), or null. */
+  warning: string | null;
 }
 
 /** Description of one stream, for /streams. */

@@ -40,6 +40,8 @@ const KEY_FLAGS: readonly KeyFlag[] = [
   { name: 'image_encoder_engine', path: ['model', 'imageEncoderEngine'], metavar: 'FILE',
     help: 'TensorRT engine of the image encoder (deepstream engine)' },
   { name: 'engine', path: ['engine'], metavar: 'NAME', help: 'auto | portable | deepstream' },
+  { name: 'precision', path: ['model', 'precision'], metavar: 'NAME',
+    help: 'image encoder: auto | fp32 | int8 (int8 needs an --int8 export)' },
   { name: 'api_host', path: ['api', 'host'], metavar: 'HOST', help: 'address the REST API binds' },
   { name: 'api_token', path: ['api', 'token'], metavar: 'TOKEN',
     help: 'bearer token the REST API requires (prefer OWL_API_TOKEN: flags show in `ps`)' },

@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // The defaults that more than one layer applies, written once (the tracker's own algorithm settings are written in
-// native/src/common/shared-constants.json, shared with its C++ core: TRACKER_DEFAULTS in ts/generated/). The service schema (schema.ts, documented in
-// configs/default.yaml), the Pipeline API (ts/pipeline/options.ts) and the Redis publisher
-// (ts/redis/publisher-options.ts) all take them from here, so that a program using the Pipeline API directly gets
-// what a user of the service gets. test/defaults.test.ts holds every layer to them.
+// native/src/common/shared-constants.json, shared with its C++ core: TRACKER_DEFAULTS in ts/generated/). The service
+// schema (schema.ts, documented in configs/default.yaml), the Pipeline API (ts/pipeline/options.ts), the Redis
+// publisher (ts/redis/publisher-options.ts) and the detector (ts/model/detector.ts) all take them from here, so that
+// a program using the Pipeline API or the detector directly gets what a user of the service gets.
+// test/defaults.test.ts holds every layer to them.
 
 /** `input.rtsp`: TCP survives lossy networks and NAT; 50 ms of jitter buffer, as the seed app used. */
 export const RTSP_DEFAULTS = { transport: 'tcp', latencyMs: 50 } as const;
+
+/**
+ * `model.precision`: `auto` runs the folder's int8 image encoder where the CPU has int8 dot products (about twice as
+ * fast there), else fp32. The service schema and OwlDetector (ts/model/detector.ts) both apply it.
+ */
+export const MODEL_PRECISION_DEFAULT = 'auto';
 
 /** `input.test`: size and rate of the built-in test source. */
 export const TEST_SOURCE_DEFAULTS = { width: 1280, height: 720, fps: 30 } as const;

@@ -4,6 +4,7 @@
 // configs/default.yaml mirrors these defaults with comments; test/config.test.ts keeps the two equal. Defaults
 // that other layers apply too (the Pipeline API, the Redis publisher) are written once in defaults.ts.
 import { z } from 'zod';
+import { PRECISION_SETTINGS } from '../model/precision';
 import {
   DEFAULT_PROMPT_LIMITS, parsePrompts, PromptError, type PromptErrorCode, type PromptLimits, type PromptSet,
 } from '../model/prompts';
@@ -11,7 +12,7 @@ import { describeValue } from '../errors/expected';
 import { TRACKER_DEFAULTS, X264_PRESETS } from '../generated/shared-constants';
 import {
   ENCODER_DEFAULTS, MQTT_DEFAULTS, OUTPUT_URL_DEFAULT, OVERLAY_DEFAULTS, RECONNECT_DEFAULTS, REDIS_DEFAULTS,
-  RTSP_DEFAULTS, TEST_SOURCE_DEFAULTS, TRACKING_DEFAULTS,
+  MODEL_PRECISION_DEFAULT, RTSP_DEFAULTS, TEST_SOURCE_DEFAULTS, TRACKING_DEFAULTS,
 } from './defaults';
 import {
   checkedText, decimal, flag, integer, nonEmptyText, type Normaliser, normalisedText, oneOf, section, text,
@@ -93,6 +94,7 @@ const modelSchema = section({
   folder: nonEmptyText('google/owlvit-base-patch32'),
   imageEncoderEngine: text('nanoowl/data/owl_image_encoder_patch32.engine'),
   threads: integer(0, 1024, 0, 'an integer from 0 (all cores) to 1024'),
+  precision: oneOf(PRECISION_SETTINGS, MODEL_PRECISION_DEFAULT),
   nmsIou: decimal(0, 1, 0),
   maxDetections: integer(1, 10_000, 100),
   textCacheSize: integer(0, 100_000, 64),

@@ -72,12 +72,14 @@ export class DeepStreamEngine implements Engine {
       { threads: settings.threads || os.availableParallelism(), cacheSize: settings.textCacheSize });
     const promptSets = new PromptSets((objects) => text.encode(objects), this.#context.promptLimits);
     let deepstream;
-    let summary;
+    let model: EngineModel;
     try {
       deepstream = deepStreamModel(folder, settings.imageEncoderEngine);
-      summary = `input ${folder.config.imageSize}px, TensorRT engine ${deepstream.engineFile}`;
+      model = { promptSets, summary: `input ${folder.config.imageSize}px, TensorRT engine ${deepstream.engineFile}`,
+        precision: { running: 'tensorrt', warning: null, reason: `the deepstream engine runs the TensorRT engine `
+          + `${deepstream.engineFile} (model.precision is for the portable engine)` } };
       await promptSets.set(prompts.objects, prompts.thresholds);
-      await prepare({ promptSets, summary });
+      await prepare(model);
     } catch (err) {
       await text.close();
       throw err;
@@ -85,7 +87,7 @@ export class DeepStreamEngine implements Engine {
     const previous = this.#model;
     this.#model = { deepstream, promptSets, close: () => text.close() };
     await previous?.close();
-    return { promptSets, summary };
+    return model;
   }
 
   createStream(options: StreamBaseOptions): ServiceStream {

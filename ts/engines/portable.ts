@@ -53,9 +53,11 @@ export class PortableEngine implements Engine {
     prepare: (model: EngineModel) => Promise<void> = async () => undefined): Promise<EngineModel> {
     const detector = await OwlDetector.load(settings.folder, {
       threads: settings.threads, nmsIou: settings.nmsIou, maxDetections: settings.maxDetections,
-      textCacheSize: settings.textCacheSize, promptLimits: this.#context.promptLimits,
+      textCacheSize: settings.textCacheSize, promptLimits: this.#context.promptLimits, precision: settings.precision,
     });
-    const model = { promptSets: detector.promptSets, summary: `input ${detector.inputSize}px` };
+    const { precision: running, reason, warning } = detector.precision;
+    const model = { promptSets: detector.promptSets, summary: `input ${detector.inputSize}px`,
+      precision: { running, reason, warning } };
     try {
       await detector.promptSets.set(prompts.objects, prompts.thresholds);
       await prepare(model);

@@ -7,6 +7,7 @@
 // behind an image-encoder run.
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { MODEL_PRECISION_DEFAULT } from '../config/defaults';
 import { expectedMessage } from '../errors/expected';
 import { native } from '../native';
 import {
@@ -15,6 +16,7 @@ import {
 import { ImageEncoder, type FrameTransferStats } from './image-encoder';
 import { ModelError } from './model-error';
 import { loadModelFolder, type ModelFolder } from './model-folder';
+import { cpuInt8Support, planPrecision, type CpuInt8, type PrecisionChoice, type PrecisionSetting } from './precision';
 import { DEFAULT_PROMPT_SET, PromptSets, type PromptState } from './prompt-sets';
 import { DEFAULT_PROMPT_LIMITS, type PromptLimits } from './prompts';
 import { OwlTextEncoder, type TextEncoderStats } from './text-encoder';
@@ -39,6 +41,14 @@ export interface OwlDetectorOptions {
   promptLimits?: PromptLimits;
   /** Where a relative model folder starts. @default process.cwd() */
   cwd?: string;
+  /**
+   * Image-encoder precision: `int8` needs the folder's int8 file (owl_export.py --int8); `auto` takes it when
+   * the folder has it and the CPU has int8 dot products, else fp32 (see ts/model/precision.ts).
+   * @default MODEL_PRECISION_DEFAULT ('auto', ts/config/defaults.ts)
+   */
+  precision?: PrecisionSetting;
+  /** The CPU's int8 support as `auto` sees it. @default cpuInt8Support() (read from /proc/cpuinfo) */
+  cpuInt8?: CpuInt8;
 }
 
 /** One frame of {@link OwlDetector.detectBatch}. */
@@ -117,17 +127,20 @@ export class OwlDetector {
   /**
    * Loads a model folder: owl.json, the tokenizer, the text encoder (here) and the image encoder (in a worker).
    * @param model a folder written by deploy/export/owl_export.py (a Hugging Face id is refused with the export command).
-   * @throws {ModelError} naming the missing, corrupt or mismatched file and the fix.
+   * @throws {ModelError} naming the missing, corrupt or mismatched file and the fix (under `precision: 'auto'` a
+   *   missing or corrupt int8 file is no error: fp32 runs, and {@link precision} carries the warning).
    */
   static async load(model: string, options: OwlDetectorOptions = {}): Promise<OwlDetector> {
     const folder = await loadModelFolder(model, options.cwd);
+    const precision = planPrecision(folder, options.precision ?? MODEL_PRECISION_DEFAULT,
+      options.cpuInt8 ?? cpuInt8Support());
     const threads = options.threads || os.availableParallelism();
     // One thread: new prompts are encoded while the image encoder keeps every core busy, and a pool of its own
     // would wait at each step for threads the image encoder's displace (measured with the base model on 2 busy
     // cores: 1 thread faster than 2 in 15 of 20 paired runs, medians 394 / 475 ms on a loaded machine).
     const text = await OwlTextEncoder.load(folder, { threads: 1, cacheSize: options.textCacheSize ?? 64 });
     try {
-      const image = await ImageEncoder.start({ folder, threads });
+      const image = await ImageEncoder.start({ folder, precision, threads });
       return new OwlDetector(folder, text, image, options.promptLimits ?? DEFAULT_PROMPT_LIMITS,
         { nmsIou: options.nmsIou ?? 0, maxDetections: options.maxDetections ?? 100 });
     } catch (err) {
@@ -139,6 +152,11 @@ export class OwlDetector {
   /** Square model input side S: detect() takes [1,3,S,S] tensors. */
   get inputSize(): number {
     return this.folder.config.imageSize;
+  }
+
+  /** The image encoder's precision that runs, why, and any warning (a missing or corrupt int8 file). */
+  get precision(): PrecisionChoice {
+    return this.image.precision;
   }
 
   /** The model's per-channel normalisation (0..1 pixel units), for the pipeline's preprocessing. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { ModelError } from './model-error';
+import type { PrecisionChoice } from './precision';
 import type { BatchResult, FromWorker, ToWorker, WorkerInit } from './worker-protocol';
 
 /** How frames reached the worker: moved (zero-copy) or copied. */
@@ -31,6 +32,7 @@ export class ImageEncoder {
   #closed = false;
   readonly #pending = new Map<number, Pending>();
   readonly #transfer: FrameTransferStats = { transferred: 0, copied: 0, copyMs: 0 };
+  #precision: PrecisionChoice | null = null;
 
   private constructor(readonly init: WorkerInit) {}
 
@@ -42,6 +44,11 @@ export class ImageEncoder {
     const encoder = new ImageEncoder(init);
     await encoder.#spawn();
     return encoder;
+  }
+
+  /** The precision the worker runs and why (known once started). */
+  get precision(): PrecisionChoice {
+    return this.#precision!;
   }
 
   /** Whether close() was called: run() refuses frames from then on. */
@@ -131,6 +138,7 @@ export class ImageEncoder {
         switch (message.type) {
           case 'ready':
             started = true;
+            this.#precision = message.precision;
             resolve();
             break;
           case 'fatal':

@@ -9,6 +9,7 @@ import { expectedMessage } from '../errors/expected';
 import { ModelError } from './model-error';
 import { ENCODER_NAMES } from './model-folder';
 import { imageEncoderSignature, openSession } from './onnx-session';
+import type { PrecisionChoice } from './precision';
 import type { BatchResult, FrameMessage, FromWorker, ToWorker, WorkerError, WorkerInit } from './worker-protocol';
 
 const init = workerData as WorkerInit;
@@ -30,7 +31,7 @@ function toWorkerError(err: unknown): WorkerError {
   return { code: 'runtime', message: err instanceof Error ? err.message : String(err) };
 }
 
-async function runBatch(session: ort.InferenceSession, batch: FrameMessage): Promise<void> {
+async function runBatch(session: ort.InferenceSession, file: string, batch: FrameMessage): Promise<void> {
   const { count } = batch;
   const side = config.imageSize;
   if (batch.tensor.length !== count * tensorLength) {
@@ -44,7 +45,7 @@ async function runBatch(session: ort.InferenceSession, batch: FrameMessage): Pro
       [names.input]: new ort.Tensor('float32', batch.tensor, [count, 3, side, side]),
     }, fetches);
   } catch (err) {
-    throw new ModelError('runtime', `the image encoder failed: ${(err as Error).message}`, init.folder.paths.imageEncoder);
+    throw new ModelError('runtime', `the image encoder failed: ${(err as Error).message}`, file);
   }
   const inferenceMs = performance.now() - t0;
   const output = (name: string) => out[name].data as Float32Array;
@@ -55,24 +56,43 @@ async function runBatch(session: ort.InferenceSession, batch: FrameMessage): Pro
   post(result, [...new Set(Object.values(outputs).map((array) => array.buffer as ArrayBuffer))]);
 }
 
+function open(file: string): Promise<ort.InferenceSession> {
+  return openSession(file, init.folder, imageEncoderSignature(init.folder), {
+    intraOpNumThreads: init.threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+  });
+}
+
+// The planned file, or under `auto` the fp32 one when the int8 file cannot be loaded (corrupt, or not this
+// model's): the service then runs, slower, and says why.
+async function openPlanned(): Promise<{ session: ort.InferenceSession; precision: PrecisionChoice }> {
+  const { fallback, ...planned } = init.precision;
+  try {
+    return { session: await open(planned.file), precision: planned };
+  } catch (err) {
+    if (fallback === null || !(err instanceof ModelError)) throw err;
+    const session = await open(fallback.file);
+    return { session, precision: { ...planned, precision: 'fp32', file: fallback.file, reason: fallback.reason,
+      warning: `${err.message}; running fp32 meanwhile` } };
+  }
+}
+
 async function main(): Promise<void> {
   let session: ort.InferenceSession;
+  let precision: PrecisionChoice;
   try {
-    session = await openSession(init.folder.paths.imageEncoder, init.folder, imageEncoderSignature(init.folder), {
-      intraOpNumThreads: init.threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-    });
+    ({ session, precision } = await openPlanned());
   } catch (err) {
     post({ type: 'fatal', error: toWorkerError(err) });
     return;
   }
   port.on('message', (message: ToWorker) => {
-    queue = queue.then(() => runBatch(session, message))
+    queue = queue.then(() => runBatch(session, precision.file, message))
       .catch((err: unknown) => post({ type: 'error', id: message.id, error: toWorkerError(err) }));
   });
-  post({ type: 'ready' });
+  post({ type: 'ready', precision });
 }
 
 void main();

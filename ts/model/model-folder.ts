@@ -32,8 +32,13 @@ export interface OwlModelConfig {
   opset: number;
   /** Compute type of the image encoder; its inputs and outputs are float32 either way. */
   dtype: 'fp32' | 'fp16';
-  /** File names inside the folder. */
-  files: { imageEncoder: string; textEncoder: string; tokenizer: string; tokenizerConfig: string };
+  /**
+   * File names inside the folder. `imageEncoderInt8` (owl_export.py --int8): the same image encoder with int8
+   * weights, chosen by model.precision (ts/model/precision.ts); the folder loads without it.
+   */
+  files: { imageEncoder: string; textEncoder: string; tokenizer: string; tokenizerConfig: string; imageEncoderInt8?: string };
+  /** How the int8 image encoder was made (owl_int8.py), for people: tool, scheme, nodes kept in float. */
+  int8?: Record<string, string | string[]>;
 }
 
 /** A loaded, validated model folder. */
@@ -79,7 +84,9 @@ const configSchema = z.strictObject({
   std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
   opset: positive,
   dtype: z.enum(['fp32', 'fp16']),
-  files: z.strictObject({ imageEncoder: fileName, textEncoder: fileName, tokenizer: fileName, tokenizerConfig: fileName }),
+  files: z.strictObject({ imageEncoder: fileName, textEncoder: fileName, tokenizer: fileName, tokenizerConfig: fileName,
+    imageEncoderInt8: fileName.optional() }),
+  int8: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
 }).refine((c) => c.gridSize * c.gridSize === c.numPatches && c.gridSize * c.patchSize === c.imageSize, {
   message: 'expected numPatches = gridSize² and imageSize = gridSize * patchSize',
 });
@@ -118,7 +125,8 @@ export async function resolveModelFolder(model: string, cwd = process.cwd()): Pr
 
 /**
  * Resolves, reads and validates a model folder: owl.json parses and matches its schema, and every file
- * it names exists. Loading the ONNX files (and checking them against owl.json) is the encoders' job.
+ * it names exists, the optional int8 image encoder aside (model.precision decides what its absence means).
+ * Loading the ONNX files (and checking them against owl.json) is the encoders' job.
  * @throws {ModelError} naming the file and the fix.
  */
 export async function loadModelFolder(model: string, cwd = process.cwd()): Promise<ModelFolder> {
@@ -127,7 +135,8 @@ export async function loadModelFolder(model: string, cwd = process.cwd()): Promi
   const config = parseConfig(configPath, await readConfig(configPath));
   const paths = Object.fromEntries(Object.entries(config.files)
     .map(([key, name]) => [key, path.join(dir, name)])) as ModelFolder['paths'];
-  for (const file of Object.values(paths)) {
+  for (const [key, file] of Object.entries(paths)) {
+    if (key === 'imageEncoderInt8') continue;
     const stat = await fs.stat(file).catch(() => null);
     if (!stat?.isFile()) {
       throw new ModelError('missing_file', `${file} is missing (named by ${configPath}): `
@@ -137,13 +146,14 @@ export async function loadModelFolder(model: string, cwd = process.cwd()): Promi
   return { dir, config, paths };
 }
 
-/** The export command that rebuilds this folder, for messages. */
-export function reexport({ config, dir }: Pick<ModelFolder, 'config' | 'dir'>): string {
+/** The export command that rebuilds this folder (with its int8 image encoder when `int8`), for messages. */
+export function reexport({ config, dir }: Pick<ModelFolder, 'config' | 'dir'>, int8 = false): string {
   const relative = path.relative(process.cwd(), dir);
   const out = relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : dir;
   const random = /^random:([\w-]+):(\d+)$/.exec(config.source);
-  return random ? `${EXPORT_SCRIPT} --random ${random[1]} --seed ${random[2]} --out ${out}`
+  const command = random ? `${EXPORT_SCRIPT} --random ${random[1]} --seed ${random[2]} --out ${out}`
     : `${EXPORT_SCRIPT} --model ${config.source} --out ${out}`;
+  return int8 ? `${command} --int8` : command;
 }
 
 async function readConfig(configPath: string): Promise<string> {

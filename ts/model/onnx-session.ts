@@ -56,7 +56,7 @@ export async function openSession(file: string, folder: ModelFolder, signature: 
   } catch (err) {
     const reason = String((err as Error).message ?? err).split('\n')[0];
     throw new ModelError('corrupt_file', `${file} cannot be loaded by ONNX Runtime (${reason}): the file is corrupt `
-      + `or incomplete; re-export the model folder with ${reexport(folder)}`, file);
+      + `or incomplete; re-export the model folder with ${reexport(folder, file === folder.paths.imageEncoderInt8)}`, file);
   }
   try {
     checkValues(file, 'input', session.inputMetadata, signature.inputs);

@@ -5,10 +5,13 @@
 // decode the newest frame again at once instead of waiting behind the next encoder run.
 import type { ModelErrorCode } from './model-error';
 import type { ModelFolder } from './model-folder';
+import type { PrecisionChoice, PrecisionPlan } from './precision';
 
 /** workerData of the image-encoder worker. */
 export interface WorkerInit {
   folder: ModelFolder;
+  /** Which image encoder file to open, and the one to fall back to. */
+  precision: PrecisionPlan;
   /** ONNX Runtime intra-op threads. */
   threads: number;
 }
@@ -53,9 +56,12 @@ export interface BatchResult {
   inferenceMs: number;
 }
 
-/** Worker -> main thread: `ready` or `fatal` once after start, then one `result` or `error` per batch. */
+/**
+ * Worker -> main thread: `ready` (with the precision that runs) or `fatal` once after start, then one `result`
+ * or `error` per batch.
+ */
 export type FromWorker =
-  | { type: 'ready' }
+  | { type: 'ready'; precision: PrecisionChoice }
   | { type: 'fatal'; error: WorkerError }
   | { type: 'error'; id: number; error: WorkerError }
   | BatchResult;

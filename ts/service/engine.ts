@@ -9,7 +9,7 @@
 // streams (the portable engine shares its model through a scheduler; a DeepStream engine with an nvstreammux of
 // batch N would own one pipeline and hand out per-source streams attached to it): what is shared is the engine's,
 // and limits.maxStreams says how many it takes.
-import type { MetricsSnapshot, ServiceStatus } from '../api/service';
+import type { MetricsSnapshot, ModelPrecisionStatus, ServiceStatus } from '../api/service';
 import type { OwlConfig } from '../config/schema';
 import type { PromptSets } from '../model/prompt-sets';
 import type { PromptLimits, PromptSet } from '../model/prompts';
@@ -42,6 +42,8 @@ export interface EngineModel {
   promptSets: PromptSets;
   /** What was loaded, for the log (e.g. "input 768px, TensorRT engine owl.engine"). */
   summary: string;
+  /** Which image encoder runs and why (model.precision resolved by the engine), for the log and /status. */
+  precision: ModelPrecisionStatus;
 }
 
 /** Who writes the metadata to Redis, and how it fares. */

@@ -41,7 +41,9 @@ export class ModelLoader {
     try {
       const model = await prompts.adopt((prepare) => engine.loadModel(prompts.get(), settings, prepare));
       for (const stream of streams.list()) void stream.modelChanged();
-      log.info(`model ${settings.folder} loaded (${model.summary}); prompts ${describePrompts(prompts.get())}`);
+      log.info(`model ${settings.folder} loaded (${model.summary}); image encoder ${model.precision.running}: `
+        + `${model.precision.reason}; prompts ${describePrompts(prompts.get())}`);
+      if (model.precision.warning !== null) log.warn(`model.precision: ${model.precision.warning}`);
     } catch (err) {
       const message = (err as Error).message;
       if (replacing) {

@@ -6,6 +6,7 @@
 // a new model loads is in that model once it is in use, and a stream removed meanwhile leaves nothing in it.
 // A change is in force once the streams it concerns have applied it to their newest frame (ServiceStream.redecode),
 // so the answer to it comes after the overlay, the API and Redis show it.
+import type { ServiceStatus } from '../api/service';
 import type { EngineModel } from './engine';
 import type { PromptSet } from '../model/prompts';
 import { ModelNotLoadedError } from './errors';
@@ -48,9 +49,10 @@ export class PromptControl implements StreamHooks {
     this.#prompts = copy(options.initial);
   }
 
-  /** Whether the model is loaded, and why not. */
-  modelStatus(): { loaded: boolean; error: string | null } {
-    return { loaded: this.#model !== null, error: this.#model === null ? this.#modelError : null };
+  /** Whether the model is loaded, and why not; the image encoder's precision that runs (null while none is loaded). */
+  modelStatus(): ServiceStatus['model'] {
+    return { loaded: this.#model !== null, error: this.#model === null ? this.#modelError : null,
+      precision: this.#model?.precision ?? null };
   }
 
   /**
