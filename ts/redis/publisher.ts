@@ -69,7 +69,7 @@ export class RedisPublisher extends QueuedOutput<string, Required<RedisPublisher
    * the connection; another password or TLS setting reconnects). `maxlen`, `outputInterval` and `idFormat` apply
    * from the next entry on; a smaller `queueSize` drops the oldest entries beyond it at once (counted in
    * `status().dropped`).
-   * @throws {TypeError} for an invalid option; nothing changes then.
+   * @throws {TypeError} for an invalid option, {Error} for an unreadable CA file; nothing changes then.
    */
   update(settings: PublisherSettings): void {
     const given = Object.entries(settings).filter(([, value]) => value !== undefined);
@@ -78,6 +78,8 @@ export class RedisPublisher extends QueuedOutput<string, Required<RedisPublisher
     const { host: oldHost, port: oldPort } = this.options;
     const sameAccess = next.password === this.options.password && next.tls === this.options.tls
       && next.tlsCaFile === this.options.tlsCaFile;
+    // An unreadable CA file throws here, before anything changed.
+    if (!sameAccess) accessOptions(next);
     this.applyOptions(next);
     debug('update %s:%d -> %s:%d stream %s', oldHost, oldPort, next.host, next.port, next.stream);
     if (next.host === oldHost && next.port === oldPort && sameAccess) return;
