@@ -107,7 +107,13 @@ export class MetadataOutputs implements MetadataSink {
   constructor(config: Pick<OwlConfig, 'redis' | 'mqtt'>, log: Logger) {
     const warn = (message: string) => log.warn(message);
     const redis = new OutputSlot(config.redis, (section) => new RedisPublisher({ ...section, warn }));
-    const mqtt = new OutputSlot(config.mqtt, (section) => new MqttPublisher({ ...section, warn }));
+    let mqtt: OutputSlot<OwlConfig['mqtt']>;
+    try {
+      mqtt = new OutputSlot(config.mqtt, (section) => new MqttPublisher({ ...section, warn }));
+    } catch (err) {
+      void redis.close(0);  // no connection left retrying behind a failed start
+      throw err;
+    }
     this.#slots = [redis, mqtt];
     this.redis = redis;
     this.mqtt = mqtt;
