@@ -20,8 +20,8 @@ export interface MosquittoOptions {
   /** User names and passwords: anonymous clients are refused when given. @default none (anonymous allowed) */
   users?: Record<string, string>;
   /**
-   * Keep persistent sessions (clean session off) and their queued messages across a stop/restart, as a broker in
-   * production does. @default false
+   * Keep persistent sessions (clean session off) and their queued messages, QoS 0 ones included, across a
+   * stop/restart, as a broker in production does. @default false
    */
   persistence?: boolean;
 }
@@ -49,6 +49,8 @@ export class Mosquitto {
       ...(users.length === 0 ? [] : [`password_file ${passwords}`]),
       `persistence ${options.persistence === true}`,
       `persistence_location ${dir}/`,
+      // A persistent session away during a restart gets the QoS 0 messages that came meanwhile too.
+      `queue_qos0_messages ${options.persistence === true}`,
       // A subscriber away during a restart gets everything that came meanwhile.
       'max_queued_messages 0',
       'max_inflight_messages 0',
