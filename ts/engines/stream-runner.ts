@@ -87,8 +87,8 @@ export class StreamRunner extends StreamBase {
 
   /**
    * Applies the prompts now in force to the newest frame at once: its kept image-encoder outputs are decoded again
-   * and pushed (through the tracker) to the overlay, the API and the metadata outputs as a re-decode of that frame (no prompts: the
-   * boxes are cleared).
+   * and pushed (through the tracker) to the overlay, the API and the metadata outputs as a re-decode of that frame
+   * (no prompts: the boxes are cleared).
    * @returns whether anything was pushed: false before the first frame, while no model is loaded, or when the
    *   newest frame was already decoded with these prompts.
    */
