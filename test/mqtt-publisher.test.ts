@@ -69,7 +69,8 @@ describe('MqttPublisher', () => {
       }
       const parsed = parseMinimalSchema(sub.payloads(`rt${qos}/gate/meta`)[0]);
       assert.deepEqual(parsed, { version: '4.0', id: '1', timestamp: '2026-12-06T10:00:00.033Z', sensorId: 'gate',
-        objects: [{ id: '100', left: 0.25, top: 20.5, right: 100.13, bottom: 300.33, label: 'a person', attributes: [] }] });
+        objects: [{ id: '100', left: 0.25, top: 20.5, right: 100.13, bottom: 300.33, label: 'a person', attributes: [] }],
+        redecode: false });
       assert.equal(sub.messages.some((m) => m.retain), false);
       assert.deepEqual(out.status(), {
         state: 'ready', queued: 0, published: 30, sent: 30, dropped: 0, skipped: 0, rejected: 0, errors: 0, lastError: null,
@@ -112,16 +113,19 @@ describe('MqttPublisher', () => {
     assert.deepEqual(late.messages.map((m) => [m.topic, m.retain, parseMinimalSchema(m.payload).id]), [['keep/kept', true, '2']]);
   });
 
-  it('publishes every Nth frame of each sensor', async () => {
+  it('publishes every Nth frame of each sensor, and every re-decode', async () => {
     const sub = await subscriber('nth/#');
     const out = publisher({ topic: 'nth/{sensorId}', outputInterval: 3 });
     for (let i = 0; i < 9; i++) {
       out.publish(frame(i, 'a', 0));
       out.publish(frame(i, 'b', 0));
+      // Frame 4 of sensor a decoded again with new prompts: published, and not counted for the interval.
+      if (i === 4) out.publish({ ...frame(i, 'a', 0), redecode: true });
     }
-    await waitFor(() => sub.messages.length === 6, '6 messages');
-    assert.deepEqual(sub.payloads('nth/a').map((p) => parseMinimalSchema(p).id), ['0', '3', '6']);
-    assert.deepEqual(sub.payloads('nth/b').map((p) => parseMinimalSchema(p).id), ['0', '3', '6']);
+    await waitFor(() => sub.messages.length === 7, '7 messages');
+    const sent = (topic: string) => sub.payloads(topic).map(parseMinimalSchema).map((m) => `${m.id}${m.redecode ? 'r' : ''}`);
+    assert.deepEqual(sent('nth/a'), ['0', '3', '4r', '6']);
+    assert.deepEqual(sent('nth/b'), ['0', '3', '6']);
     assert.equal(out.status().skipped, 12);
   });
 
