@@ -4,6 +4,7 @@
 # so a second run takes a few seconds.
 #   deploy/setup.sh          what the service and the demo need
 #   deploy/setup.sh --tests  also the test tools (Chromium for the page tests, shellcheck, mosquitto for MQTT)
+#   deploy/setup.sh --bench  also what the benchmarks need beyond the service (mosquitto for the outputs scenario)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '[setup] %s\n' "$*"; }
@@ -14,7 +15,10 @@ debs=(pkg-config cmake g++ make python3
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
   ffmpeg redis-server fonts-dejavu-core procps)
-[ "${1:-}" = "--tests" ] && debs+=(chromium shellcheck openssl mosquitto)
+case "${1:-}" in
+  --tests) debs+=(chromium shellcheck openssl mosquitto) ;;
+  --bench) debs+=(mosquitto) ;;
+esac
 [ -n "${OWL_SETUP_EXTRA_DEBS:-}" ] && read -r -a extra <<<"$OWL_SETUP_EXTRA_DEBS" && debs+=("${extra[@]}")
 missing=()
 for p in "${debs[@]}"; do

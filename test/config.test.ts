@@ -181,5 +181,13 @@ describe('config files', () => {
     assert.match(refusal('kafka:\n  broker: "[::1]:9092"\n'), /kafka\.broker: expected host:port of one Kafka broker/);
     assert.match(refusal('kafka:\n  protoCfg: a=b;c\n'), /kafka\.protoCfg: expected librdkafka settings/);
     assert.equal(load('mqtt:\n  url: mqtts://broker:8884\n  topic: site/{sensorId}\n').mqtt.topic, 'site/{sensorId}');
+    assert.match(refusal('mqtt:\n  topic: "owl/#"\n'), /^configs\/x\.yaml: mqtt\.topic: expected a topic/);
+    assert.match(refusal('mqtt:\n  topic: "owl/\\u0085x"\n'), /mqtt\.topic: expected a topic .*control characters/);
+    assert.match(refusal('mqtt:\n  topic: "owl/\\uFFFE"\n'), /mqtt\.topic: expected a topic .*non-characters/);
+    assert.match(refusal('mqtt:\n  caFile: /ca.pem\n'),
+      /^configs\/x\.yaml: mqtt\.caFile: mqtt\.caFile is for TLS, but mqtt\.url is mqtt:\/\/ \(no TLS\): use an mqtts:\/\/ URL/);
+    assert.match(refusal('mqtt:\n  url: mqtts://broker\n  certFile: /c.pem\n'),
+      /mqtt\.keyFile: expected mqtt\.certFile and mqtt\.keyFile together/);
+    assert.match(refusal('mqtt:\n  clientId: "owl stream"\n'), /mqtt\.clientId: expected at most 23 letters/);
   });
 });

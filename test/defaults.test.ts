@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// One default per setting: the Pipeline API, the Redis publisher, the detector and the service schema
+// One default per setting: the Pipeline API, the Redis and MQTT publishers, the detector and the service schema
 // (configs/default.yaml) must mean the same thing by an omitted value, so that a program using the Pipeline API or
 // the detector gets what the service's user gets. Each layer is read through its own public entry point, so a
 // default written anew anywhere fails here.
@@ -11,6 +11,7 @@ import { pipelineOptions } from '../ts/engines/stream-runner';
 import { OwlDetector } from '../ts/model/detector';
 import { DEFAULT_OUTPUT_URL } from '../ts/pipeline';
 import { resolvePipelineOptions } from '../ts/pipeline/options';
+import { parseMqttPublisherOptions } from '../ts/mqtt/publisher-options';
 import { parsePublisherOptions } from '../ts/redis/publisher-options';
 import { TINY_MODEL } from './helpers/owl-fixture';
 
@@ -48,5 +49,14 @@ test('the detector\'s image-encoder precision is the service schema\'s model.pre
     assert.equal(detector.precision.setting, defaultConfig().model.precision);
   } finally {
     await detector.close();
+  }
+});
+
+test('the MQTT publisher\'s defaults are the service schema\'s', () => {
+  const { mqtt } = defaultConfig();
+  const publisher = parseMqttPublisherOptions();
+  // As for Redis: passwordFile is read into password by the service, `enabled` switches the whole output.
+  for (const key of (Object.keys(mqtt) as (keyof typeof mqtt)[]).filter((k) => k !== 'passwordFile' && k !== 'enabled')) {
+    assert.equal(publisher[key], mqtt[key], `mqtt.${key}`);
   }
 });

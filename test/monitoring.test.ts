@@ -55,9 +55,10 @@ test('every metric and label the dashboard uses is in /metrics', async () => {
         assert.ok(exposed.get(metric)!.has(label), `${metric} has no label ${label} (in ${expr})`);
       }
     }
-    // Frames, inferences, latency histogram, drops, reconnects and Redis, as the issue asked.
+    // Frames, inferences, latency histogram, drops, reconnects, Redis and MQTT, as the issues asked.
     for (const name of ['owl_frames_in_total', 'owl_inferences_total', 'owl_inference_latency_seconds_bucket',
-      'owl_frames_dropped_total', 'owl_reconnects_total', 'owl_redis_messages_dropped_total']) {
+      'owl_frames_dropped_total', 'owl_reconnects_total', 'owl_redis_messages_dropped_total', 'owl_mqtt_written_total',
+      'owl_mqtt_dropped_total', 'owl_mqtt_queue_depth', 'owl_mqtt_errors_total']) {
       assert.ok(used.has(name), `the dashboard does not show ${name}`);
     }
   } finally {

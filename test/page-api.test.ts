@@ -187,6 +187,7 @@ describe('GET /rates', () => {
     inferenceErrors: 0,
     inferenceLatency: { bounds: [1], counts: [inferences, 0], sum: latencySum },
     redis: { written: inferences, queueDepth: 0, dropped: 0, errors: 0, rejected: 0 },
+    mqtt: { written: 0, queueDepth: 0, dropped: 0, errors: 0, rejected: 0 },
     promptChanges: 0,
   });
 

@@ -8,7 +8,8 @@ import {
   parseMinimalSchema, type FrameMetadata,
 } from '../ts/redis/minimal-schema';
 import { formatFrame } from '../ts/redis/format-frame';
-import { describeRedisError, reconnectDelayMs } from '../ts/redis/connection';
+import { reconnectDelayMs } from '../ts/output/backoff';
+import { describeRedisError } from '../ts/redis/connection';
 
 const FRAME: FrameMetadata = {
   frameId: 42,

@@ -8,8 +8,8 @@ import { describe, test } from 'node:test';
 import { configSchema, type OwlConfig } from '../ts/config/schema';
 import { planReload, type ReloadAction, type ReloadTraits } from '../ts/service/reload-plan';
 
-const PORTABLE: ReloadTraits = { redis: true, maxPrompts: true, model: true, tracker: true };
-const DEEPSTREAM: ReloadTraits = { redis: false, maxPrompts: false, model: false, tracker: false };
+const PORTABLE: ReloadTraits = { redis: true, mqtt: true, maxPrompts: true, model: true, tracker: true };
+const DEEPSTREAM: ReloadTraits = { redis: false, mqtt: false, maxPrompts: false, model: false, tracker: false };
 
 /** A configuration as a file would give it (every default filled in). */
 function config(file: Record<string, unknown> = {}): OwlConfig {
@@ -43,6 +43,33 @@ describe('reload plan', () => {
     const next = config({ redis: { host: 'other', outputInterval: 60 } });
     assert.deepEqual(planReload(config(), next, DEEPSTREAM),
       [{ kind: 'restart-needed', keys: ['redis.host', 'redis.outputInterval'] }]);
+  });
+
+  test('redis.enabled turns the Redis output on or off live where the engine writes Redis itself', () => {
+    const off = config({ redis: { enabled: false } });
+    assert.deepEqual(planReload(config(), off, PORTABLE), [{ kind: 'redis', redis: off.redis }]);
+    assert.deepEqual(planReload(off, config(), PORTABLE), [{ kind: 'redis', redis: config().redis }]);
+    assert.deepEqual(planReload(config(), off, DEEPSTREAM), [{ kind: 'restart-needed', keys: ['redis.enabled'] }]);
+  });
+
+  test('every mqtt setting applies live where the engine writes MQTT itself, each needs a restart where not', () => {
+    const on = config({ mqtt: { enabled: true } });
+    const next = config({ mqtt: { enabled: true, url: 'mqtts://broker:8883', topic: 'site/{sensorId}', qos: 1,
+      clientId: 'gate', username: 'owl', passwordFile: '/run/secrets/mqtt', caFile: '/ca.pem', queueSize: 5,
+      outputInterval: 2 } });
+    assert.deepEqual(planReload(on, next, PORTABLE), [{ kind: 'mqtt', mqtt: next.mqtt }]);
+    assert.deepEqual(planReload(config(), on, PORTABLE), [{ kind: 'mqtt', mqtt: on.mqtt }]);
+    assert.deepEqual(planReload(on, config(), PORTABLE), [{ kind: 'mqtt', mqtt: config().mqtt }]);
+    assert.deepEqual(planReload(on, next, DEEPSTREAM), [{ kind: 'restart-needed', keys: ['mqtt.url', 'mqtt.topic',
+      'mqtt.qos', 'mqtt.clientId', 'mqtt.username', 'mqtt.passwordFile', 'mqtt.caFile', 'mqtt.outputInterval',
+      'mqtt.queueSize'] }]);
+  });
+
+  test('the kafka section needs a restart (nvmsgbroker\'s; the portable engine has no Kafka output)', () => {
+    const next = config({ kafka: { enabled: true, topic: 'cams' } });
+    for (const traits of [PORTABLE, DEEPSTREAM]) {
+      assert.deepEqual(planReload(config(), next, traits), [{ kind: 'restart-needed', keys: ['kafka'] }]);
+    }
   });
 
   test('prompt limits apply live; maxPrompts needs a restart where the engine sizes its pipeline by it', () => {

@@ -147,7 +147,7 @@ describe('URL entry points: flags, environment and config files', () => {
     assert.equal(describeValue('a\u007fb\u0085c\u2028'), '"a\\x7fb\\x85c\\u2028"');
   });
 
-  it('reads redis.passwordFile, never showing its content', () => {
+  it('reads redis.passwordFile and mqtt.passwordFile, never showing their content', () => {
     const resolved = resolveConfig(['test:'], { OWL_REDIS_PASSWORD_FILE: '/run/secrets/redis' },
       (path) => (path === '/run/secrets/redis' ? 's3cret pass\n' : ''));
     assert.equal(resolved.kind === 'run' && resolved.config.redis.password, 's3cret pass');
@@ -156,6 +156,14 @@ describe('URL entry points: flags, environment and config files', () => {
       + '("/run/secrets/none")');
     assert.match(refusal(['test:'], { OWL_REDIS_PASSWORD: 'a', OWL_REDIS_PASSWORD_FILE: '/x' }),
       /redis\.passwordFile: expected redis\.password or redis\.passwordFile, not both$/);
+    // The MQTT output's the same way.
+    const mqtt = resolveConfig(['test:'], { OWL_MQTT_PASSWORD_FILE: '/run/secrets/mqtt' },
+      (path) => (path === '/run/secrets/mqtt' ? 'broker pw\r\n' : ''));
+    assert.equal(mqtt.kind === 'run' && mqtt.config.mqtt.password, 'broker pw');
+    assert.equal(refusal(['test:'], { OWL_MQTT_PASSWORD_FILE: '/run/secrets/none' }), 'environment '
+      + 'OWL_MQTT_PASSWORD_FILE: mqtt.passwordFile: cannot read the password file: ENOENT ("/run/secrets/none")');
+    assert.match(refusal(['test:'], { OWL_MQTT_PASSWORD: 'a', OWL_MQTT_PASSWORD_FILE: '/x' }),
+      /mqtt\.passwordFile: expected mqtt\.password or mqtt\.passwordFile, not both$/);
     assert.match(refusal(['test:'], { OWL_OUTPUT_AUTH_USER: 'viewer' }),
       /^default: output\.auth\.password: expected both output\.auth\.user and output\.auth\.password, or neither$/);
     assert.match(refusal(['test:'], { OWL_OUTPUT_AUTH_USER: 'a:b', OWL_OUTPUT_AUTH_PASSWORD: 'x' }),

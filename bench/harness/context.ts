@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// What every scenario shares: the options, the model, and the stand-ins a run needs (test cameras and a
-// redis-server on loopback), started on first use and stopped at the end.
+// What every scenario shares: the options, the model, and the stand-ins a run needs (test cameras, a redis-server
+// and a mosquitto on loopback), started on first use and stopped at the end.
 import path from 'node:path';
+import { Mosquitto } from '../../test/helpers/mosquitto';
 import { RedisServer } from '../../test/helpers/redis-server';
 import { TestCamera } from '../../test/helpers/test-camera';
 import type { MetricSpec, Recorder } from './report';
@@ -35,6 +36,7 @@ export interface BenchOptions {
 export class BenchContext {
   readonly #cameras = new Map<string, Promise<TestCamera>>();
   #redis: Promise<RedisServer> | null = null;
+  #mosquitto: Promise<Mosquitto> | null = null;
 
   constructor(readonly options: BenchOptions, readonly log: (line: string) => void) {}
 
@@ -65,10 +67,17 @@ export class BenchContext {
     return this.#redis;
   }
 
+  /** A mosquitto broker on a free loopback port (anonymous, no persistence), shared. */
+  mosquitto(): Promise<Mosquitto> {
+    this.#mosquitto ??= Mosquitto.start();
+    return this.#mosquitto;
+  }
+
   /** Stops what was started. */
   async close(): Promise<void> {
     for (const camera of this.#cameras.values()) await (await camera.catch(() => null))?.stop();
     await (await this.#redis?.catch(() => null))?.dispose();
+    await (await this.#mosquitto?.catch(() => null))?.dispose();
   }
 }
 

@@ -131,6 +131,7 @@ export class StandInControlService implements ControlService {
       inferenceErrors: 0,
       inferenceLatency: latency,
       redis: { written: 29, queueDepth: 1, dropped: 0, errors: 2, rejected: 0 },
+      mqtt: { written: 0, queueDepth: 0, dropped: 0, errors: 0, rejected: 0 },
       promptChanges: this.promptChanges,
     };
   }

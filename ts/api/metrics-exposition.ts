@@ -18,7 +18,7 @@ const flag = (on: boolean): Samples => one(on ? 1 : 0);
 export function metricFamilies(metrics: MetricsSnapshot, status: ServiceStatus): MetricFamily[] {
   const perStream = (pick: (s: StreamCounters) => number): Samples =>
     metrics.streams.map((s) => ({ labels: { stream: s.streamId }, value: pick(s) }));
-  const { redis } = metrics;
+  const { redis, mqtt } = metrics;
   return [
     counter('owl_frames_in_total', 'Frames decoded from the input.', perStream((s) => s.framesIn)),
     counter('owl_frames_out_total', 'Frames encoded to the RTSP output.', perStream((s) => s.framesOut)),
@@ -46,6 +46,20 @@ export function metricFamilies(metrics: MetricsSnapshot, status: ServiceStatus):
     counter('owl_redis_messages_rejected_total',
       'Metadata messages not written because they break the Minimal Schema (e.g. a label with |).',
       one(redis.rejected)),
+    gauge('owl_mqtt_up', '1 while connected to the MQTT broker, else 0 (also when the MQTT output is off).',
+      flag(status.mqtt?.state === 'ready')),
+    counter('owl_mqtt_written_total',
+      'Metadata messages the MQTT broker took (QoS 0: written to the connection; 1: PUBACK; 2: PUBCOMP).',
+      one(mqtt.written)),
+    gauge('owl_mqtt_queue_depth', 'MQTT metadata messages waiting or awaiting their acknowledgement.',
+      one(mqtt.queueDepth)),
+    counter('owl_mqtt_dropped_total', 'MQTT metadata messages dropped because the queue was full.', one(mqtt.dropped)),
+    counter('owl_mqtt_errors_total',
+      'MQTT connection errors (refused, timed out, closed, TLS or credentials refused) and failed messages.',
+      one(mqtt.errors)),
+    counter('owl_mqtt_rejected_total',
+      'Metadata messages not published because they break the Minimal Schema or the topic is too long.',
+      one(mqtt.rejected)),
     counter('owl_prompt_changes_total', 'Prompt changes applied.', one(metrics.promptChanges)),
   ];
 }

@@ -28,8 +28,41 @@ export interface StreamStatus {
   stalledMs?: number;
 }
 
-/** Redis writer state: `ready` when connected, `connecting`/`reconnecting` while trying, `down` after an error. */
-export type RedisState = 'connecting' | 'ready' | 'reconnecting' | 'down';
+/**
+ * State of a metadata output (Redis, MQTT): `ready` when connected, `connecting`/`reconnecting` while trying, `down`
+ * after an error, `off` when turned off (`redis.enabled` / `mqtt.enabled` false).
+ */
+export type OutputState = 'off' | 'connecting' | 'ready' | 'reconnecting' | 'down';
+
+/** The Redis writer's state (see OutputState). */
+export type RedisState = OutputState;
+
+/** How a metadata output fares, for /status. */
+export interface OutputStatus {
+  state: OutputState;
+  /** The last connection error, or null. */
+  error: string | null;
+  /**
+   * Who writes it: `service` (this process's own connection; the default when absent) or `nvmsgbroker`
+   * (engine deepstream: the pipeline's broker holds the connection, and `state`/`error` are what the pipeline
+   * reports of it, see ts/service/broker-status.ts).
+   */
+  writer?: 'service' | 'nvmsgbroker';
+}
+
+/** Counters of a metadata output, for /metrics (monotonic since start, but for the queue depth). */
+export interface OutputCounters {
+  /** Messages delivered (appended to the stream, acknowledged by the broker). */
+  written: number;
+  /** Messages waiting to be written (gauge). */
+  queueDepth: number;
+  /** Messages dropped because the queue was full. */
+  dropped: number;
+  /** Connection errors (refused, timed out, closed, TLS or password refused) and failed writes. */
+  errors: number;
+  /** Messages not written because they break the Minimal Schema (e.g. a label with `|`) or the topic rules. */
+  rejected: number;
+}
 
 /** Overall state, for /ready and /status. */
 export interface ServiceStatus {
@@ -42,17 +75,9 @@ export interface ServiceStatus {
     /** The image encoder's precision that runs (model.precision resolved) and why; null while not loaded. */
     precision?: ModelPrecisionStatus | null;
   };
-  redis: {
-    state: RedisState;
-    /** The last connection error, or null. */
-    error: string | null;
-    /**
-     * Who writes the stream: `service` (this process's own connection; the default when absent) or `nvmsgbroker`
-     * (engine deepstream: the pipeline's broker holds the connection, and `state`/`error` are what the pipeline
-     * reports of it, see ts/service/broker-status.ts).
-     */
-    writer?: 'service' | 'nvmsgbroker';
-  };
+  redis: OutputStatus;
+  /** The MQTT output, where this process writes it (engine portable); absent where the engine's pipeline does. */
+  mqtt?: OutputStatus;
   streams: StreamStatus[];
   /**
    * Where prompts and streams changed through the API are kept across restarts (config `state.dir`; file null:
@@ -141,18 +166,9 @@ export interface MetricsSnapshot {
   inferenceErrors: number;
   /** Image-encoder + decode time per frame. */
   inferenceLatency: HistogramSnapshot;
-  redis: {
-    /** Messages appended to the stream. */
-    written: number;
-    /** Messages waiting to be written (gauge). */
-    queueDepth: number;
-    /** Messages dropped because the queue was full. */
-    dropped: number;
-    /** Connection errors (refused, timed out, closed, TLS or password refused) and failed writes. */
-    errors: number;
-    /** Messages not written because they break the Minimal Schema (e.g. a label with `|`). */
-    rejected: number;
-  };
+  redis: OutputCounters;
+  /** The MQTT output's (zeros where this process does not write it). */
+  mqtt: OutputCounters;
   /** Successful prompt changes. */
   promptChanges: number;
 }

@@ -10,8 +10,9 @@ import Redis from 'ioredis';
 import { escapeControlChars } from '../config/safe-text';
 import { checkUrl } from '../config/url-policy';
 import { expectedValue } from '../errors/expected';
+import { reconnectDelayMs } from '../output/backoff';
 import {
-  CONNECT_TIMEOUT_MS, PAYLOAD_FIELD, accessOptions, describeRedisError, entryPayload, reconnectDelayMs, type RedisAccess,
+  CONNECT_TIMEOUT_MS, PAYLOAD_FIELD, accessOptions, describeRedisError, entryPayload, type RedisAccess,
 } from '../redis/connection';
 import { formatFrame } from '../redis/format-frame';
 import { parseMinimalSchema } from '../redis/minimal-schema';

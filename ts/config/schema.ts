@@ -20,7 +20,10 @@ import {
 import { checkInput, classifyInput, INPUT_URI_ALLOWED } from './input-uri';
 import { checkOutputUrl, OUTPUT_URL_ALLOWED } from './output-url';
 import { KAFKA_BROKER_ALLOWED, KAFKA_PROTO_CFG_ALLOWED, parseKafkaBroker, parseProtoCfg } from '../kafka/settings';
-import { checkMqttUrl, isTopicTemplate, MQTT_TOPIC_ALLOWED, MQTT_URL_ALLOWED } from '../mqtt/target';
+import {
+  checkMqttUrl, isTopicTemplate, MQTT_CLIENT_ID, MQTT_CLIENT_ID_ALLOWED, MQTT_TOPIC_ALLOWED, MQTT_URL_ALLOWED,
+} from '../mqtt/target';
+import type { MqttQos } from '../mqtt/publisher-options';
 import { checkUrl } from './url-policy';
 
 const MAX_SIDE = 7680;
@@ -188,17 +191,36 @@ const mqttSchema = section({
   enabled: flag(false),
   url: normalisedText(MQTT_URL_ALLOWED, checkMqttUrl).default(MQTT_DEFAULTS.url),
   topic: checkedText(MQTT_TOPIC_ALLOWED, isTopicTemplate, MQTT_DEFAULTS.topic),
-  qos: integer(0, 2, MQTT_DEFAULTS.qos, '0, 1 or 2'),
+  qos: integer(0, 2, MQTT_DEFAULTS.qos, '0, 1 or 2').transform((qos) => qos as MqttQos),
   retain: flag(false),
-  clientId: checkedText('at most 23 letters, digits, "-" or "_" (empty: one is made up)',
-    (v) => /^[A-Za-z0-9_-]{0,23}$/.test(v), ''),
+  clientId: checkedText(MQTT_CLIENT_ID_ALLOWED, (v) => MQTT_CLIENT_ID.test(v), ''),
   username: text(''),
+  // Prefer OWL_MQTT_PASSWORD or passwordFile (a file holding it, e.g. a Docker secret) to writing it here.
   password: text(''),
+  passwordFile: text(''),
   caFile: text(''),
   certFile: text(''),
   keyFile: text(''),
   outputInterval: integer(1, 1_000_000, MQTT_DEFAULTS.outputInterval),
   queueSize: integer(1, 1_000_000, MQTT_DEFAULTS.queueSize),
+}).superRefine((value, ctx) => {
+  if (value.password !== '' && value.passwordFile !== '') {
+    ctx.addIssue({ code: 'custom', path: ['passwordFile'], input: value.passwordFile,
+      message: 'expected mqtt.password or mqtt.passwordFile, not both' });
+  }
+  // A TLS file with a plain mqtt:// URL would be silently unused.
+  if (value.url.startsWith('mqtt:')) {
+    for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
+      if (value[key] === '') continue;
+      ctx.addIssue({ code: 'custom', path: [key], input: value[key],
+        message: `mqtt.${key} is for TLS, but mqtt.url is mqtt:// (no TLS): use an mqtts:// URL, or leave it empty` });
+    }
+  }
+  if ((value.certFile === '') !== (value.keyFile === '')) {
+    const key = value.certFile === '' ? 'certFile' : 'keyFile';
+    ctx.addIssue({ code: 'custom', path: [key], input: value[key],
+      message: 'expected mqtt.certFile and mqtt.keyFile together (a client certificate and its key), or neither' });
+  }
 });
 
 // The Kafka output of the deepstream engine (nvmsgbroker's Kafka adaptor); off by default.

@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // The portable engine: each camera runs a GStreamer pipeline of its own (StreamRunner), all of them share one
 // model (OwlDetector: the text encoder here, the image encoder in a worker thread) through the inference
-// scheduler, which batches their newest frames, and this process writes the metadata to Redis (RedisPublisher).
-import type { MetricsSnapshot, ServiceStatus } from '../api/service';
+// scheduler, which batches their newest frames, and this process writes the metadata to Redis and/or MQTT
+// (MetadataOutputs).
 import type { OwlConfig } from '../config/schema';
 import { OwlDetector } from '../model/detector';
 import type { PromptSet } from '../model/prompts';
-import { RedisPublisher } from '../redis/publisher';
 import type { ServiceStream } from '../service/service-stream';
 import type { StreamBaseOptions } from '../service/stream-base';
-import type { Engine, EngineContext, EngineLimits, EngineModel, RedisWriter } from '../service/engine';
+import type {
+  Engine, EngineContext, EngineLimits, EngineModel, MqttWriter, RedisWriter,
+} from '../service/engine';
 import { InferenceScheduler } from './inference-scheduler';
+import { MetadataOutputs } from './metadata-outputs';
 import { StreamRunner } from './stream-runner';
 
-/** Budget for flushing queued Redis entries at stop: the whole stop must end within 2 s. */
+/** Budget for flushing queued metadata at stop (every output at once): the whole stop must end within 2 s. */
 const STOP_FLUSH_MS = 1000;
 
 /** The portable engine; see the file comment. */
@@ -29,24 +31,28 @@ export class PortableEngine implements Engine {
   readonly trackerLive = true;
   readonly withoutModel = 'video runs without detection';
   readonly redis: RedisWriter;
+  readonly mqtt: MqttWriter;
   readonly #context: EngineContext;
-  readonly #publisher: RedisPublisher;
+  readonly #outputs: MetadataOutputs;
   readonly #scheduler: InferenceScheduler;
   #detector: OwlDetector | null = null;
 
-  /** Starts connecting to Redis at once (an unreachable Redis is a warning, and retried). */
+  /**
+   * Starts connecting the metadata outputs that are on at once (an unreachable server is a warning, and retried).
+   * @throws {Error} for output settings that cannot be used (e.g. an unreadable TLS file, named by its key).
+   */
   constructor(context: EngineContext) {
     const { config, log } = context;
     this.#context = context;
-    this.#publisher = new RedisPublisher({ ...config.redis, warn: (m) => log.warn(m) });
+    this.#outputs = new MetadataOutputs(config, log);
+    this.redis = this.#outputs.redis;
+    this.mqtt = this.#outputs.mqtt;
     this.#scheduler = new InferenceScheduler(() => this.#detector,
       { maxBatch: config.model.maxBatch, gatherMs: config.model.batchWindowMs });
-    for (const line of unsupportedOutputs(config)) log.warn(line);
-    this.redis = {
-      status: () => publisherStatus(this.#publisher),
-      counters: () => publisherCounters(this.#publisher),
-      update: (redis: OwlConfig['redis']) => this.#publisher.update(redis),
-    };
+    if (config.kafka.enabled) {
+      log.warn('kafka.enabled applies to engine deepstream only (nvmsgbroker\'s Kafka adaptor); the portable engine '
+        + 'has no Kafka output');
+    }
   }
 
   async loadModel(prompts: PromptSet, settings: OwlConfig['model'],
@@ -76,36 +82,13 @@ export class PortableEngine implements Engine {
   createStream(options: StreamBaseOptions): ServiceStream {
     this.#scheduler.add(options.key);
     return new StreamRunner({ ...options, detector: () => this.#detector, scheduler: this.#scheduler,
-      publisher: this.#publisher, metrics: this.#context.metrics });
+      metadata: this.#outputs, metrics: this.#context.metrics });
   }
 
   async close(): Promise<void> {
     this.#scheduler.close();
-    await this.#publisher.close({ flushMs: STOP_FLUSH_MS });
+    await this.#outputs.close(STOP_FLUSH_MS);
     await this.#detector?.close();
     this.#detector = null;
   }
-}
-
-/** Output settings this engine does not apply, for the log. */
-function unsupportedOutputs(config: OwlConfig): string[] {
-  const lines: string[] = [];
-  if (config.kafka.enabled) {
-    lines.push('kafka.enabled applies to engine deepstream only (nvmsgbroker\'s Kafka adaptor); the portable engine '
-      + 'has no Kafka output');
-  }
-  // The portable engine's MQTT publisher and Redis switch come with the shared output queue (not built yet).
-  if (config.mqtt.enabled) lines.push('mqtt.enabled is not applied by the portable engine yet: no MQTT messages');
-  if (!config.redis.enabled) lines.push('redis.enabled false is not applied by the portable engine yet: Redis is written');
-  return lines;
-}
-
-function publisherStatus(publisher: RedisPublisher): ServiceStatus['redis'] {
-  const { state, lastError } = publisher.status();
-  return { state: state === 'closed' ? 'down' : state, error: lastError, writer: 'service' };
-}
-
-function publisherCounters(publisher: RedisPublisher): MetricsSnapshot['redis'] {
-  const { sent, queued, dropped, errors, rejected } = publisher.status();
-  return { written: sent, queueDepth: queued, dropped, errors, rejected };
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // One camera on the portable engine: run its GStreamer pipeline, offer each newest frame to the shared model,
-// and hand the detections, followed by the stream's tracker (stream-tracking.ts), to the overlay, the Redis
-// publisher and the API. The pipeline offers a frame only
+// and hand the detections, followed by the stream's tracker (stream-tracking.ts), to the overlay, the metadata
+// outputs and the API. The pipeline offers a frame only
 // while the previous one is done, so at most one frame per stream is in flight. The newest frame's image-encoder
 // outputs are kept, so that new prompts apply to it at once (redecode). Input resolution, states and the API's
 // view are StreamBase's.
@@ -12,10 +12,10 @@ import type { DetectResult, OwlDetector } from '../model/detector';
 import {
   Pipeline, ZERO_PIPELINE_STATS, type PipelineFrame, type PipelineOptions, type RtspMount,
 } from '../pipeline';
-import type { RedisPublisher } from '../redis/publisher';
 import type { InferenceMetrics } from '../service/inference-metrics';
 import { StreamBase, type StreamBaseOptions } from '../service/stream-base';
 import type { InferenceScheduler } from './inference-scheduler';
+import type { MetadataSink } from './metadata-outputs';
 import { NewestEncoding, type EncodedFrameRef, type Redecoded } from './newest-encoding';
 import { StreamTracking, type ReportedDetection } from './stream-tracking';
 
@@ -24,7 +24,8 @@ export interface StreamRunnerOptions extends StreamBaseOptions {
   /** The detector in force, or null while none is loaded (frames then pass without inference). */
   detector: () => OwlDetector | null;
   scheduler: InferenceScheduler;
-  publisher: RedisPublisher;
+  /** Where each processed frame's metadata goes (every output that is on). */
+  metadata: MetadataSink;
   metrics: InferenceMetrics;
 }
 
@@ -86,8 +87,8 @@ export class StreamRunner extends StreamBase {
 
   /**
    * Applies the prompts now in force to the newest frame at once: its kept image-encoder outputs are decoded again
-   * and pushed (through the tracker) to the overlay, the API and Redis as a re-decode of that frame (no prompts: the
-   * boxes are cleared).
+   * and pushed (through the tracker) to the overlay, the API and the metadata outputs as a re-decode of that frame
+   * (no prompts: the boxes are cleared).
    * @returns whether anything was pushed: false before the first frame, while no model is loaded, or when the
    *   newest frame was already decoded with these prompts.
    */
@@ -209,12 +210,13 @@ export class StreamRunner extends StreamBase {
     this.#push(pipeline, frame, timestamp, detections, false);
   }
 
-  // A frame's detections to the overlay, the API and Redis; a re-decode is the same frame again, marked so.
+  // A frame's detections to the overlay, the API and the metadata outputs; a re-decode is the same frame again,
+  // marked so.
   #push(pipeline: Pipeline, frame: EncodedFrameRef, timestamp: Date, detections: ReportedDetection[],
     redecode: boolean): void {
     pipeline.setDetections(frame.frameId, detections.map((d) => ({ ...d, trackId: d.id })));
     const { objects } = this.setLatest(frame, timestamp, detections, redecode);
-    this.#options.publisher.publish({
+    this.#options.metadata.publish({
       frameId: frame.frameId, timestamp, sensorId: this.sensorId, ...(redecode ? { redecode } : {}),
       objects: objects.map((o) => ({ id: o.id, label: o.label, box: [o.left, o.top, o.right, o.bottom],
         confidence: o.score })),

@@ -31,3 +31,14 @@ export function expectedMessage(expected: string, field: string, received: strin
 export function expectedValue(expected: string, field: string, value: unknown): string {
   return expectedMessage(expected, field, describeValue(value));
 }
+
+/**
+ * Checks an option that must be an integer in [min, max].
+ * @throws {TypeError} "Expected an integer >= min (or: in min..max) for <name> but received <value>".
+ */
+export function expectInteger(value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
+    throw new TypeError(expectedValue(`an integer ${range}`, name, value));
+  }
+}

@@ -21,8 +21,23 @@ export const MQTT_URL_ALLOWED = 'an mqtt://host[:port] or mqtts://host[:port] UR
 export const SENSOR_PLACEHOLDER = '{sensorId}';
 
 /** What `mqtt.topic` accepts, for messages. */
-export const MQTT_TOPIC_ALLOWED = `a topic of at most 1024 characters without "+", "#" or control characters; `
-  + `${SENSOR_PLACEHOLDER} is replaced by the sensor id`;
+export const MQTT_TOPIC_ALLOWED = `a topic of at most 1024 characters without "+", "#", control characters or `
+  + `Unicode non-characters; ${SENSOR_PLACEHOLDER} is replaced by the sensor id`;
+
+/** What `mqtt.clientId` accepts: what every MQTT 3.1.1 broker must take (MQTT-3.1.3-5). */
+export const MQTT_CLIENT_ID = /^[A-Za-z0-9_-]{0,23}$/;
+
+/** MQTT_CLIENT_ID in words, for messages. */
+export const MQTT_CLIENT_ID_ALLOWED = 'at most 23 letters, digits, "-" or "_" (empty: one is made up)';
+
+/** The MQTT protocol's bound on a topic's UTF-8 length. */
+export const MAX_TOPIC_BYTES = 65_535;
+
+// Characters a broker refuses in a topic, disconnecting the client that sends one (Mosquitto validates UTF-8 this
+// strictly): control characters (C0, DEL, C1), lone surrogates and non-characters.
+const UNSAFE = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}]/u;
+// What a sensor id must not bring into a topic: those, the wildcards, the level separator.
+const UNSAFE_IN_SENSOR_ID = /[+#/\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}]/gu;
 
 /**
  * Checks `mqtt.url` (the one URL validator, then what a broker address may hold).
@@ -56,13 +71,17 @@ export function parseMqttUrl(text: string): MqttBroker | null {
 
 /** Whether `template` is a topic MQTT_TOPIC_ALLOWED describes (a publish topic: no wildcards). */
 export function isTopicTemplate(template: string): boolean {
-  return template !== '' && template.length <= 1024 && !/[+#\u0000-\u001f\u007f]/.test(template);
+  return template !== '' && template.length <= 1024 && !/[+#]/.test(template) && !UNSAFE.test(template);
 }
 
 /**
- * The topic of one sensor's messages. Characters a sensor id may hold that MQTT gives meaning to (the wildcards
- * `+` and `#`, and `/`, the level separator) are replaced by `_`, so each sensor has exactly one topic level.
+ * The topic of one sensor's messages. Sensor ids come from outside (camera URLs, VST names, API clients): what
+ * would change the topic's structure or make the broker drop the connection is replaced by `_`: the wildcards
+ * `+` and `#`, `/` (the level separator, so each sensor has exactly one level), the characters brokers refuse,
+ * and a `$` that would begin the topic (`$` topics are the broker's own). Ids differing only there share a topic.
+ * A long sensor id can make it longer than MAX_TOPIC_BYTES: the caller checks.
  */
 export function topicFor(template: string, sensorId: string): string {
-  return template.split(SENSOR_PLACEHOLDER).join(sensorId.replace(/[+#/\u0000-\u001f\u007f]/g, '_'));
+  const topic = template.split(SENSOR_PLACEHOLDER).join(sensorId.replace(UNSAFE_IN_SENSOR_ID, '_'));
+  return topic.startsWith('$') && !template.startsWith('$') ? `_${topic.slice(1)}` : topic;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // How owl-stream talks to Redis, shared by the publisher and the viewer: the stream entry layout,
-// reconnect backoff, password and TLS, and connection errors turned into messages that say what to check.
+// password and TLS, and connection errors turned into messages that say what to check.
 import fs from 'node:fs';
 import type { RedisOptions } from 'ioredis';
 
@@ -15,20 +15,8 @@ export function entryPayload(fields: readonly string[]): string | undefined {
   return undefined;
 }
 
-/** First reconnect delay; it doubles per failed attempt. */
-const RECONNECT_MIN_MS = 100;
-/** Cap of the reconnect delay, so a returning Redis is found within this time. */
-const RECONNECT_MAX_MS = 5000;
 /** How long a TCP connect may take before it counts as failed. */
 export const CONNECT_TIMEOUT_MS = 3000;
-
-/**
- * ioredis `retryStrategy`: 100 ms, 200 ms, 400 ms, … capped at 5 s; never gives up.
- * @param attempt 1 for the first retry.
- */
-export function reconnectDelayMs(attempt: number): number {
-  return Math.min(RECONNECT_MIN_MS * 2 ** Math.max(0, attempt - 1), RECONNECT_MAX_MS);
-}
 
 /** How to authenticate to Redis and whether to use TLS (config `redis.password`, `redis.tls`, `redis.tlsCaFile`). */
 export interface RedisAccess {

@@ -2,7 +2,7 @@
 // Options of the Redis metadata output: one interface, its defaults (the service's, ts/config/defaults.ts), and
 // the one place that checks them.
 import { REDIS_DEFAULTS } from '../config/defaults';
-import { expectedMessage, expectedValue } from '../errors/expected';
+import { expectInteger, expectedMessage, expectedValue } from '../errors/expected';
 import type { RedisAccess } from './connection';
 import type { IdFormat } from './minimal-schema';
 
@@ -76,12 +76,5 @@ export function parsePublisherOptions(options: RedisPublisherOptions = {}): Requ
 function expectNonEmptyString(value: unknown, name: string): void {
   if (typeof value !== 'string' || value === '') {
     throw new TypeError(expectedValue('a non-empty string', name, value));
-  }
-}
-
-function expectInteger(value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
-    throw new TypeError(expectedValue(`an integer ${range}`, name, value));
   }
 }

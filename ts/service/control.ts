@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The running service as the REST API sees it (ControlService): requests become calls on the stream registry,
-// the prompt control and the VST reconciliation; reads are snapshots of them, of the engine's Redis writer and
+// the prompt control and the VST reconciliation; reads are snapshots of them, of the engine's metadata outputs and
 // of the metrics. Refusals are domain errors (errors.ts), which the API alone turns into HTTP answers. Stream
 // requests that come while the service starts wait until its configured streams have started.
 import { randomUUID } from 'node:crypto';
 import type {
-  ControlService, FrameDetections, MetricsSnapshot, NewStream, ServiceStatus, StreamInfo,
+  ControlService, FrameDetections, MetricsSnapshot, NewStream, OutputCounters, ServiceStatus, StreamInfo,
 } from '../api/service';
 import { redactUrl } from '../config/redact';
 import type { OwlConfig } from '../config/schema';
@@ -20,9 +20,13 @@ import type { StreamRegistry } from './stream-registry';
 import { apiStreamSpec } from './stream-spec';
 import type { VstReconciler } from './vst-reconciler';
 
+/** The counters of an output this process does not write. */
+const NO_OUTPUT_COUNTERS: Readonly<OutputCounters> = Object.freeze(
+  { written: 0, queueDepth: 0, dropped: 0, errors: 0, rejected: 0 });
+
 /** The parts the API's requests reach. */
 export interface ServiceControlParts {
-  engine: Pick<Engine, 'name' | 'limits' | 'redis'>;
+  engine: Pick<Engine, 'name' | 'limits' | 'redis' | 'mqtt'>;
   registry: StreamRegistry;
   prompts: PromptControl;
   vst: VstReconciler;
@@ -113,6 +117,7 @@ export class ServiceControl implements ControlService {
       engine: engine.name,
       model: prompts.modelStatus(),
       redis: engine.redis.status(),
+      ...(engine.mqtt === undefined ? {} : { mqtt: engine.mqtt.status() }),
       streams: registry.list().map((stream) => {
         const stalledMs = this.#parts.frames.stalledMs(stream);
         return stalledMs === null ? stream.status() : { ...stream.status(), stalledMs };
@@ -130,6 +135,7 @@ export class ServiceControl implements ControlService {
       inferenceErrors: metrics.inferenceErrors,
       inferenceLatency: metrics.latency(),
       redis: engine.redis.counters(),
+      mqtt: engine.mqtt?.counters() ?? { ...NO_OUTPUT_COUNTERS },
       promptChanges: metrics.promptChanges,
     };
   }

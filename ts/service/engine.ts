@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // The seam between the service core and the engine that runs the video. The core (ts/service/) composes streams,
 // prompts, the API and reloads through this interface alone; the engine owns what differs: its model, its
-// streams' pipelines, its Redis writer, its limits. The implementations live in ts/engines/: PortableEngine
-// (portable.ts: GStreamer + ONNX Runtime, this process writes Redis) and DeepStreamEngine (deepstream.ts: nvinfer,
-// nvmsgbroker writes Redis). The composition root (supervisor.ts) picks one, once, with resolveEngine.
+// streams' pipelines, its metadata outputs, its limits. The implementations live in ts/engines/: PortableEngine
+// (portable.ts: GStreamer + ONNX Runtime, this process writes Redis and MQTT) and DeepStreamEngine (deepstream.ts:
+// nvinfer, nvmsgbroker writes them). The composition root (supervisor.ts) picks one, once, with resolveEngine.
 //
 // Streams: createStream hands out one ServiceStream per camera. An engine may share one pipeline among its
 // streams (the portable engine shares its model through a scheduler; a DeepStream engine with an nvstreammux of
 // batch N would own one pipeline and hand out per-source streams attached to it): what is shared is the engine's,
 // and limits.maxStreams says how many it takes.
-import type { MetricsSnapshot, ModelPrecisionStatus, ServiceStatus } from '../api/service';
+import type { ModelPrecisionStatus, OutputCounters, OutputStatus, ServiceStatus } from '../api/service';
 import type { OwlConfig } from '../config/schema';
 import type { PromptSets } from '../model/prompt-sets';
 import type { PromptLimits, PromptSet } from '../model/prompts';
@@ -46,18 +46,24 @@ export interface EngineModel {
   precision: ModelPrecisionStatus;
 }
 
-/** Who writes the metadata to Redis, and how it fares. */
-export interface RedisWriter {
+/** Who writes the metadata to one output (Redis, MQTT), and how it fares. */
+export interface OutputWriter<Section> {
   /** State for /status (`writer` says who holds the connection). */
-  status(): ServiceStatus['redis'];
+  status(): OutputStatus;
   /** Counters for /metrics (zeros where the engine's writer has none). */
-  counters(): MetricsSnapshot['redis'];
+  counters(): OutputCounters;
   /**
-   * Applies a changed `redis` section while running; null when the writer is part of the running pipeline, so a
-   * change needs a restart.
+   * Applies a changed config section while running (turning the output on or off included); null when the writer is
+   * part of the running pipeline, so a change needs a restart.
    */
-  readonly update: ((redis: OwlConfig['redis']) => void) | null;
+  readonly update: ((section: Section) => void) | null;
 }
+
+/** Who writes the metadata to Redis. */
+export type RedisWriter = OutputWriter<OwlConfig['redis']>;
+
+/** Who writes the metadata to MQTT. */
+export type MqttWriter = OutputWriter<OwlConfig['mqtt']>;
 
 /** What the composition root hands an engine. */
 export interface EngineContext {
@@ -77,6 +83,11 @@ export interface Engine {
   readonly name: EngineName;
   readonly limits: EngineLimits;
   readonly redis: RedisWriter;
+  /**
+   * The MQTT output where this process writes it (engine portable); absent where the engine's pipeline writes it
+   * (DeepStream's nvmsgbroker: its settings need a restart).
+   */
+  readonly mqtt?: MqttWriter;
   /**
    * Whether `prompts.maxPrompts` may change while streams run (a reload applies it) or needs a restart (DeepStream
    * sizes nvinfer's classes by it when a pipeline starts).
@@ -105,6 +116,6 @@ export interface Engine {
     prepare?: (model: EngineModel) => Promise<void>): Promise<EngineModel>;
   /** A new stream, not started (ServiceStream.start starts it). */
   createStream(options: StreamBaseOptions): ServiceStream;
-  /** After the streams stopped: flushes the Redis writer (bounded) and releases the model. */
+  /** After the streams stopped: flushes the metadata outputs (bounded) and releases the model. */
   close(): Promise<void>;
 }

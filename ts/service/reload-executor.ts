@@ -15,7 +15,7 @@ import type { StreamRegistry } from './stream-registry';
 
 /** The running parts a reload changes. */
 export interface ReloadParts {
-  engine: Pick<Engine, 'redis' | 'maxPromptsLive' | 'modelLive' | 'trackerLive'>;
+  engine: Pick<Engine, 'redis' | 'mqtt' | 'maxPromptsLive' | 'modelLive' | 'trackerLive'>;
   registry: StreamRegistry;
   model: Pick<ModelLoader, 'load'>;
   prompts: PromptControl;
@@ -26,8 +26,8 @@ export interface ReloadParts {
 
 /** What the running engine takes live (the plan's input). */
 export function reloadTraits(engine: ReloadParts['engine']): ReloadTraits {
-  return { redis: engine.redis.update !== null, maxPrompts: engine.maxPromptsLive, model: engine.modelLive,
-    tracker: engine.trackerLive };
+  return { redis: engine.redis.update !== null, mqtt: (engine.mqtt?.update ?? null) !== null,
+    maxPrompts: engine.maxPromptsLive, model: engine.modelLive, tracker: engine.trackerLive };
 }
 
 /**
@@ -46,10 +46,17 @@ export async function executeReload(actions: readonly ReloadAction[], parts: Rel
           log.setLevel(action.level);
           break;
         case 'redis': {
-          const { host, port, stream, maxlen, queueSize, outputInterval, idFormat } = action.redis;
-          engine.redis.update?.(action.redis);
-          log.info(`Redis target now ${host}:${port} stream ${stream} (maxlen ${maxlen}, queue ${queueSize}, `
-            + `every ${outputInterval} frame${outputInterval === 1 ? '' : 's'}, ids as ${idFormat}s)`);
+          const { enabled, host, port, stream, maxlen, queueSize, outputInterval, idFormat } = action.redis;
+          applyOutput('Redis', () => engine.redis.update?.(action.redis), log, !enabled ? 'Redis output now off'
+            : `Redis target now ${host}:${port} stream ${stream} (maxlen ${maxlen}, queue ${queueSize}, `
+              + `${every(outputInterval)}, ids as ${idFormat}s)`);
+          break;
+        }
+        case 'mqtt': {
+          const { enabled, url, topic, qos, retain, queueSize, outputInterval } = action.mqtt;
+          applyOutput('MQTT', () => engine.mqtt?.update?.(action.mqtt), log, !enabled ? 'MQTT output now off'
+            : `MQTT output now ${url} topic ${topic} (QoS ${qos}${retain ? ', retained' : ''}, queue ${queueSize}, `
+              + `${every(outputInterval)})`);
           break;
         }
         case 'prompt-limits':
@@ -114,4 +121,20 @@ function describeTracker(tracker: OwlConfig['tracker']): string {
   return `on (boxes ${tracker.drawPredicted ? 'predicted per frame' : 'at the model\'s'}, low scores down to `
     + `${tracker.lowScoreRatio} x the threshold, min hits ${tracker.minHits}, buffer ${tracker.bufferMs} ms, `
     + `match IoU ${tracker.matchIou} / ${tracker.lowMatchIou})`;
+}
+
+/** "every 1 frame", "every 60 frames". */
+function every(interval: number): string {
+  return `every ${interval} frame${interval === 1 ? '' : 's'}`;
+}
+
+/** Applies an output's new settings and says so; settings it refuses (e.g. an unreadable TLS file) are logged. */
+function applyOutput(name: string, apply: () => void, log: Logger, done: string): void {
+  try {
+    apply();
+  } catch (err) {
+    log.error(`${name} settings not applied, the previous ones stay in force: ${(err as Error).message}`);
+    return;
+  }
+  log.info(done);
 }

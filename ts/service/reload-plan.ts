@@ -8,12 +8,14 @@ import type { LogLevel } from './logger';
 import { configuredStreams, sameSpec, type StreamSpec } from './stream-spec';
 
 /**
- * What the running engine takes live of its own settings (Engine: redis.update, maxPromptsLive, modelLive,
- * trackerLive).
+ * What the running engine takes live of its own settings (Engine: redis.update, mqtt.update, maxPromptsLive,
+ * modelLive, trackerLive).
  */
 export interface ReloadTraits {
   /** The `redis` section. */
   redis: boolean;
+  /** The `mqtt` section. */
+  mqtt: boolean;
   /** `prompts.maxPrompts`. */
   maxPrompts: boolean;
   /** The `model` section, and a model folder whose files changed. */
@@ -31,8 +33,10 @@ export interface ReloadFacts {
 /** One step of a reload, in the order a plan lists them. */
 export type ReloadAction =
   | { kind: 'log-level'; level: LogLevel }
-  /** The Redis writer's settings (target, trim, queue bound, interval, id format). */
+  /** The Redis writer's settings (on or off, target, trim, queue bound, interval, id format, access). */
   | { kind: 'redis'; redis: OwlConfig['redis'] }
+  /** The MQTT writer's settings (on or off, broker, topic, QoS, retain, client id, access, queue bound, interval). */
+  | { kind: 'mqtt'; mqtt: OwlConfig['mqtt'] }
   /** The limits in force for any prompt list (API, configuration). */
   | { kind: 'prompt-limits'; limits: PromptLimits }
   /** The overlay style of every running stream. */
@@ -51,7 +55,7 @@ export type ReloadAction =
   | { kind: 'restart-needed'; keys: string[] };
 
 /** Sections the service does not take while running (`model`: unless the engine does, see ReloadTraits). */
-const RESTART_SECTIONS = ['input', 'output', 'engine', 'model', 'api', 'sensor'] as const;
+const RESTART_SECTIONS = ['input', 'output', 'engine', 'model', 'kafka', 'api', 'sensor'] as const;
 
 /** The steps that take the service from `previous` to `next`; see the file comment. */
 export function planReload(previous: OwlConfig, next: OwlConfig, traits: ReloadTraits,
@@ -63,6 +67,10 @@ export function planReload(previous: OwlConfig, next: OwlConfig, traits: ReloadT
   const redis = changedKeys(previous.redis, next.redis);
   if (redis.length > 0 && traits.redis) actions.push({ kind: 'redis', redis: next.redis });
   else restart.push(...redis.map((key) => `redis.${key}`));
+
+  const mqtt = changedKeys(previous.mqtt, next.mqtt);
+  if (mqtt.length > 0 && traits.mqtt) actions.push({ kind: 'mqtt', mqtt: next.mqtt });
+  else restart.push(...mqtt.map((key) => `mqtt.${key}`));
 
   const limitKeys = changedKeys(pick(previous.prompts), pick(next.prompts));
   const liveLimits = limitKeys.filter((key) => key !== 'maxPrompts' || traits.maxPrompts);

@@ -351,8 +351,8 @@ function showService(status, rates) {
   facts.push(['Model', status.model.loaded
     ? `${fps(rates.inferencesPerSecond)}, ${ms(rates.inferenceLatencySeconds)} per frame`
     : stateText('not loaded', status.model.error ?? '', null, 'error')]);
-  facts.push(['Redis', stateText(status.redis.state, status.redis.error ?? '', null,
-    status.redis.state === 'ready' ? 'ok' : 'warn')]);
+  facts.push(['Redis', outputText(status.redis)]);
+  if (status.mqtt !== undefined) facts.push(['MQTT', outputText(status.mqtt)]);
   facts.push(['Engine', status.engine]);
   facts.push(['Running since', new Date(status.startedAt).toLocaleString()]);
   $('service-state').replaceChildren(...facts.flatMap(([term, value]) => {
@@ -362,6 +362,12 @@ function showService(status, rates) {
     dd.append(value);
     return [dt, dd];
   }));
+}
+
+// A metadata output (Redis, MQTT): fine when ready or turned off, a warning otherwise.
+function outputText(output) {
+  const tone = output.state === 'ready' ? 'ok' : output.state === 'off' ? 'neutral' : 'warn';
+  return stateText(output.state, output.error ?? '', null, tone);
 }
 
 function stateText(state, reason, since, tone = STATE_TONES[state] ?? 'neutral') {
