@@ -98,6 +98,12 @@ export interface Engine {
    * tracker that is part of the engine's pipeline, such as DeepStream's nvtracker).
    */
   readonly trackerLive: boolean;
+  /**
+   * Settings this engine has no use for, as dotted keys or whole sections (the portable engine: `deepstream`;
+   * DeepStream's nvtracker: the `tracker` section's ByteTrack keys): a reload says a change to them has no effect
+   * rather than asking for a restart.
+   */
+  readonly unusedSettings: readonly string[];
   /** What runs while the model is not loaded, for the log (e.g. "video runs without detection"). */
   readonly withoutModel: string;
   /**
