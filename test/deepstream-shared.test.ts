@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // The DeepStream engine's shared pipeline (ts/engines/deepstream-shared.ts) in this process, on the addon variant
 // built against STAND-IN headers and library (owl_stream_ds_standin.node) with stand-ins in place of DeepStream's
-// elements (test/helpers/deepstream-standins.ts): how streams join and leave it when their lives overlap. Real
-// here: prepareDeepStream's run folder, the N-API DeepStreamPipeline, its per-stream events.
+// elements (test/helpers/deepstream-standins.ts): how streams join and leave it when their lives overlap, whose
+// states reach which stream, and the metadata outputs' state as the pipeline reports its branches (the stand-in
+// nvmsgbroker behaves as DeepStream's with the Redis adaptor: it connects at start, and a failed send is an
+// error). Real here: prepareDeepStream's run folder, the N-API DeepStreamPipeline, its per-stream events,
+// redis-server.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 
-import { defaultConfig } from '../ts/config/schema';
+import { defaultConfig, type OwlConfig } from '../ts/config/schema';
 import type { DeepStreamModel } from '../ts/deepstream/config-input';
 import { deepStreamSourceDescription } from '../ts/deepstream/pipeline-description';
 import { BrokerStatus } from '../ts/engines/broker-status';
@@ -17,6 +20,8 @@ import { addonPath, type DeepStreamBinding, type NativeBinding } from '../ts/nat
 import type { DeepStreamDetections, PipelineStateChange } from '../ts/pipeline';
 import type { Logger } from '../ts/service/logger';
 import { standInPluginEnv, withStandIns } from './helpers/deepstream-standins';
+import { freePort } from './helpers/ports';
+import { RedisServer } from './helpers/redis-server';
 import { waitFor } from './helpers/wait';
 
 const standInAddon = path.join(path.dirname(addonPath), 'owl_stream_ds_standin.node');
@@ -49,15 +54,19 @@ class Member implements DeepStreamMember {
 
 const quiet: Logger = { error() {}, warn() {}, info() {}, debug() {}, child: () => quiet, setLevel() {} };
 
-/** The stand-in addon's DeepStream part with stand-ins in every description; `failStarts` starts fail first. */
-function standInBinding(failStarts = 0): DeepStreamBinding & { created: number } {
+/**
+ * The stand-in addon's DeepStream part with stand-ins in every description; `failStarts` starts fail first; with
+ * `redisBroker`, nvmsgbroker's stand-in writes Redis (else it drops the payloads).
+ */
+function standInBinding(failStarts = 0, redisBroker = false): DeepStreamBinding & { created: number } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const real = (require(standInAddon) as NativeBinding).DeepStreamPipeline!;
   const binding = {
     deepstreamAvailable: true, deepstreamDir: '/opt/ds', created: 0,
     DeepStreamPipeline: function DeepStreamPipelineStandIn(...[options, onEvent, onFrame]: ConstructorParameters<typeof real>) {
       if (binding.created++ < failStarts) throw Object.assign(new Error('no element "nvinfer"'), { code: 'ENOPLUGIN' });
-      const pipeline = new real({ ...options, description: withStandIns(options.description) }, onEvent, onFrame);
+      const pipeline = new real({ ...options, description: withStandIns(options.description,
+        { broker: redisBroker ? 'redis' : 'drop' }) }, onEvent, onFrame);
       return {
         start: () => pipeline.start(),
         addSource: (id: string, source: Parameters<typeof pipeline.addSource>[1]) =>
@@ -73,14 +82,26 @@ function standInBinding(failStarts = 0): DeepStreamBinding & { created: number }
   return binding;
 }
 
-function shared(binding: DeepStreamBinding, maxStreams = 2): SharedDeepStreamPipeline {
+function shared(binding: DeepStreamBinding, maxStreams = 2, change: (config: OwlConfig) => void = () => {}):
+  SharedDeepStreamPipeline {
   const config = defaultConfig();
   config.input.maxStreams = maxStreams;
+  config.input.reconnect = { initialDelayMs: 100, maxDelayMs: 300, stallTimeoutMs: 2000 };
   config.output.enabled = false;
   config.redis.enabled = false;
-  return new SharedDeepStreamPipeline({ binding, config, log: quiet,
-    outputs: new BrokerStatus({ redis: false, mqtt: false, kafka: false }) });
+  change(config);
+  return new SharedDeepStreamPipeline({ binding, config, log: quiet, outputs: outputsOf(config) });
 }
+
+// The outputs' state each pipeline above reports to (by its config).
+const outputs = new WeakMap<OwlConfig, BrokerStatus>();
+function outputsOf(config: OwlConfig): BrokerStatus {
+  const status = new BrokerStatus({ redis: config.redis.enabled, mqtt: config.mqtt.enabled, kafka: config.kafka.enabled });
+  outputs.set(config, status);
+  lastOutputs = status;
+  return status;
+}
+let lastOutputs: BrokerStatus;
 
 const source = async () => ({ description: camera, sensorId: 'cam', output: null });
 const joining = () => new AbortController();
@@ -166,6 +187,80 @@ describe('the DeepStream engine\'s shared pipeline, on the stand-in addon', { sk
       assert.equal(binding.created, 2);
     } finally {
       await pipeline.close();
+    }
+  });
+
+  test('a camera whose input ends is rebuilt alone: its states reach it, the other stream plays on', async () => {
+    const pipeline = shared(standInBinding());
+    const [steady, ending] = [new Member('steady'), new Member('ending')];
+    const once = async () => ({ description: camera.replace('videotestsrc is-live=true', 'videotestsrc is-live=true '
+      + 'num-buffers=20'), sensorId: 'ending', output: null });
+    try {
+      await pipeline.join(steady, model, source, joining().signal);
+      await pipeline.join(ending, model, once, joining().signal);
+      await waitFor(() => ending.states.includes('reconnected'), 'the ending stream rebuilt', 10_000);
+      assert.deepEqual(ending.states.slice(0, 5), ['connecting', 'playing', 'lost', 'connecting', 'reconnected']);
+      assert.deepEqual(steady.states, ['connecting', 'playing']);
+      const seen = steady.frames.length;
+      await waitFor(() => steady.frames.length > seen + 10, 'the steady stream\'s frames meanwhile', 5000);
+    } finally {
+      await pipeline.close();
+    }
+  });
+
+  test('the metadata outputs\' state: an output whose broker is down at start is `down` with its element\'s error; '
+    + 'Redis lost while playing and back', async () => {
+    const closed = await freePort();  // nothing listens there
+    // MQTT's broker does not answer: the pipeline cannot start (nvmsgbroker connects in its start), MQTT says why.
+    const mqtt = shared(standInBinding(0, true), 1, (config) => {
+      config.mqtt = { ...config.mqtt, enabled: true, url: `mqtt://127.0.0.1:${closed}`, topic: 'owl/all' };
+    });
+    const mqttOutputs = lastOutputs;
+    try {
+      await mqtt.join(new Member('cam'), model, source, joining().signal);
+      await waitFor(() => mqttOutputs.status('mqtt').state === 'down', 'MQTT down', 10_000);
+      assert.deepEqual(mqttOutputs.status('mqtt'),
+        { state: 'down', error: 'broker-mqtt: Could not configure supporting library. (unable to connect to broker library)' });
+      assert.deepEqual(mqttOutputs.status('redis'), { state: 'off', error: null });
+    } finally {
+      await mqtt.close();
+    }
+    // Kafka's likewise, with its own element's name.
+    const kafka = shared(standInBinding(0, true), 1, (config) => {
+      config.kafka = { ...config.kafka, enabled: true, broker: `127.0.0.1:${closed}` };
+    });
+    const kafkaOutputs = lastOutputs;
+    try {
+      await kafka.join(new Member('cam'), model, source, joining().signal);
+      await waitFor(() => kafkaOutputs.status('kafka').state === 'down', 'Kafka down', 10_000);
+      assert.deepEqual(kafkaOutputs.status('kafka'),
+        { state: 'down', error: 'broker-kafka: Could not configure supporting library. (unable to connect to broker library)' });
+    } finally {
+      await kafka.close();
+    }
+    // Redis answering, then gone while the pipeline plays (a failed send), then back.
+    const redis = await RedisServer.start();
+    const withRedis = shared(standInBinding(0, true), 1, (config) => {
+      config.redis = { ...config.redis, enabled: true, host: redis.host, port: redis.port };
+    });
+    const redisOutputs = lastOutputs;
+    const member = new Member('cam');
+    try {
+      await withRedis.join(member, model, source, joining().signal);
+      withRedis.setPrompts(member, { textEmbeds: Float32Array.of(1, 0), numQueries: 1, thresholds: Float32Array.of(0.5) },
+        ['a person']);
+      await waitFor(() => redisOutputs.status('redis').state === 'ready', 'Redis ready', 10_000);
+      await redis.kill();
+      await waitFor(() => redisOutputs.status('redis').state === 'down', 'Redis down', 10_000);
+      // The failed send, or (on a loaded machine, where the check comes after the rebuild) the failed connection.
+      assert.match(redisOutputs.status('redis').error!, new RegExp('^broker: (GStreamer encountered a general supporting '
+        + 'library error\\. \\(failed to send the message\\. err\\(1\\)\\)|Could not configure supporting library\\. '
+        + '\\(unable to connect to broker library\\))$'));
+      await redis.restart();
+      await waitFor(() => redisOutputs.status('redis').state === 'ready', 'Redis ready again', 10_000);
+    } finally {
+      await withRedis.close();
+      await redis.dispose();
     }
   });
 
