@@ -22,6 +22,7 @@ import { BrokerStatus } from '../ts/engines/broker-status';
 import { deepStreamSource } from '../ts/engines/deepstream-stream';
 import { parseMinimalSchema, type MinimalSchemaMessage } from '../ts/redis/minimal-schema';
 import { RedisServer } from './helpers/redis-server';
+import { freePort } from './helpers/ports';
 import { FrameReader, grabFrame, pixelAt, RtspWatcher } from './helpers/rtsp-reader';
 import { ServiceProcess, TINY_MODEL } from './helpers/service-process';
 import { vstEntry, VstStandIn } from './helpers/vst-standin';
@@ -128,7 +129,7 @@ describe('engine deepstream in the service process: three cameras in one pipelin
     assert.deepEqual(body.redis, { state: 'ready', error: null, writer: 'nvmsgbroker' });
     assert.deepEqual(body.streams.map((s: { id: string; state: string }) => [s.id, s.state]),
       [['front', 'playing'], ['north', 'playing'], ['south', 'playing']]);
-    assert.match(service.log, /engine deepstream .*one pipeline for up to 4 streams; Redis is written by nvmsgbroker/);
+    assert.match(service.log, /engine deepstream .*one pipeline for up to 4 streams; its metadata outputs are written by nvmsgbroker/);
     // One pipeline for all three: one run folder, one stand-in pipeline created.
     const runDirs = [...service.log.matchAll(/DeepStream pipeline started for up to 4 streams \(nvstreammux batch 4\); generated files in (\S+)$/gm)];
     assert.equal(runDirs.length, 1, service.log);
@@ -309,6 +310,49 @@ describe('engine deepstream in the service process: three cameras in one pipelin
     assert.equal(code, 0, service.log);
     const runDir = /generated files in (\S+)$/m.exec(service.log)![1];
     assert.equal(fs.existsSync(runDir), false, 'the run folder is removed with the pipeline');
+  });
+});
+
+describe('engine deepstream: each metadata output in /status, as the pipeline reports its branch', { skip }, () => {
+  test('an MQTT broker that does not answer at start: MQTT down with its element\'s error, no stream plays; '
+    + 'once it answers, everything plays', async () => {
+    const redis = await RedisServer.start();
+    const mqttPort = await freePort();  // nothing there yet: then a server the stand-in broker can talk to
+    const service = await ServiceProcess.start({
+      args: ['rtsp://cam-front.local/front', '--engine', 'deepstream', '--model', TINY_MODEL, '--redis_host', redis.host,
+        '--redis_port', String(redis.port)],
+      env: { ...STANDIN_ENV, OWL_MQTT_ENABLED: 'true', OWL_MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
+        OWL_MQTT_TOPIC: 'owl/all', OWL_INPUT_RECONNECT_INITIAL_DELAY_MS: '200', OWL_INPUT_RECONNECT_MAX_DELAY_MS: '500' },
+    });
+    let broker: RedisServer | null = null;
+    try {
+      await service.waitFor(async () => (await service.get('/status')).body.mqtt?.state === 'down', 'MQTT down');
+      const { body } = await service.get('/status');
+      // nvmsgbroker connects when the pipeline starts: the pipeline cannot start without it (DeepStream's behaviour).
+      assert.deepEqual(body.mqtt, { state: 'down', writer: 'nvmsgbroker',
+        error: 'broker-mqtt: Could not configure supporting library. (unable to connect to broker library)' });
+      assert.deepEqual(body.kafka, { state: 'off', error: null, writer: 'nvmsgbroker' });
+      assert.ok(['connecting', 'reconnecting'].includes(body.redis.state), JSON.stringify(body.redis));
+      assert.notEqual(body.streams[0].state, 'playing');
+      assert.equal((await service.get('/ready')).status, 503);
+      assert.match(service.log, /error \[owl-stream:deepstream\] broker-mqtt: Could not configure supporting library/);
+      // The broker comes (a stand-in: nvmsgbroker's stand-in speaks Redis for every adaptor): the pipeline's next try
+      // starts, and both outputs and the stream are up.
+      broker = await RedisServer.start({ port: mqttPort });
+      await service.waitFor(async () => (await service.get('/ready')).status === 200, 'ready once the broker answers');
+      const after = (await service.get('/status')).body;
+      assert.deepEqual([after.redis.state, after.mqtt.state, after.streams[0].state], ['ready', 'ready', 'playing']);
+      const client = new Redis(broker.port, broker.host);
+      try {
+        await service.waitFor(async () => (await client.xlen('owl/all')) > 0, 'MQTT payloads on the one topic');
+      } finally {
+        client.disconnect();
+      }
+    } finally {
+      await service.dispose();
+      await broker?.dispose();
+      await redis.dispose();
+    }
   });
 });
 

@@ -8,13 +8,12 @@
 // plays, `ready` while it plays, `reconnecting` while it is rebuilt, and `down` with the element's message after
 // an error of its branch (until the pipeline plays again) or once no pipeline runs; `off` when turned off. An
 // outage that nvmsgbroker does not report as an error is not seen here.
+import type { OutputState } from '../api/service';
 import type { NativePipelineState } from '../native';
 
 /** The DeepStream engine's metadata outputs (config sections). */
 export type BrokerOutput = 'redis' | 'mqtt' | 'kafka';
 
-/** An output's state (ServiceStatus's outputs). */
-export type BrokerState = 'off' | 'connecting' | 'ready' | 'reconnecting' | 'down';
 
 // The suffix of each output's element names (BrokerBranch.name): '' gives `msgconv` and `broker`.
 const BRANCH_SUFFIX: Record<BrokerOutput, string> = { redis: '', mqtt: '-mqtt', kafka: '-kafka' };
@@ -26,7 +25,7 @@ export function brokerElements(output: BrokerOutput): [converter: string, broker
 
 /** The state of each metadata output of the DeepStream engine; see the file comment. */
 export class BrokerStatus {
-  readonly #outputs = new Map<BrokerOutput, { state: BrokerState; error: string | null }>();
+  readonly #outputs = new Map<BrokerOutput, { state: OutputState; error: string | null }>();
 
   /** @param enabled the outputs that are on (each one's `enabled`); the others are `off` for good. */
   constructor(enabled: Record<BrokerOutput, boolean>) {
@@ -36,7 +35,7 @@ export class BrokerStatus {
   }
 
   /** An output's state and its branch's last error message, or null when it reported none. */
-  status(output: BrokerOutput): { state: BrokerState; error: string | null } {
+  status(output: BrokerOutput): { state: OutputState; error: string | null } {
     return { ...(this.#outputs.get(output) ?? { state: 'off', error: null }) };
   }
 

@@ -5,7 +5,7 @@
 // batching up to input.maxStreams of them, started with the first stream, stopped with the service), each one a
 // DeepStreamStream; nvmsgbroker inside it writes the metadata outputs, as BrokerStatus reports them.
 import os from 'node:os';
-import type { MetricsSnapshot } from '../api/service';
+import type { OutputCounters } from '../api/service';
 import type { OwlConfig } from '../config/schema';
 import { exportBrokerAccess } from '../deepstream/broker-access';
 import { checkSharedMqttTopic, deepStreamModel } from '../deepstream/config-input';
@@ -16,13 +16,15 @@ import type { PromptSet } from '../model/prompts';
 import { OwlTextEncoder } from '../model/text-encoder';
 import type { ServiceStream } from '../service/service-stream';
 import type { StreamBaseOptions } from '../service/stream-base';
-import { BrokerStatus } from './broker-status';
+import { BrokerStatus, type BrokerOutput } from './broker-status';
 import { SharedDeepStreamPipeline } from './deepstream-shared';
 import { DeepStreamStream, type DeepStreamServiceModel } from './deepstream-stream';
-import type { Engine, EngineContext, EngineLimits, EngineModel, RedisWriter } from '../service/engine';
+import type {
+  Engine, EngineContext, EngineLimits, EngineModel, KafkaWriter, MqttWriter, OutputWriter, RedisWriter,
+} from '../service/engine';
 
 /** nvmsgbroker's counters are not this process's to see. */
-const NO_REDIS_COUNTERS: Readonly<MetricsSnapshot['redis']> = Object.freeze(
+const NO_OUTPUT_COUNTERS: Readonly<OutputCounters> = Object.freeze(
   { written: 0, queueDepth: 0, dropped: 0, errors: 0, rejected: 0 });
 
 /** The DeepStream engine; see the file comment. */
@@ -40,6 +42,8 @@ export class DeepStreamEngine implements Engine {
     'tracker.matchIou', 'tracker.lowMatchIou'];
   readonly withoutModel = 'no stream can start (nvinfer needs it)';
   readonly redis: RedisWriter;
+  readonly mqtt: MqttWriter;
+  readonly kafka: KafkaWriter;
   readonly #context: EngineContext;
   readonly #outputs: BrokerStatus;
   readonly #shared: SharedDeepStreamPipeline;
@@ -71,14 +75,11 @@ export class DeepStreamEngine implements Engine {
       kafka: config.kafka.enabled });
     this.#shared = new SharedDeepStreamPipeline({ binding, config, log: log.child('deepstream'),
       outputs: this.#outputs });
-    // nvmsgbroker's settings are part of the running pipeline: a changed `redis` section needs a restart.
-    this.redis = {
-      status: () => ({ ...this.#outputs.status('redis'), writer: 'nvmsgbroker' }),
-      counters: () => ({ ...NO_REDIS_COUNTERS }),
-      update: null,
-    };
+    this.redis = this.#writer('redis');
+    this.mqtt = this.#writer('mqtt');
+    this.kafka = this.#writer('kafka');
     log.info(`engine deepstream (DeepStream at ${binding.deepstreamDir}): one pipeline for up to ${max} streams; `
-      + 'Redis is written by nvmsgbroker');
+      + 'its metadata outputs are written by nvmsgbroker');
   }
 
   async loadModel(prompts: PromptSet, settings: OwlConfig['model'],
@@ -110,6 +111,16 @@ export class DeepStreamEngine implements Engine {
   createStream(options: StreamBaseOptions): ServiceStream {
     return new DeepStreamStream({ ...options, model: () => this.#model, shared: this.#shared,
       deviceModel: this.#deviceModel, metrics: this.#context.metrics });
+  }
+
+  // An output as nvmsgbroker writes it: its branch's state; its settings are part of the running pipeline (a changed
+  // section needs a restart), its counters not this process's to see.
+  #writer<Section>(output: BrokerOutput): OutputWriter<Section> {
+    return {
+      status: () => ({ ...this.#outputs.status(output), writer: 'nvmsgbroker' }),
+      counters: () => ({ ...NO_OUTPUT_COUNTERS }),
+      update: null,
+    };
   }
 
   /** After the streams left: stops the shared pipeline, then releases the model. */
