@@ -74,7 +74,7 @@ describe('config files', () => {
       + 'queueSize, idFormat, password, passwordFile, tls, tlsCaFile');
     assert.equal(refusal('colour: red\n'),
       'configs/x.yaml: colour: unknown key; allowed keys: input, output, engine, model, prompts, redis, mqtt, kafka, api, '
-      + 'sensor, overlay, tracker, log, state, vst, streams');
+      + 'sensor, overlay, tracker, deepstream, log, state, vst, streams');
     assert.equal(refusal('tracker:\n  lowScoreRatio: 2\n'),
       'configs/x.yaml: tracker.lowScoreRatio: expected a number from 0 to 1, received 2');
     assert.equal(refusal('tracker:\n  matchIou: 0\n'),
@@ -83,6 +83,18 @@ describe('config files', () => {
       'configs/x.yaml: tracker.minHits: expected an integer from 1 to 100, received 0');
     assert.equal(refusal('input:\n  rtsp:\n    latency: 50\n'),
       'configs/x.yaml: input.rtsp.latency: unknown key; allowed keys: transport, latencyMs');
+  });
+
+  it('refuses deepstream settings nvinfer or nvtracker cannot take, naming the allowed values', () => {
+    assert.equal(refusal('deepstream:\n  tracker:\n    width: 500\n'),
+      'configs/x.yaml: deepstream.tracker.width: expected a multiple of 32 from 32 to 4096, received 500');
+    assert.equal(refusal('deepstream:\n  tracker:\n    algorithm: DeepSORT\n'),
+      'configs/x.yaml: deepstream.tracker.algorithm: expected one of "NvDCF", "NvSORT", "IOU", received "DeepSORT"');
+    assert.equal(refusal('deepstream:\n  inferInterval: -1\n'),
+      'configs/x.yaml: deepstream.inferInterval: expected an integer from 0 to 1000, received -1');
+    // nvinfer's batch can be no larger than nvstreammux's (input.maxStreams).
+    assert.equal(refusal('input:\n  maxStreams: 4\ndeepstream:\n  inferBatchSize: 8\n'),
+      'configs/x.yaml: deepstream.inferBatchSize: expected at most input.maxStreams (4), received 8');
   });
 
   it('refuses a wrong type', () => {

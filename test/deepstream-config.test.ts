@@ -10,10 +10,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { DEEPSTREAM_DEFAULTS } from '../ts/config/defaults';
 import { defaultConfig, type OwlConfig } from '../ts/config/schema';
 import { parse as parseYaml } from 'yaml';
 import {
-  DEEPSTREAM_DEFAULTS, deepStreamConfigInput, type DeepStreamConfigInput, type DeepStreamModel,
+  checkSharedMqttTopic, deepStreamConfigInput, type DeepStreamConfigInput, type DeepStreamModel,
 } from '../ts/deepstream/config-input';
 import { formatKeyFile } from '../ts/deepstream/keyfile';
 import { nvinferConfig } from '../ts/deepstream/nvinfer-config';
@@ -54,22 +55,21 @@ const cases: Record<string, DeepStreamConfigInput> = {
       c.redis.port = 6380;
       c.redis.stream = 'dock-cams';
       c.redis.maxlen = 0;
-    }), { ...baseModel, inputSize: 840, onnxFile: '/m/large/image_encoder.onnx', engineFile: '/m/large/owl.engine' }, {
-      inferInterval: 2,
-      tracker: { ...DEEPSTREAM_DEFAULTS.tracker, algorithm: 'NvSORT', width: 960, height: 544, probationAge: 3,
-        maxShadowTrackingAge: 30 },
-    }),
+      c.deepstream.inferInterval = 2;
+      c.deepstream.tracker = { ...c.deepstream.tracker, algorithm: 'NvSORT', width: 960, height: 544, probationAge: 3,
+        maxShadowTrackingAge: 30 };
+    }), { ...baseModel, inputSize: 840, onnxFile: '/m/large/image_encoder.onnx', engineFile: '/m/large/owl.engine' }),
     gpuId: 1,
   },
-  // Every metadata output on: Redis, MQTT over TLS with credentials (a pipeline with one stream: its sensor id in
-  // the topic), Kafka with librdkafka settings.
+  // Every metadata output on: Redis, MQTT over TLS with credentials (one topic for every stream), Kafka with
+  // librdkafka settings.
   'redis-mqtt-kafka': deepStreamConfigInput(configWith((c) => {
-    c.mqtt = { ...c.mqtt, enabled: true, url: 'mqtts://broker.local:8883', topic: 'site/{sensorId}/owl', clientId: 'owl-gate',
+    c.mqtt = { ...c.mqtt, enabled: true, url: 'mqtts://broker.local:8883', topic: 'site/gate/owl', clientId: 'owl-gate',
       username: 'owl', password: ' p;ss\\word', caFile: '/certs/ca.pem', certFile: '/certs/owl.pem', keyFile: '/certs/owl.key',
       outputInterval: 5 };
     c.kafka = { ...c.kafka, enabled: true, broker: 'kafka.local:9092', topic: 'owl-events',
       protoCfg: 'security.protocol=SASL_SSL;sasl.mechanisms=PLAIN;sasl.username=owl;sasl.password=s3cr=t' };
-  }), baseModel, {}, 'gate/1'),
+  }), baseModel),
 };
 
 type KeyFile = Map<string, Map<string, string>>;
@@ -222,8 +222,8 @@ for (const [name, input] of Object.entries(cases)) {
         assert.deepEqual(Object.fromEntries(kf.get('message-broker')!), {
           username: mqtt.username, password: mqtt.password, 'client-id': mqtt.clientId, 'enable-tls': '1',
           'tls-cafile': mqtt.caFile, 'tls-certfile': mqtt.certFile, 'tls-keyfile': mqtt.keyFile });
-        // The adaptor compares enable-tls with "1" (strncmp), and the sensor id stands in the topic, one level.
-        assert.equal(mqtt.topic, 'site/gate_1/owl');
+        // The adaptor compares enable-tls with "1" (strncmp); the topic is the broker element's, as configured.
+        assert.equal(mqtt.topic, 'site/gate/owl');
       });
     }
 
@@ -243,15 +243,31 @@ for (const [name, input] of Object.entries(cases)) {
   });
 }
 
-test('tracker.enabled: false leaves nvtracker out; otherwise NvDCF with the engine\'s defaults', () => {
+test('tracker.enabled: false leaves nvtracker out; otherwise deepstream.tracker (NvDCF by default)', () => {
   assert.equal(deepStreamConfigInput(configWith((c) => { c.tracker.enabled = false; }), baseModel).tracker, null);
-  assert.deepEqual(deepStreamConfigInput(defaultConfig(), baseModel).tracker, DEEPSTREAM_DEFAULTS.tracker);
+  assert.deepEqual(deepStreamConfigInput(defaultConfig(), baseModel).tracker, defaultConfig().deepstream.tracker);
+  assert.equal(deepStreamConfigInput(defaultConfig(), baseModel).tracker!.algorithm, 'NvDCF');
 });
 
-test('an MQTT topic with {sensorId} needs the one stream\'s sensor id: a shared pipeline has one topic', () => {
+test('nvinfer\'s batch: deepstream.inferBatchSize, 0 for input.maxStreams; its interval: deepstream.inferInterval', () => {
+  const input = (change: (c: OwlConfig) => void) => deepStreamConfigInput(configWith(change), baseModel);
+  assert.deepEqual(pick(input((c) => { c.input.maxStreams = 4; })), [4, 4, 0]);
+  assert.deepEqual(pick(input((c) => {
+    c.input.maxStreams = 4;
+    c.deepstream.inferBatchSize = 1;
+    c.deepstream.inferInterval = 3;
+  })), [4, 1, 3]);
+  function pick(i: DeepStreamConfigInput) {
+    return [i.maxStreams, i.inferBatchSize, i.inferInterval];
+  }
+});
+
+test('an MQTT topic with {sensorId} is refused: one nvmsgbroker publishes every stream to one topic', () => {
   const config = configWith((c) => { c.mqtt = { ...c.mqtt, enabled: true, topic: 'owl/{sensorId}' }; });
-  assert.throws(() => deepStreamConfigInput(config, baseModel), /mqtt\.topic "owl\/\{sensorId\}" names \{sensorId\}/);
-  assert.equal(deepStreamConfigInput(config, baseModel, {}, 'dock 1').mqtt!.topic, 'owl/dock 1');
+  const refusal = /^Error: mqtt\.topic "owl\/\{sensorId\}" names \{sensorId\}, but engine deepstream publishes every stream's messages through one nvmsgbroker, to one topic: give a topic without it/;
+  assert.throws(() => deepStreamConfigInput(config, baseModel), refusal);
+  assert.throws(() => checkSharedMqttTopic(config.mqtt), refusal);
+  checkSharedMqttTopic({ enabled: false, topic: 'owl/{sensorId}' });  // off: nothing to refuse
   config.mqtt.topic = 'owl/all';
   assert.equal(deepStreamConfigInput(config, baseModel).mqtt!.topic, 'owl/all');
 });

@@ -108,6 +108,9 @@ const pipelines: Record<string, PipelineCase> = {
     sources: [rtsp(0), rtsp(1)], outputs: [hw(0), hw(1)],
   },
   '8-rtsp-output-new-mux': { core: core(8, true, { mux: { kind: 'new' } }), sources: range(8).map(rtsp), outputs: range(8).map(hw) },
+  // A stream whose mount was held while VST was asked for its camera: its drawn frames also go to the held media.
+  '2-rtsp-output-held': { core: core(2, true), sources: [rtsp(0), rtsp(1)],
+    outputs: [{ ...hw(0), heldChannel: 'owl-held-1' }, hw(1)] },
 };
 
 /** The golden file: each description as the engine receives it, and where it links. */
@@ -342,9 +345,10 @@ test('prepareDeepStream: run folder and the shared pipeline\'s options from the 
   assert.deepEqual({ ...options.overlay, palette: options.overlay.palette.length },
     { lineWidth: 4, fontSize: 22, showScores: true, palette: OVERLAY_PALETTE.length });
 
+  config.tracker.enabled = false;
+  config.deepstream.inferInterval = 3;
   const headless = await prepareDeepStream({
     config, model, runDir, deepstreamDir: '/ds', outputs: false, liveSources: false, env: {},
-    engine: { tracker: null, inferInterval: 3 },
   });
   assert.doesNotMatch(headless.options.description, /nvstreamdemux|nvtracker/);
   assert.match(headless.options.description, / live-source=0 /);
@@ -383,8 +387,9 @@ test('prepareDeepStream: MQTT and Kafka on, Redis off: their branches paired by 
   config.kafka = { ...config.kafka, enabled: true, broker: 'kafka.local:9092', topic: 'owl' };
   const runDir = path.join(workDir, 'run-brokers');
   const inputs = { config, model, runDir, deepstreamDir: '/opt/ds', outputs: false, liveSources: true, env: {} };
-  await assert.rejects(prepareDeepStream(inputs), /names \{sensorId\}, but a DeepStream pipeline shared by several/);
-  const run = await prepareDeepStream({ ...inputs, sensorId: 'front' });
+  await assert.rejects(prepareDeepStream(inputs), /names \{sensorId\}, but engine deepstream publishes every stream's/);
+  config.mqtt.topic = 'cams/front';
+  const run = await prepareDeepStream(inputs);
   assert.deepEqual(run.warnings, ['engine deepstream publishes MQTT at QoS 0 without retain (its adaptor\'s fixed '
     + 'choice): mqtt.qos 1 ignored']);
   assert.equal(fs.existsSync(path.join(runDir, DEEPSTREAM_FILES.broker)), false, 'no Redis adaptor config');

@@ -14,6 +14,9 @@ import { envLayer, envSettings } from '../ts/config/env';
 import { classifyInput } from '../ts/config/input-uri';
 import { parseOutputUrl } from '../ts/config/output-url';
 import { validateConfig } from '../ts/config/validate';
+import { resolveConfig } from '../ts/cli/args';
+import { deepStreamConfigInput } from '../ts/deepstream/config-input';
+import { configuredStreams } from '../ts/service/stream-spec';
 
 const root = path.resolve(__dirname, '..', '..');
 const deployDir = path.join(root, 'deploy');
@@ -100,6 +103,29 @@ describe('deploy/docker-compose.yaml', () => {
     assert.ok(hostPathOf(env.OWL_MODEL_IMAGE_ENCODER_ENGINE), 'the engine must persist on a volume');
     const models = volumes().find((v) => env.OWL_MODEL_IMAGE_ENCODER_ENGINE.startsWith(`${v.target}/`));
     assert.equal(models?.readOnly, false, 'the engine is written at first start');
+  });
+
+  test('the four-camera example (docker-compose.four-cameras.yaml over it): one DeepStream pipeline, batch 4', () => {
+    const override = parseYaml(fs.readFileSync(path.join(deployDir, 'docker-compose.four-cameras.yaml'), 'utf8')) as
+      { services: Record<string, Pick<ComposeService, 'environment'>> };
+    assert.deepEqual(Object.keys(override.services), ['owl-stream']);
+    const env = { ...service.environment, ...override.services['owl-stream'].environment };
+    for (const name of Object.keys(env)) assert.ok(knownVariables.has(name), `unknown variable ${name}`);
+    // The service reads the config file where the container sees it: on the volume of ../configs.
+    const resolution = resolveConfig([], env, (file) => fs.readFileSync(hostPathOf(file) ?? file, 'utf8'));
+    assert.equal(resolution.kind, 'run');
+    const config = (resolution as Extract<typeof resolution, { kind: 'run' }>).config;
+    assert.equal(config.engine, 'deepstream');
+    assert.equal(config.input.uri, '', 'the cameras come from streams:, not VST');
+    assert.deepEqual(configuredStreams(config).map((spec) => spec.id), ['dock-1', 'dock-2', 'gate', 'yard']);
+    assert.equal(config.input.maxStreams, 4);
+    assert.equal(config.model.imageEncoderEngine, env.OWL_MODEL_IMAGE_ENCODER_ENGINE);
+    // nvstreammux and nvinfer batch 4, and the entry point builds the engine for it (OWL_INPUT_MAX_STREAMS).
+    const input = deepStreamConfigInput(config, { onnxFile: '/m/image_encoder.onnx', engineFile: '/m/e.engine',
+      inputSize: 768, mean: [0.5, 0.5, 0.5], std: [0.3, 0.3, 0.3] });
+    assert.deepEqual([input.maxStreams, input.inferBatchSize, input.inferInterval], [4, 4, 1]);
+    assert.equal(env.OWL_INPUT_MAX_STREAMS, '4');
+    assert.equal(env.OWL_DEEPSTREAM_INFER_BATCH_SIZE, undefined);
   });
 
   test('the seed\'s Jetson mounts: /tmp/nv_jetson_model read-only and /tmp/argus_socket', () => {
@@ -322,7 +348,9 @@ test('Dockerfile.deepstream: DeepStream 7.1 multi-arch by default, the engine bu
   assert.match(text, /^ARG BASE_IMAGE=nvcr\.io\/nvidia\/deepstream:7\.1-triton-multiarch$/m);
   const entry = fs.readFileSync(path.join(deployDir, 'docker-entrypoint.sh'), 'utf8');
   assert.match(entry, /deploy\/build-engine\.sh "\$\{OWL_MODEL_FOLDER/);
-  assert.match(entry, /"\$\{OWL_INPUT_MAX_STREAMS:-8\}"$/m, 'the engine is built for the service\'s batch');
+  // The engine is built for nvinfer's batch: deepstream.inferBatchSize where set, else the service's cameras.
+  assert.match(entry, /^ {2}batch="\$\{OWL_DEEPSTREAM_INFER_BATCH_SIZE:-0\}"\n {2}\[ "\$batch" != 0 \] \|\| batch="\$\{OWL_INPUT_MAX_STREAMS:-8\}"$/m);
+  assert.match(entry, /"\$batch"$/m);
   const cli = /^exec node build\/(ts\/\S+)\.js "\$@"$/m.exec(entry)?.[1];
   assert.ok(cli && fs.existsSync(path.join(root, `${cli}.ts`)), `the entry point runs ${cli}.ts`);
 });

@@ -8,8 +8,12 @@ import { describe, test } from 'node:test';
 import { configSchema, type OwlConfig } from '../ts/config/schema';
 import { planReload, type ReloadAction, type ReloadTraits } from '../ts/service/reload-plan';
 
-const PORTABLE: ReloadTraits = { redis: true, mqtt: true, maxPrompts: true, model: true, tracker: true };
-const DEEPSTREAM: ReloadTraits = { redis: false, mqtt: false, maxPrompts: false, model: false, tracker: false };
+// As the engines declare them (ts/engines/portable.ts, deepstream.ts).
+const PORTABLE: ReloadTraits = { redis: true, mqtt: true, maxPrompts: true, model: true, tracker: true,
+  unused: ['deepstream', 'kafka'] };
+const DEEPSTREAM: ReloadTraits = { redis: false, mqtt: false, maxPrompts: false, model: false, tracker: false,
+  unused: ['tracker.drawPredicted', 'tracker.lowScoreRatio', 'tracker.minHits', 'tracker.bufferMs', 'tracker.matchIou',
+    'tracker.lowMatchIou'] };
 
 /** A configuration as a file would give it (every default filled in). */
 function config(file: Record<string, unknown> = {}): OwlConfig {
@@ -65,11 +69,10 @@ describe('reload plan', () => {
       'mqtt.queueSize'] }]);
   });
 
-  test('the kafka section needs a restart (nvmsgbroker\'s; the portable engine has no Kafka output)', () => {
+  test('the kafka section needs a restart with nvmsgbroker, and has no effect with the portable engine (no Kafka)', () => {
     const next = config({ kafka: { enabled: true, topic: 'cams' } });
-    for (const traits of [PORTABLE, DEEPSTREAM]) {
-      assert.deepEqual(planReload(config(), next, traits), [{ kind: 'restart-needed', keys: ['kafka'] }]);
-    }
+    assert.deepEqual(planReload(config(), next, DEEPSTREAM), [{ kind: 'restart-needed', keys: ['kafka'] }]);
+    assert.deepEqual(planReload(config(), next, PORTABLE), [{ kind: 'no-effect', keys: ['kafka'] }]);
   });
 
   test('prompt limits apply live; maxPrompts needs a restart where the engine sizes its pipeline by it', () => {
@@ -94,19 +97,27 @@ describe('reload plan', () => {
     assert.deepEqual(kinds(planReload(config(), config({ prompts: { thresholds: [0.5] } }), PORTABLE)), ['prompts']);
   });
 
-  test('the tracker settings apply live where the engine tracks in this process, else each is named for a restart',
-    () => {
-      const next = config({ tracker: { minHits: 3, drawPredicted: false } });
-      assert.deepEqual(planReload(config(), next, PORTABLE), [{ kind: 'tracker', tracker: next.tracker }]);
-      assert.deepEqual(next.tracker, { enabled: true, drawPredicted: false, lowScoreRatio: 0.5, minHits: 3,
-        bufferMs: 3000, matchIou: 0.3, lowMatchIou: 0.5 });
-      assert.deepEqual(planReload(config(), next, DEEPSTREAM),
-        [{ kind: 'restart-needed', keys: ['tracker.drawPredicted', 'tracker.minHits'] }]);
-      // Turning it off is a change like any other.
-      const off = config({ tracker: { enabled: false } });
-      assert.deepEqual(planReload(config(), off, PORTABLE), [{ kind: 'tracker', tracker: off.tracker }]);
-      assert.deepEqual(planReload(next, next, PORTABLE), []);
-    });
+  test('the tracker settings apply live where the engine tracks in this process; nvtracker needs a restart and has '
+    + 'no use for ByteTrack\'s keys', () => {
+    const next = config({ tracker: { minHits: 3, drawPredicted: false } });
+    assert.deepEqual(planReload(config(), next, PORTABLE), [{ kind: 'tracker', tracker: next.tracker }]);
+    assert.deepEqual(next.tracker, { enabled: true, drawPredicted: false, lowScoreRatio: 0.5, minHits: 3,
+      bufferMs: 3000, matchIou: 0.3, lowMatchIou: 0.5 });
+    assert.deepEqual(planReload(config(), next, DEEPSTREAM),
+      [{ kind: 'no-effect', keys: ['tracker.drawPredicted', 'tracker.minHits'] }]);
+    // Turning it off is a change like any other: live in this process, nvtracker out of the pipeline at a restart.
+    const off = config({ tracker: { enabled: false, minHits: 4 } });
+    assert.deepEqual(planReload(config(), off, PORTABLE), [{ kind: 'tracker', tracker: off.tracker }]);
+    assert.deepEqual(planReload(config(), off, DEEPSTREAM), [{ kind: 'restart-needed', keys: ['tracker.enabled'] },
+      { kind: 'no-effect', keys: ['tracker.minHits'] }]);
+    assert.deepEqual(planReload(next, next, PORTABLE), []);
+  });
+
+  test('the deepstream section needs a restart with engine deepstream and has no effect with the portable one', () => {
+    const next = config({ deepstream: { inferInterval: 2, tracker: { algorithm: 'NvSORT' } } });
+    assert.deepEqual(planReload(config(), next, DEEPSTREAM), [{ kind: 'restart-needed', keys: ['deepstream'] }]);
+    assert.deepEqual(planReload(config(), next, PORTABLE), [{ kind: 'no-effect', keys: ['deepstream'] }]);
+  });
 
   test('streams: removed and changed entries stop before added and changed ones start; unchanged ones run on', () => {
     const previous = config({ streams: [{ uri: 'test:ball', id: 'a' }, { uri: 'test:snow', id: 'b' },

@@ -139,9 +139,12 @@ export interface NativeRtspServer {
   port(): number;
   /**
    * [sync] Serves black at `mount` until a pipeline started with that mount takes it over (its viewers then see
-   * that pipeline's video). Throws with code "EMOUNTINUSE", "EINVAL" (unknown preset) or "ESTATE".
+   * that pipeline's video). Returns the intervideo channel the held mount reads: frames given to an intervideosink
+   * of that channel reach its viewers (a portable pipeline taking the mount over feeds it; a DeepStream stream's
+   * output bin does, see deepStreamOutputDescription). Throws with code "EMOUNTINUSE", "EINVAL" (unknown preset) or
+   * "ESTATE".
    */
-  hold(mount: string, encoder: NativeHoldEncoder): void;
+  hold(mount: string, encoder: NativeHoldEncoder): string;
   /** [sync] Ends a hold that no pipeline took over (disconnecting its viewers); no-op otherwise. */
   release(mount: string): void;
   stop(): void;

@@ -23,7 +23,8 @@ type Constructor = NonNullable<typeof Real>;
 
 native.DeepStreamPipeline = function DeepStreamPipelineStandIn(...[options, onEvent, onFrame]:
   ConstructorParameters<Constructor>): NativeDeepStreamPipeline {
-  const pipeline = new Real({ ...options, description: withStandIns(options.description) }, onEvent, onFrame);
+  const pipeline = new Real({ ...options, description: withStandIns(options.description, { broker: 'redis' }) }, onEvent,
+    onFrame);
   process.stderr.write(`[deepstream stand-in] created; ${SENSOR_ID_EXTRACTION_VARIABLE}=`
     + `${process.env[SENSOR_ID_EXTRACTION_VARIABLE] ?? '(unset)'}\n`);
   return {

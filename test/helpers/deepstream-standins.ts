@@ -4,7 +4,8 @@
 // properties dropped. The elements that carry DeepStream's batch metadata (muxer, nvinfer, nvtracker, demuxer,
 // message converter) become the test-only plugin's (native/test/nvds_standin/nvds_standin_plugin.cc, on
 // GST_PLUGIN_PATH: standInPluginEnv); the others ordinary elements. GStreamer can then parse a description with
-// nothing missing (no error can hide a syntax error) and the engine can run it.
+// nothing missing (no error can hide a syntax error) and the engine can run it. nvmsgbroker's stand-in drops the
+// payloads, or writes them to Redis (withStandIns' `broker` option).
 import path from 'node:path';
 import { addonPath } from '../../ts/native';
 
@@ -32,18 +33,34 @@ const STAND_IN: Record<(typeof DEEPSTREAM_ELEMENTS)[number], string> = {
 };
 
 // A property as the generator writes it: key=value or key="quoted \"value\"".
-const PROPERTY = String.raw`[\w-]+=(?:"(?:[^"\\]|\\.)*"|[^\s"]+)`;
+const VALUE = String.raw`"(?:[^"\\]|\\.)*"|[^\s"]+`;
+const PROPERTY = String.raw`[\w-]+=(?:${VALUE})`;
 
-/** The description with stand-ins (see the file comment); system-memory caps instead of NVMM. */
-export function withStandIns(description: string): string {
+// The properties each stand-in keeps: the converter's and the Redis broker's comp-id (each takes only its
+// component's events), and where the Redis broker writes.
+const KEPT: Partial<Record<(typeof DEEPSTREAM_ELEMENTS)[number], string[]>> = {
+  nvmsgconv: ['comp-id'],
+  nvmsgbroker: ['conn-str', 'topic', 'comp-id'],
+};
+
+/**
+ * The description with stand-ins (see the file comment); system-memory caps instead of NVMM.
+ * @param options.broker what stands in for nvmsgbroker: a sink that drops the payloads (`drop`, the default), or
+ *   `redis`: the stand-in broker that writes them to Redis at the generated conn-str and topic, failing as
+ *   nvmsgbroker does when Redis is not there (native/test/nvds_standin/standin_broker.h).
+ */
+export function withStandIns(description: string, options: { broker?: 'drop' | 'redis' } = {}): string {
   const elements = new RegExp(`(^|! )(${DEEPSTREAM_ELEMENTS.join('|')})((?: ${PROPERTY})*)`, 'gm');
+  const redis = options.broker === 'redis';
   return description
     .replace(elements, (_, before: string, factory: keyof typeof STAND_IN, props: string) => {
       const name = / name=(\S+)/.exec(props)?.[1];
-      // The stand-in converter has nvmsgconv's comp-id (it takes only its component's events).
-      const component = factory === 'nvmsgconv' ? / comp-id=(\d+)/.exec(props)?.[1] : undefined;
-      return `${before}${STAND_IN[factory]}${name === undefined ? '' : ` name=${name}`}`
-        + `${component === undefined ? '' : ` comp-id=${component}`}`;
+      const standIn = factory === 'nvmsgbroker' && redis ? 'standin-nvmsgbroker sync=false async=false' : STAND_IN[factory];
+      const kept = (factory === 'nvmsgbroker' && !redis ? [] : KEPT[factory] ?? []).flatMap((key) => {
+        const value = new RegExp(` ${key}=(${VALUE})`).exec(props)?.[1];
+        return value === undefined ? [] : [` ${key}=${value}`];
+      });
+      return `${before}${standIn}${name === undefined ? '' : ` name=${name}`}${kept.join('')}`;
     })
     .replace(/video\/x-raw\(memory:NVMM\)/g, 'video/x-raw');
 }

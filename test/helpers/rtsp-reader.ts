@@ -124,6 +124,44 @@ async function decodeFrames(url: string, width: number, height: number, count: n
   return Array.from({ length: count }, (_, i) => all.subarray(i * size, (i + 1) * size));
 }
 
+/**
+ * Decodes an RTSP stream for as long as it stays connected (one client session, as a viewer who keeps watching),
+ * each picture as RGB24 bytes, width*height*3.
+ */
+export class FrameReader {
+  readonly #child: ChildProcess;
+  readonly #size: number;
+  #pending = Buffer.alloc(0);
+  #waiters: ((frame: Buffer) => void)[] = [];
+  #stderr = '';
+
+  constructor(readonly url: string, width: number, height: number) {
+    this.#size = width * height * 3;
+    this.#child = spawn('ffmpeg', ['-v', 'error', '-rtsp_transport', 'tcp', '-i', url, '-f', 'rawvideo',
+      '-pix_fmt', 'rgb24', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child.stderr!.on('data', (chunk: Buffer) => { this.#stderr += chunk.toString(); });
+    this.#child.stdout!.on('data', (chunk: Buffer) => {
+      this.#pending = Buffer.concat([this.#pending, chunk]);
+      while (this.#pending.length >= this.#size) {
+        const frame = Buffer.from(this.#pending.subarray(0, this.#size));
+        this.#pending = this.#pending.subarray(this.#size);
+        for (const waiter of this.#waiters.splice(0)) waiter(frame);
+      }
+    });
+  }
+
+  /** The next picture decoded from now on. */
+  next(timeoutMs = 15_000): Promise<Buffer> {
+    return withTimeout(new Promise<Buffer>((resolve) => this.#waiters.push(resolve)), timeoutMs,
+      `no picture from ${this.url} (${this.#stderr.trim()})`);
+  }
+
+  /** Disconnects. */
+  stop(): void {
+    this.#child.kill('SIGTERM');
+  }
+}
+
 /** The [r, g, b] at (x, y) of an RGB24 frame. */
 export function pixelAt(frame: Buffer, width: number, x: number, y: number): [number, number, number] {
   const i = (y * width + x) * 3;

@@ -29,13 +29,10 @@ export interface StreamStatus {
 }
 
 /**
- * State of a metadata output (Redis, MQTT): `ready` when connected, `connecting`/`reconnecting` while trying, `down`
- * after an error, `off` when turned off (`redis.enabled` / `mqtt.enabled` false).
+ * State of a metadata output (Redis, MQTT, Kafka): `ready` when connected, `connecting`/`reconnecting` while trying,
+ * `down` after an error, `off` when turned off (`redis.enabled` / `mqtt.enabled` / `kafka.enabled` false).
  */
 export type OutputState = 'off' | 'connecting' | 'ready' | 'reconnecting' | 'down';
-
-/** The Redis writer's state (see OutputState). */
-export type RedisState = OutputState;
 
 /** How a metadata output fares, for /status. */
 export interface OutputStatus {
@@ -45,7 +42,7 @@ export interface OutputStatus {
   /**
    * Who writes it: `service` (this process's own connection; the default when absent) or `nvmsgbroker`
    * (engine deepstream: the pipeline's broker holds the connection, and `state`/`error` are what the pipeline
-   * reports of it, see ts/service/broker-status.ts).
+   * reports of that output's branch, see ts/engines/broker-status.ts).
    */
   writer?: 'service' | 'nvmsgbroker';
 }
@@ -76,8 +73,10 @@ export interface ServiceStatus {
     precision?: ModelPrecisionStatus | null;
   };
   redis: OutputStatus;
-  /** The MQTT output, where this process writes it (engine portable); absent where the engine's pipeline does. */
+  /** The MQTT output (this process's writer with engine portable, nvmsgbroker's with deepstream). */
   mqtt?: OutputStatus;
+  /** The Kafka output (engine deepstream: nvmsgbroker's Kafka adaptor); absent where the engine has none. */
+  kafka?: OutputStatus;
   streams: StreamStatus[];
   /**
    * Where prompts and streams changed through the API are kept across restarts (config `state.dir`; file null:

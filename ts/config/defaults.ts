@@ -67,3 +67,17 @@ export const MQTT_DEFAULTS = {
  * prompt's threshold feed ByteTrack's second stage (they extend tracks, never start one).
  */
 export const TRACKING_DEFAULTS = { enabled: true, drawPredicted: true, lowScoreRatio: 0.5 } as const;
+
+/**
+ * `deepstream`: nvinfer infers every batch (interval 0) at the batch of `input.maxStreams` (0); nvtracker runs
+ * NvMultiObjectTracker's NvDCF at 640x384 with the SDK sample's perf-tuned lifetimes (probation 2 frames, a lost
+ * track kept 51 frames, about 1.7 s at 30 fps).
+ */
+export const DEEPSTREAM_DEFAULTS = {
+  inferInterval: 0,
+  inferBatchSize: 0,
+  tracker: {
+    algorithm: 'NvDCF', width: 640, height: 384, minDetectorConfidence: 0, probationAge: 2, maxShadowTrackingAge: 51,
+    maxTargetsPerStream: 150,
+  },
+} as const;

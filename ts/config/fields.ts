@@ -20,6 +20,14 @@ export function integer(min: number, max: number, fallback: number, allowed = `a
   return z.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(fallback);
 }
 
+/** An integer in [min, max] that also passes `check` (e.g. a multiple of 32); every failure names `allowed`. */
+export function checkedInteger(min: number, max: number, fallback: number, allowed: string,
+  check: (value: number) => boolean) {
+  const error = expecting(allowed);
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error }).refine(check, { error })
+    .default(fallback);
+}
+
 /** A finite number in [min, max]. */
 export function decimal(min: number, max: number, fallback: number) {
   const error = expecting(`a number from ${min} to ${max}`);

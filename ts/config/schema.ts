@@ -11,11 +11,11 @@ import {
 import { describeValue } from '../errors/expected';
 import { TRACKER_DEFAULTS, X264_PRESETS } from '../generated/shared-constants';
 import {
-  ENCODER_DEFAULTS, MQTT_DEFAULTS, OUTPUT_URL_DEFAULT, OVERLAY_DEFAULTS, RECONNECT_DEFAULTS, REDIS_DEFAULTS,
-  MODEL_PRECISION_DEFAULT, RTSP_DEFAULTS, TEST_SOURCE_DEFAULTS, TRACKING_DEFAULTS,
+  DEEPSTREAM_DEFAULTS, ENCODER_DEFAULTS, MODEL_PRECISION_DEFAULT, MQTT_DEFAULTS, OUTPUT_URL_DEFAULT, OVERLAY_DEFAULTS,
+  RECONNECT_DEFAULTS, REDIS_DEFAULTS, RTSP_DEFAULTS, TEST_SOURCE_DEFAULTS, TRACKING_DEFAULTS,
 } from './defaults';
 import {
-  checkedText, decimal, flag, integer, nonEmptyText, type Normaliser, normalisedText, oneOf, section, text,
+  checkedInteger, checkedText, decimal, flag, integer, nonEmptyText, type Normaliser, normalisedText, oneOf, section, text,
 } from './fields';
 import { checkInput, classifyInput, INPUT_URI_ALLOWED } from './input-uri';
 import { checkOutputUrl, OUTPUT_URL_ALLOWED } from './output-url';
@@ -283,6 +283,26 @@ const trackerSchema = section({
   lowMatchIou: iou(TRACKER_DEFAULTS.lowMatchIou),
 });
 
+// nvtracker's frame size: multiples of 32 (NvMultiObjectTracker's visual features work on such blocks).
+const trackerSide = (fallback: number) => checkedInteger(32, 4096, fallback, 'a multiple of 32 from 32 to 4096',
+  (v) => v % 32 === 0);
+
+// Engine deepstream's own settings (nvinfer, nvtracker); the portable engine ignores them.
+const deepstreamSchema = section({
+  inferInterval: integer(0, 1000, DEEPSTREAM_DEFAULTS.inferInterval),
+  inferBatchSize: integer(0, 256, DEEPSTREAM_DEFAULTS.inferBatchSize,
+    'an integer from 0 (input.maxStreams) to 256'),
+  tracker: section({
+    algorithm: oneOf(['NvDCF', 'NvSORT', 'IOU'], DEEPSTREAM_DEFAULTS.tracker.algorithm),
+    width: trackerSide(DEEPSTREAM_DEFAULTS.tracker.width),
+    height: trackerSide(DEEPSTREAM_DEFAULTS.tracker.height),
+    minDetectorConfidence: decimal(0, 1, DEEPSTREAM_DEFAULTS.tracker.minDetectorConfidence),
+    probationAge: integer(0, 1000, DEEPSTREAM_DEFAULTS.tracker.probationAge),
+    maxShadowTrackingAge: integer(0, 100_000, DEEPSTREAM_DEFAULTS.tracker.maxShadowTrackingAge),
+    maxTargetsPerStream: integer(1, 10_000, DEEPSTREAM_DEFAULTS.tracker.maxTargetsPerStream),
+  }).prefault({}),
+});
+
 /** Log levels, most severe first. */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
@@ -300,6 +320,7 @@ export const configSchema = section({
   sensor: sensorSchema.prefault({}),
   overlay: overlaySchema.prefault({}),
   tracker: trackerSchema.prefault({}),
+  deepstream: deepstreamSchema.prefault({}),
   log: section({ level: oneOf(LOG_LEVELS, 'info') }).prefault({}),
   state: stateSchema.prefault({}),
   vst: vstSchema.prefault({}),
@@ -319,6 +340,10 @@ export const configSchema = section({
   if (count > input.maxStreams) {
     ctx.addIssue({ code: 'custom', path: ['streams'], input: streams,
       message: `${count} streams configured, at most input.maxStreams (${input.maxStreams}) allowed` });
+  }
+  if (config.deepstream.inferBatchSize > input.maxStreams) {
+    ctx.addIssue({ code: 'custom', path: ['deepstream', 'inferBatchSize'], input: config.deepstream.inferBatchSize,
+      message: `expected at most input.maxStreams (${input.maxStreams}), received ${config.deepstream.inferBatchSize}` });
   }
   const seen = { id: new Set<string>(), output: new Set<string>() };
   streams.forEach((stream, i) => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { OwlConfig } from '../config/schema';
 import { parseKafkaBroker, parseProtoCfg } from '../kafka/settings';
 import type { ModelFolder } from '../model/model-folder';
-import { parseMqttUrl, SENSOR_PLACEHOLDER, topicFor } from '../mqtt/target';
+import { parseMqttUrl, SENSOR_PLACEHOLDER } from '../mqtt/target';
 
 /** The model files and preprocessing the DeepStream engine uses (from the model folder's owl.json). */
 export interface DeepStreamModel {
@@ -22,7 +22,7 @@ export interface DeepStreamModel {
   std: readonly [number, number, number];
 }
 
-/** nvtracker's algorithm and what owl-stream decides of it (tracker-config.ts writes the rest). */
+/** nvtracker's algorithm and what owl-stream decides of it (config `deepstream.tracker`; tracker-config.ts writes the rest). */
 export interface DeepStreamTracker {
   /**
    * NvMultiObjectTracker's mode: NvDCF (visual + motion, carries boxes through frames nvinfer skips), NvSORT
@@ -96,57 +96,49 @@ export interface DeepStreamConfigInput {
 }
 
 /**
- * What the service's config does not say (yet) about nvinfer and nvtracker. NvDCF at 640x384 with the sample's
- * perf-tuned lifetimes (probation 2 frames, a lost track kept 51 frames, about 1.7 s at 30 fps).
- */
-export const DEEPSTREAM_DEFAULTS = {
-  inferInterval: 0,
-  tracker: {
-    algorithm: 'NvDCF', width: 640, height: 384, minDetectorConfidence: 0, probationAge: 2, maxShadowTrackingAge: 51,
-    maxTargetsPerStream: 150,
-  },
-} as const satisfies Pick<DeepStreamConfigInput, 'inferInterval' | 'tracker'>;
-
-/**
- * Maps the validated service config onto the generators' input.
+ * Maps the validated service config onto the generators' input: nvinfer's batch (`deepstream.inferBatchSize`, 0 for
+ * input.maxStreams) and interval, and NvMultiObjectTracker's settings (`deepstream.tracker`) while `tracker.enabled`
+ * (the tracker section's other keys are the portable engine's ByteTrack settings and do not carry over).
  * @param model absolute paths and preprocessing of the loaded model.
- * @param engine nvinfer's batch and interval and the tracker, where the caller decides them (the defaults else).
- * @param sensorId the sensor id of the pipeline's one stream, where it has one: an MQTT topic with `{sensorId}`
- *   needs it, as one nvmsgbroker publishes to one topic.
- * @throws {Error} for an MQTT topic with `{sensorId}` and no sensor id.
+ * @throws {Error} for an MQTT topic with `{sensorId}` (checkSharedMqttTopic).
  */
-export function deepStreamConfigInput(config: OwlConfig, model: DeepStreamModel,
-  engine: Partial<Pick<DeepStreamConfigInput, 'inferBatchSize' | 'inferInterval' | 'tracker'>> = {},
-  sensorId: string | null = null): DeepStreamConfigInput {
+export function deepStreamConfigInput(config: OwlConfig, model: DeepStreamModel): DeepStreamConfigInput {
   const maxStreams = config.input.maxStreams;
+  const { inferBatchSize, inferInterval, tracker } = config.deepstream;
   return {
     model,
     gpuId: 0,
     maxStreams,
-    inferBatchSize: engine.inferBatchSize ?? maxStreams,
-    inferInterval: engine.inferInterval ?? DEEPSTREAM_DEFAULTS.inferInterval,
-    // `tracker.enabled: false` means no nvtracker; NvMultiObjectTracker's own settings are DEEPSTREAM_DEFAULTS
-    // (ByteTrack's keys of the portable engine do not carry over).
-    tracker: engine.tracker !== undefined ? engine.tracker
-      : config.tracker.enabled ? { ...DEEPSTREAM_DEFAULTS.tracker } : null,
+    inferBatchSize: inferBatchSize === 0 ? maxStreams : inferBatchSize,
+    inferInterval,
+    tracker: config.tracker.enabled ? { ...tracker } : null,
     redis: !config.redis.enabled ? null : {
       host: config.redis.host, port: config.redis.port, stream: config.redis.stream, maxlen: config.redis.maxlen,
       frameInterval: config.redis.outputInterval,
     },
-    mqtt: mqttInput(config.mqtt, sensorId),
+    mqtt: mqttInput(config.mqtt),
     kafka: kafkaInput(config.kafka),
   };
 }
 
-function mqttInput(mqtt: OwlConfig['mqtt'], sensorId: string | null): DeepStreamConfigInput['mqtt'] {
+/**
+ * One nvmsgbroker publishes every stream's messages to one topic (its `topic` property; NvDsPayload carries none):
+ * a topic per sensor cannot be had.
+ * @throws {Error} for an MQTT output on whose topic names `{sensorId}`, saying what to give instead.
+ */
+export function checkSharedMqttTopic(mqtt: Pick<OwlConfig['mqtt'], 'enabled' | 'topic'>): void {
+  if (!mqtt.enabled || !mqtt.topic.includes(SENSOR_PLACEHOLDER)) return;
+  throw new Error(`mqtt.topic ${JSON.stringify(mqtt.topic)} names ${SENSOR_PLACEHOLDER}, but engine deepstream `
+    + 'publishes every stream\'s messages through one nvmsgbroker, to one topic: give a topic without it (e.g. '
+    + '"owl/detections"; each message names its sensorId)');
+}
+
+function mqttInput(mqtt: OwlConfig['mqtt']): DeepStreamConfigInput['mqtt'] {
   if (!mqtt.enabled) return null;
-  if (sensorId === null && mqtt.topic.includes(SENSOR_PLACEHOLDER)) {
-    throw new Error(`mqtt.topic ${JSON.stringify(mqtt.topic)} names ${SENSOR_PLACEHOLDER}, but a DeepStream pipeline `
-      + 'shared by several streams publishes to one MQTT topic: give a topic without it');
-  }
+  checkSharedMqttTopic(mqtt);
   const broker = parseMqttUrl(mqtt.url)!;  // checked by the schema
   return {
-    host: broker.host, port: broker.port, secure: broker.secure, topic: topicFor(mqtt.topic, sensorId ?? ''),
+    host: broker.host, port: broker.port, secure: broker.secure, topic: mqtt.topic,
     clientId: mqtt.clientId, username: mqtt.username, password: mqtt.password, caFile: mqtt.caFile,
     certFile: mqtt.certFile, keyFile: mqtt.keyFile, frameInterval: mqtt.outputInterval,
   };

@@ -114,13 +114,6 @@ function trackerLib(deepstreamDir: string): string {
 export interface DeepStreamRunInputs {
   config: OwlConfig;
   model: DeepStreamModel;
-  /** nvinfer's batch and interval and the tracker, where decided (DEEPSTREAM_DEFAULTS else). */
-  engine?: Parameters<typeof deepStreamConfigInput>[2];
-  /**
-   * The sensor id of the pipeline's one stream, where it has one (an MQTT topic with `{sensorId}` needs it);
-   * null or absent for a pipeline shared by several streams.
-   */
-  sensorId?: string | null;
   /** Folder for the generated files (created; files are replaced). */
   runDir: string;
   /** Where the SDK is (its Redis adaptor and tracker library): the binding's deepstreamDir. */
@@ -153,7 +146,7 @@ export interface DeepStreamRun {
 export async function prepareDeepStream(inputs: DeepStreamRunInputs): Promise<DeepStreamRun> {
   const { config, env = process.env } = inputs;
   const redisWarning = guardRedisAdaptorEnvironment(env);
-  const configInput = deepStreamConfigInput(config, inputs.model, inputs.engine, inputs.sensorId ?? null);
+  const configInput = deepStreamConfigInput(config, inputs.model);
   const files = await writeDeepStreamFiles(configInput, inputs.runDir);
   const tracker = configInput.tracker;
   const brokers = brokerBranches(configInput, files, inputs.deepstreamDir);
@@ -196,8 +189,11 @@ export interface DeepStreamStreamInputs {
   source: DeepStreamSource;
   /** `sensorId` of its Redis entries (resolved: config, VST stream name or URL segment). */
   sensorId: string;
-  /** Its mount ("/out" for the first stream, "/out/<id>" for the others) and encoder; null: no video output. */
-  output: (RtspMount & { encoder: DeepStreamOutput['encoder']; bitrateKbps: number; swPreset: string }) | null;
+  /**
+   * Its mount ("/out" for the first stream, "/out/<id>" for the others), encoder and the channel of its held mount
+   * (DeepStreamOutput.heldChannel); null: no video output.
+   */
+  output: (RtspMount & Pick<DeepStreamOutput, 'encoder' | 'bitrateKbps' | 'swPreset' | 'heldChannel'>) | null;
 }
 
 /**
@@ -227,6 +223,7 @@ export async function deepStreamStream(inputs: DeepStreamStreamInputs): Promise<
       launch: rtspMountLaunch(udpPort),
       description: deepStreamOutputDescription({
         encoder: output.encoder, bitrateKbps: output.bitrateKbps, udpPort, swPreset: output.swPreset,
+        heldChannel: output.heldChannel ?? null,
       }),
     },
   };

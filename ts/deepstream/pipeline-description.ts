@@ -94,6 +94,12 @@ export interface DeepStreamOutput {
   /** The udpsink's port on 127.0.0.1, which the stream's RTSP mount reads. */
   udpPort: number;
   swPreset: string;
+  /**
+   * The intervideo channel of the stream's RTSP mount held while its input was being discovered (RtspServer.hold),
+   * or null: the viewers who came while it was held keep that media, and the output bin feeds it the drawn frames,
+   * as the portable engine's pipeline does (new viewers get the mount's udpsrc media).
+   */
+  heldChannel?: string | null;
 }
 
 /**
@@ -164,12 +170,19 @@ function encoder(output: DeepStreamOutput): string {
 
 /**
  * A stream's output bin, linked by the engine to nvstreamdemux's src pad of the stream's slot: the stream's
- * frames only, with its objects drawn by nvdsosd, encoded and sent as RTP to the stream's RTSP mount.
+ * frames only, with its objects drawn by nvdsosd, encoded and sent as RTP to the stream's RTSP mount; with a held
+ * channel, also handed to the held mount's viewers (in system memory, the newest frame only: the held media encodes
+ * them on the CPU while those viewers stay).
+ * @throws {Error} for a line break in the held channel.
  */
 export function deepStreamOutputDescription(output: DeepStreamOutput): string {
-  return 'queue ! nvvideoconvert ! video/x-raw(memory:NVMM),format=RGBA ! nvdsosd ! '
-    + `${encoder(output)} ! h264parse config-interval=-1 ! rtph264pay pt=96 config-interval=1 ! `
+  const held = output.heldChannel ?? null;
+  const rtp = `${encoder(output)} ! h264parse config-interval=-1 ! rtph264pay pt=96 config-interval=1 ! `
     + `udpsink host=127.0.0.1 port=${output.udpPort} sync=false async=false`;
+  const drawn = 'queue ! nvvideoconvert ! video/x-raw(memory:NVMM),format=RGBA ! nvdsosd';
+  if (held === null) return `${drawn} ! ${rtp}`;
+  return `${drawn} ! tee name=held ! queue ! ${rtp}\nheld. ! queue leaky=downstream max-size-buffers=1 ! `
+    + `nvvideoconvert ! video/x-raw,format=I420 ! intervideosink channel=${quoteValue(held)} sync=false async=false`;
 }
 
 /**

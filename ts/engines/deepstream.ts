@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // The DeepStream engine: the image encoder runs as a TensorRT engine inside nvinfer, so the service loads the
-// model folder's text encoder only (prompts → text embeddings, which the pipeline's decode probe uses per stream);
-// each camera runs a DeepStream pipeline (DeepStreamStream), and nvmsgbroker inside it writes Redis, as
-// BrokerStatus reports it. One stream per service for now: each stream builds its own pipeline. The pipeline takes
-// many streams (DeepStreamPipeline.addSource, nvstreammux batch N): next, this engine owns one and its streams are
-// its sources.
+// model folder's text encoder only (prompts → text embeddings, which the pipeline's decode probe uses per stream).
+// Every camera of the service is a source of one shared pipeline (SharedDeepStreamPipeline: nvstreammux and nvinfer
+// batching up to input.maxStreams of them, started with the first stream, stopped with the service), each one a
+// DeepStreamStream; nvmsgbroker inside it writes the metadata outputs, as BrokerStatus reports them.
 import os from 'node:os';
-import type { MetricsSnapshot } from '../api/service';
+import type { OutputCounters } from '../api/service';
 import type { OwlConfig } from '../config/schema';
 import { exportBrokerAccess } from '../deepstream/broker-access';
-import { deepStreamModel } from '../deepstream/config-input';
+import { checkSharedMqttTopic, deepStreamModel } from '../deepstream/config-input';
 import { readDeviceModel } from '../deepstream/engine';
 import { loadModelFolder } from '../model/model-folder';
 import { PromptSets } from '../model/prompt-sets';
@@ -17,51 +16,70 @@ import type { PromptSet } from '../model/prompts';
 import { OwlTextEncoder } from '../model/text-encoder';
 import type { ServiceStream } from '../service/service-stream';
 import type { StreamBaseOptions } from '../service/stream-base';
-import { BrokerStatus } from './broker-status';
+import { BrokerStatus, type BrokerOutput } from './broker-status';
+import { SharedDeepStreamPipeline } from './deepstream-shared';
 import { DeepStreamStream, type DeepStreamServiceModel } from './deepstream-stream';
-import type { Engine, EngineContext, EngineLimits, EngineModel, RedisWriter } from '../service/engine';
+import type {
+  Engine, EngineContext, EngineLimits, EngineModel, KafkaWriter, MqttWriter, OutputWriter, RedisWriter,
+} from '../service/engine';
 
 /** nvmsgbroker's counters are not this process's to see. */
-const NO_REDIS_COUNTERS: Readonly<MetricsSnapshot['redis']> = Object.freeze(
+const NO_OUTPUT_COUNTERS: Readonly<OutputCounters> = Object.freeze(
   { written: 0, queueDepth: 0, dropped: 0, errors: 0, rejected: 0 });
 
 /** The DeepStream engine; see the file comment. */
 export class DeepStreamEngine implements Engine {
   readonly name = 'deepstream';
-  readonly limits: EngineLimits = {
-    streams: {
-      max: 1,
-      refusal: (running) => `engine deepstream runs one stream per service (its pipeline has a single source) and `
-        + `${running[0] || 'one'} is running: remove it first (DELETE /api/v1/live-stream/<id>), or run another `
-        + 'service or --engine portable for more cameras',
-    },
-    // Four times the stall time: nvinfer loads its TensorRT engine while connecting.
-    firstFrameMs: (reconnect) => 4 * reconnect.stallTimeoutMs + 1000,
-  };
+  readonly limits: EngineLimits;
   // Nothing in the pipeline is sized by it: the decode probe takes each stream's prompts as they come.
   readonly maxPromptsLive = true;
   // nvinfer's TensorRT engine is part of the running pipeline.
   readonly modelLive = false;
+  // nvtracker is part of the pipeline: `tracker.enabled` (nvtracker in the pipeline or not) needs a restart, and its
+  // own settings are the `deepstream` section's (a restart too); the portable engine's ByteTrack keys do not apply.
   readonly trackerLive = false;
+  readonly unusedSettings = ['tracker.drawPredicted', 'tracker.lowScoreRatio', 'tracker.minHits', 'tracker.bufferMs',
+    'tracker.matchIou', 'tracker.lowMatchIou'];
   readonly withoutModel = 'no stream can start (nvinfer needs it)';
   readonly redis: RedisWriter;
+  readonly mqtt: MqttWriter;
+  readonly kafka: KafkaWriter;
   readonly #context: EngineContext;
-  readonly #broker = new BrokerStatus();
+  readonly #outputs: BrokerStatus;
+  readonly #shared: SharedDeepStreamPipeline;
   #model: (DeepStreamServiceModel & { close(): Promise<void> }) | null = null;
   #deviceModel: string | null = null;
 
-  /** @throws {Error} for settings nvmsgbroker cannot follow (redis.tls; see broker-access.ts). */
+  /**
+   * @throws {Error} for settings nvmsgbroker cannot follow (redis.tls, see broker-access.ts; an MQTT topic per
+   *   sensor, see checkSharedMqttTopic).
+   */
   constructor(context: EngineContext) {
+    const { config, log, binding } = context;
     this.#context = context;
-    exportBrokerAccess(context.config.redis);
-    // nvmsgbroker's settings are part of the running pipeline: a changed `redis` section needs a restart.
-    this.redis = {
-      status: () => ({ ...this.#broker.status(), writer: 'nvmsgbroker' }),
-      counters: () => ({ ...NO_REDIS_COUNTERS }),
-      update: null,
+    exportBrokerAccess(config.redis);
+    checkSharedMqttTopic(config.mqtt);
+    const max = config.input.maxStreams;
+    this.limits = {
+      // The pipeline's nvstreammux and nvinfer are built for this batch when it starts.
+      streams: {
+        max,
+        refusal: (running) => `engine deepstream's pipeline takes ${max} streams (input.maxStreams, its nvstreammux `
+          + `and nvinfer batch) and ${running.length} are running: remove one first (DELETE `
+          + '/api/v1/live-stream/<id>), or raise input.maxStreams, build the TensorRT engine for that batch and restart',
+      },
+      // Four times the stall time: the first stream waits for nvinfer to load its TensorRT engine.
+      firstFrameMs: (reconnect) => 4 * reconnect.stallTimeoutMs + 1000,
     };
-    context.log.info(`engine deepstream (DeepStream at ${context.binding.deepstreamDir}); `
-      + 'Redis is written by nvmsgbroker');
+    this.#outputs = new BrokerStatus({ redis: config.redis.enabled, mqtt: config.mqtt.enabled,
+      kafka: config.kafka.enabled });
+    this.#shared = new SharedDeepStreamPipeline({ binding, config, log: log.child('deepstream'),
+      outputs: this.#outputs });
+    this.redis = this.#writer('redis');
+    this.mqtt = this.#writer('mqtt');
+    this.kafka = this.#writer('kafka');
+    log.info(`engine deepstream (DeepStream at ${binding.deepstreamDir}): one pipeline for up to ${max} streams; `
+      + 'its metadata outputs are written by nvmsgbroker');
   }
 
   async loadModel(prompts: PromptSet, settings: OwlConfig['model'],
@@ -91,12 +109,23 @@ export class DeepStreamEngine implements Engine {
   }
 
   createStream(options: StreamBaseOptions): ServiceStream {
-    const { binding, metrics } = this.#context;
-    return new DeepStreamStream({ ...options, model: () => this.#model, binding, deviceModel: this.#deviceModel,
-      metrics, broker: this.#broker });
+    return new DeepStreamStream({ ...options, model: () => this.#model, shared: this.#shared,
+      deviceModel: this.#deviceModel, metrics: this.#context.metrics });
   }
 
+  // An output as nvmsgbroker writes it: its branch's state; its settings are part of the running pipeline (a changed
+  // section needs a restart), its counters not this process's to see.
+  #writer<Section>(output: BrokerOutput): OutputWriter<Section> {
+    return {
+      status: () => ({ ...this.#outputs.status(output), writer: 'nvmsgbroker' }),
+      counters: () => ({ ...NO_OUTPUT_COUNTERS }),
+      update: null,
+    };
+  }
+
+  /** After the streams left: stops the shared pipeline, then releases the model. */
   async close(): Promise<void> {
+    await this.#shared.close();
     await this.#model?.close();
     this.#model = null;
   }

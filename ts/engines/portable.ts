@@ -29,6 +29,7 @@ export class PortableEngine implements Engine {
   readonly maxPromptsLive = true;
   readonly modelLive = true;
   readonly trackerLive = true;
+  readonly unusedSettings = ['deepstream', 'kafka'];
   readonly withoutModel = 'video runs without detection';
   readonly redis: RedisWriter;
   readonly mqtt: MqttWriter;

@@ -49,11 +49,12 @@ export class RtspServer {
   /**
    * Serves black at `mount` before its pipeline exists (a stream whose camera address is still being asked for),
    * so viewers never get 404; the pipeline started later with that mount takes the viewers over.
+   * @returns the intervideo channel the held mount's viewers are fed from (NativeRtspServer.hold).
    * @throws {PipelineError} code EMOUNTINUSE when the mount is taken.
    */
-  hold(mount: string, encoder: NativeHoldEncoder): void {
+  hold(mount: string, encoder: NativeHoldEncoder): string {
     try {
-      this.#native.hold(mount, encoder);
+      return this.#native.hold(mount, encoder);
     } catch (err) {
       throw PipelineError.fromNative(err);
     }

@@ -26,7 +26,7 @@ const NO_OUTPUT_COUNTERS: Readonly<OutputCounters> = Object.freeze(
 
 /** The parts the API's requests reach. */
 export interface ServiceControlParts {
-  engine: Pick<Engine, 'name' | 'limits' | 'redis' | 'mqtt'>;
+  engine: Pick<Engine, 'name' | 'limits' | 'redis' | 'mqtt' | 'kafka'>;
   registry: StreamRegistry;
   prompts: PromptControl;
   vst: VstReconciler;
@@ -118,6 +118,7 @@ export class ServiceControl implements ControlService {
       model: prompts.modelStatus(),
       redis: engine.redis.status(),
       ...(engine.mqtt === undefined ? {} : { mqtt: engine.mqtt.status() }),
+      ...(engine.kafka === undefined ? {} : { kafka: engine.kafka.status() }),
       streams: registry.list().map((stream) => {
         const stalledMs = this.#parts.frames.stalledMs(stream);
         return stalledMs === null ? stream.status() : { ...stream.status(), stalledMs };

@@ -65,6 +65,9 @@ export type RedisWriter = OutputWriter<OwlConfig['redis']>;
 /** Who writes the metadata to MQTT. */
 export type MqttWriter = OutputWriter<OwlConfig['mqtt']>;
 
+/** Who writes the metadata to Kafka. */
+export type KafkaWriter = OutputWriter<OwlConfig['kafka']>;
+
 /** What the composition root hands an engine. */
 export interface EngineContext {
   /** The configuration at start (each stream gets the one in force when it starts). */
@@ -84,10 +87,12 @@ export interface Engine {
   readonly limits: EngineLimits;
   readonly redis: RedisWriter;
   /**
-   * The MQTT output where this process writes it (engine portable); absent where the engine's pipeline writes it
-   * (DeepStream's nvmsgbroker: its settings need a restart).
+   * The MQTT output: this process's writer (engine portable) or the pipeline's (DeepStream's nvmsgbroker: `update`
+   * null, its settings need a restart); absent where the engine has none.
    */
   readonly mqtt?: MqttWriter;
+  /** The Kafka output, where the engine has one (DeepStream's nvmsgbroker). */
+  readonly kafka?: KafkaWriter;
   /**
    * Whether `prompts.maxPrompts` may change while streams run (a reload applies it) or needs a restart (DeepStream
    * sizes nvinfer's classes by it when a pipeline starts).
@@ -98,6 +103,12 @@ export interface Engine {
    * tracker that is part of the engine's pipeline, such as DeepStream's nvtracker).
    */
   readonly trackerLive: boolean;
+  /**
+   * Settings this engine has no use for, as dotted keys or whole sections (the portable engine: `deepstream`;
+   * DeepStream's nvtracker: the `tracker` section's ByteTrack keys): a reload says a change to them has no effect
+   * rather than asking for a restart.
+   */
+  readonly unusedSettings: readonly string[];
   /** What runs while the model is not loaded, for the log (e.g. "video runs without detection"). */
   readonly withoutModel: string;
   /**

@@ -15,7 +15,8 @@ import type { StreamRegistry } from './stream-registry';
 
 /** The running parts a reload changes. */
 export interface ReloadParts {
-  engine: Pick<Engine, 'redis' | 'mqtt' | 'maxPromptsLive' | 'modelLive' | 'trackerLive'>;
+  engine: Pick<Engine, 'name' | 'redis' | 'mqtt' | 'maxPromptsLive' | 'modelLive' | 'trackerLive'
+    | 'unusedSettings'>;
   registry: StreamRegistry;
   model: Pick<ModelLoader, 'load'>;
   prompts: PromptControl;
@@ -27,7 +28,8 @@ export interface ReloadParts {
 /** What the running engine takes live (the plan's input). */
 export function reloadTraits(engine: ReloadParts['engine']): ReloadTraits {
   return { redis: engine.redis.update !== null, mqtt: (engine.mqtt?.update ?? null) !== null,
-    maxPrompts: engine.maxPromptsLive, model: engine.modelLive, tracker: engine.trackerLive };
+    maxPrompts: engine.maxPromptsLive, model: engine.modelLive, tracker: engine.trackerLive,
+    unused: engine.unusedSettings };
 }
 
 /**
@@ -39,6 +41,7 @@ export async function executeReload(actions: readonly ReloadAction[], parts: Rel
   const { engine, registry, model, prompts, promptLimits, log } = parts;
   const stops: Promise<void>[] = [];
   const restart = actions.flatMap((action) => (action.kind === 'restart-needed' ? action.keys : []));
+  const noEffect = actions.flatMap((action) => (action.kind === 'no-effect' ? action.keys : []));
   try {
     for (const action of actions) {
       switch (action.kind) {
@@ -95,12 +98,14 @@ export async function executeReload(actions: readonly ReloadAction[], parts: Rel
           await prompts.reapplyConfigured();
           break;
         case 'restart-needed':  // said at the end, whatever fails before
+        case 'no-effect':
           break;
       }
     }
     await Promise.all(stops);
   } finally {
     if (restart.length > 0) log.warn(`changes to ${restart.join(', ')} take effect after a restart`);
+    if (noEffect.length > 0) log.warn(`changes to ${noEffect.join(', ')} have no effect with engine ${engine.name}`);
   }
 }
 

@@ -9,7 +9,7 @@ import { configuredStreams, sameSpec, type StreamSpec } from './stream-spec';
 
 /**
  * What the running engine takes live of its own settings (Engine: redis.update, mqtt.update, maxPromptsLive,
- * modelLive, trackerLive).
+ * modelLive, trackerLive), and what it has no use for (Engine.unusedSettings).
  */
 export interface ReloadTraits {
   /** The `redis` section. */
@@ -22,6 +22,8 @@ export interface ReloadTraits {
   model: boolean;
   /** The `tracker` section. */
   tracker: boolean;
+  /** Settings the engine does not use, as dotted keys or whole sections: a change to them has no effect. */
+  unused: readonly string[];
 }
 
 /** What changed outside the configuration since the model was last loaded. */
@@ -52,10 +54,12 @@ export type ReloadAction =
   /** The service-wide prompts (the configured streams' own prompts are given back to them after). */
   | { kind: 'prompts'; prompts: PromptSet }
   /** Changed settings that take effect only after a restart (dotted keys or whole sections). */
-  | { kind: 'restart-needed'; keys: string[] };
+  | { kind: 'restart-needed'; keys: string[] }
+  /** Changed settings the running engine does not use (ReloadTraits.unused). */
+  | { kind: 'no-effect'; keys: string[] };
 
 /** Sections the service does not take while running (`model`: unless the engine does, see ReloadTraits). */
-const RESTART_SECTIONS = ['input', 'output', 'engine', 'model', 'kafka', 'api', 'sensor'] as const;
+const RESTART_SECTIONS = ['input', 'output', 'engine', 'model', 'kafka', 'api', 'sensor', 'deepstream'] as const;
 
 /** The steps that take the service from `previous` to `next`; see the file comment. */
 export function planReload(previous: OwlConfig, next: OwlConfig, traits: ReloadTraits,
@@ -109,7 +113,10 @@ export function planReload(previous: OwlConfig, next: OwlConfig, traits: ReloadT
 
   restart.push(...RESTART_SECTIONS.filter((key) => JSON.stringify(next[key]) !== JSON.stringify(previous[key]))
     .filter((key) => key !== 'model' || !traits.model));
-  if (restart.length > 0) actions.push({ kind: 'restart-needed', keys: restart });
+  const unused = (key: string) => traits.unused.some((setting) => key === setting || key.startsWith(`${setting}.`));
+  const needed = restart.filter((key) => !unused(key));
+  if (needed.length > 0) actions.push({ kind: 'restart-needed', keys: needed });
+  if (needed.length < restart.length) actions.push({ kind: 'no-effect', keys: restart.filter(unused) });
   return actions;
 }
 

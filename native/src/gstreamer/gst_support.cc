@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include <cstring>
 #include <mutex>
 
 #include "common/generated/shared_constants.h"
@@ -56,13 +57,33 @@ ErrorInfo ErrorFromGError(const GError* error, const std::string& context) {
   return {context + ": " + error->message, code, g_quark_to_string(error->domain)};
 }
 
+namespace {
+
+// The element's own words for an error it posted with GStreamer's generic text for its code (GST_ELEMENT_ERROR with
+// no message: DeepStream's nvmsgbroker says "unable to connect to broker library" only so): the debug string's text
+// after GStreamer's "file(line): function (): /element/path:" line; "" when the element gave a message of its own.
+std::string OwnDetail(const GError* error, const gchar* debug) {
+  if (error == nullptr || debug == nullptr) return "";
+  gchar* generic = gst_error_get_message(error->domain, error->code);
+  const bool is_generic = generic != nullptr && g_strcmp0(generic, error->message) == 0;
+  g_free(generic);
+  const char* detail = std::strchr(debug, '\n');
+  return is_generic && detail != nullptr && detail[1] != '\0' ? std::string(detail + 1) : "";
+}
+
+}  // namespace
+
 ErrorInfo ErrorFromMessage(GstMessage* message) {
   GError* error = nullptr;
-  gst_message_parse_error(message, &error, nullptr);
+  gchar* debug = nullptr;
+  gst_message_parse_error(message, &error, &debug);
   const char* element = GST_MESSAGE_SRC_NAME(message);
   ErrorInfo info = ErrorFromGError(error, element != nullptr ? element : "pipeline");
+  const std::string detail = OwnDetail(error, debug);
+  if (!detail.empty()) info.message += " (" + detail + ")";
   info.source = element != nullptr ? element : "";
   g_clear_error(&error);
+  g_free(debug);
   return info;
 }
 

@@ -24,7 +24,11 @@ void EnsureGstInit();
  */
 ErrorInfo ErrorFromGError(const GError* error, const std::string& context);
 
-/** An ERROR bus message as ErrorInfo; context and source = the name of the element that posted it. */
+/**
+ * An ERROR bus message as ErrorInfo; context and source = the name of the element that posted it. Where the element
+ * gave only GStreamer's generic text for the code (e.g. "Could not configure supporting library."), its own words
+ * from the debug string follow in parentheses.
+ */
 ErrorInfo ErrorFromMessage(GstMessage* message);
 
 /** [sync] Throws CodedError "ENOPLUGIN" naming the first factory that is not installed. */

@@ -89,7 +89,7 @@ Napi::Value RtspServerWrap::Hold(const Napi::CallbackInfo& info) {
     CheckEncoderOptions(output);
     const std::string channel = NextHeldChannel();
     server_->Hold(mount, channel, OutputLaunch(channel, DefaultOutputFormat(output), output));
-    return info.Env().Undefined();
+    return Napi::String::New(info.Env(), channel);
   });
 }
 

@@ -28,7 +28,8 @@ class RtspServerWrap : public Napi::ObjectWrap<RtspServerWrap> {
   Napi::Value Port(const Napi::CallbackInfo& info);
   /**
    * [sync] hold(mount, {preset, bitrateKbps, width, height}): serves black at `mount` until a pipeline started
-   * with that mount takes it over (its clients then see that pipeline's video). Throws EMOUNTINUSE, EINVAL (preset).
+   * with that mount takes it over (its clients then see that pipeline's video); returns the intervideo channel the
+   * held media reads. Throws EMOUNTINUSE, EINVAL (preset).
    */
   Napi::Value Hold(const Napi::CallbackInfo& info);
   /** [sync] release(mount): ends a hold no pipeline took over; no-op otherwise. */

@@ -19,22 +19,24 @@
 //                          engine sets, as one JSON line to the file named by OWL_STANDIN_PAYLOADS. With comp-id
 //                          N > 0 it takes only events of component N (gstnvmsgconv.cpp) and writes to
 //                          OWL_STANDIN_PAYLOADS.N instead.
+//   standin-nvmsgbroker    the Redis adaptor behind nvmsgbroker: XADD <topic> * metadata <payload> to conn-str's
+//                          host;port for the same payloads (standin_broker.h).
 #include <gst/base/gstbasetransform.h>
 #include <gst/gst.h>
 
 #include <gst-nvevent.h>
 #include <gstnvdsinfer.h>
 #include <gstnvdsmeta.h>
-#include <nvdsmeta_schema.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "nvds_standin.h"
+#include "standin_broker.h"
+#include "standin_payload.h"
 
 namespace {
 
@@ -328,15 +330,6 @@ OWL_DEFINE_TRANSFORM(StandinTracker, standin_tracker, TrackerTransform, "nvtrack
 
 // --- standin-nvmsgconv -------------------------------------------------------------------------
 
-std::string JsonString(const char* text) {
-  std::string out = "\"";
-  for (const char* p = text != nullptr ? text : ""; *p != '\0'; ++p) {
-    if (*p == '"' || *p == '\\') out += '\\';
-    out += *p;
-  }
-  return out + "\"";
-}
-
 struct StandinMsgconv {
   GstBaseTransform parent;
   guint comp_id;
@@ -350,30 +343,9 @@ GstFlowReturn MsgconvTransform(GstBaseTransform* element, GstBuffer* buffer) {
   NvDsBatchMeta* batch = gst_buffer_get_nvds_batch_meta(buffer);
   if (batch == nullptr || base == nullptr) return GST_FLOW_OK;
   const std::string path = comp_id == 0 ? std::string(base) : std::string(base) + "." + std::to_string(comp_id);
-  const char* file = path.c_str();
-  for (GList* l = batch->frame_meta_list; l != nullptr; l = l->next) {
-    auto* frame = static_cast<NvDsFrameMeta*>(l->data);
-    std::ostringstream objects;  // C++ stream defaults, as the SDK's stringstream
-    const NvDsEventMsgMeta* first = nullptr;
-    for (GList* u = frame->frame_user_meta_list; u != nullptr; u = u->next) {
-      auto* user = static_cast<NvDsUserMeta*>(u->data);
-      if (user->base_meta.meta_type != NVDS_EVENT_MSG_META) continue;
-      const auto* meta = static_cast<const NvDsEventMsgMeta*>(user->user_meta_data);
-      if (comp_id != 0 && meta->componentId != static_cast<gint>(comp_id)) continue;
-      std::ostringstream object;
-      object << meta->trackingId << "|" << meta->bbox.left << "|" << meta->bbox.top << "|"
-             << meta->bbox.left + meta->bbox.width << "|" << meta->bbox.top + meta->bbox.height << "|"
-             << (meta->objType == NVDS_OBJECT_TYPE_UNKNOWN && meta->objectId != nullptr ? meta->objectId : "Unknown")
-             << "|#||||||" << "|" << meta->confidence;
-      objects << (first == nullptr ? "" : ",") << JsonString(object.str().c_str());
-      if (first == nullptr) first = meta;
-    }
-    if (first == nullptr) continue;
-    std::string line = "{\"version\":\"4.0\",\"id\":\"" + std::to_string(first->frameId) + "\",\"@timestamp\":" +
-                       JsonString(first->ts) + ",\"sensorId\":" + JsonString(first->sensorStr) + ",\"objects\":[" +
-                       objects.str() + "]}\n";
-    if (FILE* out = std::fopen(file, "a")) {
-      std::fputs(line.c_str(), out);
+  for (const std::string& payload : owl_standin::MinimalPayloads(batch, comp_id)) {
+    if (FILE* out = std::fopen(path.c_str(), "a")) {
+      std::fputs((payload + "\n").c_str(), out);
       std::fclose(out);
     }
   }
@@ -547,7 +519,8 @@ gboolean PluginInit(GstPlugin* plugin) {
          gst_element_register(plugin, "standin-nvinfer", GST_RANK_NONE, standin_infer_get_type()) &&
          gst_element_register(plugin, "standin-nvtracker", GST_RANK_NONE, standin_tracker_get_type()) &&
          gst_element_register(plugin, "standin-nvstreamdemux", GST_RANK_NONE, standin_demux_get_type()) &&
-         gst_element_register(plugin, "standin-nvmsgconv", GST_RANK_NONE, standin_msgconv_get_type());
+         gst_element_register(plugin, "standin-nvmsgconv", GST_RANK_NONE, standin_msgconv_get_type()) &&
+         gst_element_register(plugin, "standin-nvmsgbroker", GST_RANK_NONE, owl_standin::BrokerType());
 }
 
 }  // namespace
