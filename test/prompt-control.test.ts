@@ -45,6 +45,22 @@ function controlWith(list: ServiceStream[]): PromptControl {
     metrics: new InferenceMetrics(), log: quiet });
 }
 
+/**
+ * A reload whose model is prepared at once but taken into use only when `inUse()` is called (an engine that takes
+ * a while to swap it in); resolves once the preparation has started.
+ */
+async function adoptHeld(control: PromptControl, next: EngineModel):
+  Promise<{ reloading: Promise<EngineModel>; inUse: () => void }> {
+  let inUse!: () => void;
+  const reloading = control.adopt(async (prepare) => {
+    await prepare(next);
+    await new Promise<void>((resolve) => { inUse = resolve; });
+    return next;
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  return { reloading, inUse: () => inUse() };
+}
+
 test('a change made while a new model loads is in that model once it is in use', async () => {
   const cam = stream('cam');
   const control = controlWith([cam]);
@@ -54,13 +70,7 @@ test('a change made while a new model loads is in that model once it is in use',
 
   // A reload: the new model is prepared, then the engine takes a while before it is in use.
   const next = model();
-  let inUse!: () => void;
-  const reloading = control.adopt(async (prepare) => {
-    await prepare(next);
-    await new Promise<void>((resolve) => { inUse = resolve; });
-    return next;
-  });
-  await new Promise((resolve) => setImmediate(resolve));
+  const { reloading, inUse } = await adoptHeld(control, next);
   let changed = false;
   const change = control.set(['a hat', 'a bike'], [0.2, 0.4]).then(() => { changed = true; });
   await new Promise((resolve) => setTimeout(resolve, 20));
@@ -86,13 +96,7 @@ test('a new model holds each running stream\'s own prompts; a stream removed mea
   await control.setForStream('gone', ['a car'], [0.5]);
 
   const next = model();
-  let inUse!: () => void;
-  const reloading = control.adopt(async (prepare) => {
-    await prepare(next);
-    await new Promise<void>((resolve) => { inUse = resolve; });
-    return next;
-  });
-  await new Promise((resolve) => setImmediate(resolve));
+  const { reloading, inUse } = await adoptHeld(control, next);
   list.splice(list.indexOf(gone), 1);
   control.released(gone);
   inUse();
