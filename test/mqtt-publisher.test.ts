@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // MqttPublisher against a real mosquitto: the Minimal Schema round trip at QoS 0, 1 and 2, topics built from hostile
-// sensor ids, retain, the interval, credentials (a broker with a password file), a broker that is never there, live
-// updates, and the options it refuses.
+// sensor ids, retain, the interval, credentials (a broker with a password file), TLS with a client certificate, a
+// broker that is never there, live updates, and the options it refuses.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildMinimalSchema, createObjectIdCounter, parseMinimalSchema, type FrameMetadata } from '../ts/redis/minimal-schema';
 import { MqttPublisher } from '../ts/mqtt/publisher';
@@ -11,6 +14,7 @@ import type { MqttPublisherOptions } from '../ts/mqtt/publisher-options';
 import { Mosquitto } from './helpers/mosquitto';
 import { MqttSubscriber } from './helpers/mqtt-subscriber';
 import { freePort } from './helpers/ports';
+import { makeTestCertificates, type TestCertificates } from './helpers/test-certificates';
 import { waitFor } from './helpers/wait';
 
 const T0 = Date.UTC(2026, 11, 6, 10, 0, 0, 0);
@@ -240,6 +244,51 @@ describe('MqttPublisher with a broker that asks for credentials', () => {
       assert.deepEqual(sub.messages.map((m) => m.topic), ['auth/good', 'auth/bad']);
     } finally {
       await Promise.all([good, bad, anonymous].map((p) => p.close({ flushMs: 0 })));
+      await sub.close();
+    }
+  });
+});
+
+describe('MqttPublisher over TLS (mqtts://) to a broker that asks for a client certificate', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'owl-mqtts-'));
+  let certificates: TestCertificates;
+  let broker: Mosquitto;
+
+  before(async () => {
+    certificates = makeTestCertificates(dir);
+    broker = await Mosquitto.start({ tls: { ca: certificates.ca, ...certificates.server } });
+  });
+
+  after(async () => {
+    await broker.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('checks the broker against mqtt.caFile, sends its certificate, names the TLS files when refused, recovers', async () => {
+    const sub = await MqttSubscriber.connect(broker.url, 'tls/#');
+    const { ca, client } = certificates;
+    const good = new MqttPublisher({ url: broker.tlsUrl, topic: 'tls/good', qos: 1, caFile: ca, certFile: client.cert,
+      keyFile: client.key });
+    const untrusted = new MqttPublisher({ url: broker.tlsUrl, topic: 'tls/untrusted', warn: () => undefined });
+    const anonymous = new MqttPublisher({ url: broker.tlsUrl, topic: 'tls/anonymous', qos: 1, caFile: ca,
+      warn: () => undefined });
+    try {
+      for (const out of [good, untrusted, anonymous]) out.publish(frame(1));
+      await waitFor(() => good.status().sent === 1, 'delivered over TLS with a client certificate');
+      await waitFor(() => untrusted.status().state === 'down' && anonymous.status().state === 'down', 'the others down');
+      const at = `MQTT broker at ${broker.tlsUrl}: TLS failed`;
+      assert.equal(untrusted.status().lastError, `${at} (self-signed certificate in certificate chain): check `
+        + 'mqtt.caFile, mqtt.certFile and mqtt.keyFile', 'a certificate no trusted CA signed');
+      assert.equal(anonymous.status().lastError, `${at} (tlsv13 alert certificate required): the broker asks for a `
+        + 'client certificate: set mqtt.certFile and mqtt.keyFile', 'no client certificate: OpenSSL\'s line cut to its reason');
+
+      anonymous.update({ certFile: client.cert, keyFile: client.key });
+      await waitFor(() => anonymous.status().sent === 1, 'the queued message once the certificate is given');
+      await waitFor(() => sub.messages.length === 2, 'both messages through the broker');
+      assert.deepEqual(sub.messages.map((m) => m.topic).sort(), ['tls/anonymous', 'tls/good']);
+      assert.equal(untrusted.status().sent, 0);
+    } finally {
+      await Promise.all([good, untrusted, anonymous].map((p) => p.close({ flushMs: 0 })));
       await sub.close();
     }
   });

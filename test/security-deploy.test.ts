@@ -4,7 +4,7 @@
 // (certificates made by openssl for this run), the viewer and the service as processes, ffmpeg as the RTSP
 // client, raw RTSP over TCP.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -16,6 +16,7 @@ import { Pipeline } from '../ts/pipeline';
 import { RedisPublisher } from '../ts/redis/publisher';
 import { freePort } from './helpers/ports';
 import { RedisServer } from './helpers/redis-server';
+import { makeTestCertificates } from './helpers/test-certificates';
 import { measureRtsp } from './helpers/rtsp-reader';
 import { ServiceProcess, TINY_MODEL } from './helpers/service-process';
 import { waitFor } from './helpers/wait';
@@ -25,26 +26,15 @@ const RTSP_USER = 'viewer';
 const RTSP_PASSWORD = 'rtsp-s3cret';
 const VIEWER = path.resolve(__dirname, '..', 'ts', 'cli', 'redis-viewer.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'owl-deploy-'));
-const ca = path.join(dir, 'ca.pem');
+let ca: string;
 let redis: RedisServer;
 let tlsPort: number;
 let admin: Redis;
 
-/** A throw-away CA and a certificate for 127.0.0.1 signed by it. */
-function makeCertificates(): { cert: string; key: string } {
-  const file = (name: string) => path.join(dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=owl test CA', '-keyout', file('ca.key'),
-    '-out', ca);
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', file('redis.key'), '-out', file('redis.csr'));
-  fs.writeFileSync(file('san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl('x509', '-req', '-in', file('redis.csr'), '-CA', ca, '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '1',
-    '-extfile', file('san.cnf'), '-out', file('redis.crt'));
-  return { cert: file('redis.crt'), key: file('redis.key') };
-}
-
 before(async () => {
-  const { cert, key } = makeCertificates();
+  const certificates = makeTestCertificates(dir);
+  ca = certificates.ca;
+  const { cert, key } = certificates.server;
   tlsPort = await freePort();
   redis = await RedisServer.start({ password: PASSWORD, args: ['--tls-port', String(tlsPort), '--tls-cert-file', cert,
     '--tls-key-file', key, '--tls-ca-cert-file', ca, '--tls-auth-clients', 'no'] });

@@ -24,6 +24,11 @@ export interface MosquittoOptions {
    * stop/restart, as a broker in production does. @default false
    */
   persistence?: boolean;
+  /**
+   * A second listener, on `tlsPort`, serving TLS with this certificate and asking every client for a certificate
+   * signed by `ca`. @default none
+   */
+  tls?: { ca: string; cert: string; key: string };
 }
 
 /** One mosquitto process on 127.0.0.1; its folder (config, password file, persistence) lives until dispose(). */
@@ -32,12 +37,12 @@ export class Mosquitto {
   private process?: ChildProcess;
   private output = '';
 
-  private constructor(readonly port: number, private readonly dir: string) {}
+  private constructor(readonly port: number, private readonly dir: string, readonly tlsPort: number | null) {}
 
   /** Writes the config and starts the broker; resolves once it accepts connections. */
   static async start(options: MosquittoOptions = {}): Promise<Mosquitto> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'owl-mosquitto-'));
-    const broker = new Mosquitto(options.port ?? await freePort(), dir);
+    const broker = new Mosquitto(options.port ?? await freePort(), dir, options.tls ? await freePort() : null);
     const users = Object.entries(options.users ?? {});
     const passwords = path.join(dir, 'passwords');
     for (const [i, [user, password]] of users.entries()) {
@@ -47,6 +52,9 @@ export class Mosquitto {
       `listener ${broker.port} ${broker.host}`,
       `allow_anonymous ${users.length === 0}`,
       ...(users.length === 0 ? [] : [`password_file ${passwords}`]),
+      // The settings after a listener line are that listener's (certificates, client certificates).
+      ...(options.tls ? [`listener ${broker.tlsPort} ${broker.host}`, `cafile ${options.tls.ca}`,
+        `certfile ${options.tls.cert}`, `keyfile ${options.tls.key}`, 'require_certificate true'] : []),
       `persistence ${options.persistence === true}`,
       `persistence_location ${dir}/`,
       // A persistent session away during a restart gets the QoS 0 messages that came meanwhile too.
@@ -69,6 +77,12 @@ export class Mosquitto {
   /** mqtt://127.0.0.1:<port> */
   get url(): string {
     return `mqtt://${this.host}:${this.port}`;
+  }
+
+  /** mqtts://127.0.0.1:<tlsPort>, the TLS listener (a client certificate required). */
+  get tlsUrl(): string {
+    if (this.tlsPort === null) throw new Error('this mosquitto was started without tls');
+    return `mqtts://${this.host}:${this.tlsPort}`;
   }
 
   /** What the broker printed since it last started (its errors and notices). */

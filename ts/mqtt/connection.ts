@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import createDebug from 'debug';
 import type { IClientOptions } from 'mqtt';
 import { boundText, escapeControlChars } from '../config/safe-text';
+import { isClientCertificateRequired, tlsFailureReason } from '../errors/tls-reason';
 import { reconnectDelayMs } from '../output/backoff';
 import type { MqttPublisherOptions } from './publisher-options';
 import { parseMqttUrl } from './target';
@@ -120,8 +121,10 @@ export function describeMqttError(err: Error, target: string): string {
     return `${at} did not complete the MQTT handshake within ${CONNECT_TIMEOUT_MS} ms: check that an MQTT broker `
       + '(not another service) listens there, and mqtt.url (mqtts:// for TLS)';
   }
-  if (/certificate|self.signed|SSL|TLS|wrong version number/i.test(message)) {
-    return `${at}: TLS failed (${message}): check mqtt.caFile, mqtt.certFile and mqtt.keyFile`;
+  const tls = tlsFailureReason(message);
+  if (tls !== null && isClientCertificateRequired(tls)) {
+    return `${at}: TLS failed (${tls}): the broker asks for a client certificate: set mqtt.certFile and mqtt.keyFile`;
   }
+  if (tls !== null) return `${at}: TLS failed (${tls}): check mqtt.caFile, mqtt.certFile and mqtt.keyFile`;
   return `${at}: ${message}`;
 }

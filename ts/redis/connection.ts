@@ -3,6 +3,7 @@
 // password and TLS, and connection errors turned into messages that say what to check.
 import fs from 'node:fs';
 import type { RedisOptions } from 'ioredis';
+import { tlsFailureReason } from '../errors/tls-reason';
 
 /** Field of each stream entry that holds the payload (mmj_utils' field; DeepStream's `payloadkey` default). */
 export const PAYLOAD_FIELD = 'metadata';
@@ -81,8 +82,7 @@ export function describeRedisError(err: Error, host: string, port: number): stri
   if (/\bWRONGPASS\b|invalid password/i.test(message)) {
     return `Redis at ${target} refused the password (WRONGPASS): check OWL_REDIS_PASSWORD or redis.passwordFile`;
   }
-  if (/certificate|self.signed|SSL|TLS|wrong version number/i.test(message)) {
-    return `Redis at ${target}: TLS failed (${message}): check redis.tls and redis.tlsCaFile`;
-  }
+  const tls = tlsFailureReason(message);
+  if (tls !== null) return `Redis at ${target}: TLS failed (${tls}): check redis.tls and redis.tlsCaFile`;
   return `Redis at ${target}: ${message}`;
 }
