@@ -13,6 +13,12 @@ import type { PrecisionSetting } from '../../ts/model/precision';
 import { REPO } from './context';
 import { processCpuSeconds, splitCpu } from './proc';
 
+/**
+ * How long after a batch ends batchWindow() samples /metrics: every stream offers its next frame within a camera frame
+ * or two of the batch's end, and the next batch (0.8 s and more with the base model) is then still running.
+ */
+const BATCH_SETTLE_MS = 250;
+
 /** What a benchmark varies; everything else is the default configuration. */
 interface ServiceSettings {
   input: string;
@@ -183,9 +189,11 @@ export class ServiceProcess {
   }
 
   /**
-   * /metrics sampled as a batch ends and again as a later one ends, at least `minBatches` batches and `seconds`
+   * /metrics sampled after a batch ends and again after a later one ends, at least `minBatches` batches and `seconds`
    * apart (polled every 50 ms). Rates over whole batches: with batches of several seconds, a fixed window holds
-   * one or two of them and its rate jumps by a whole batch.
+   * one or two of them and its rate jumps by a whole batch. Each sample is taken BATCH_SETTLE_MS after the batch's
+   * end, once every stream has offered its next frame: a frame counts as handed to the model when offered, so a
+   * sample taken while the streams are still offering theirs would count some streams a frame ahead of others.
    * @throws {Error} when fewer batches end within `timeoutS`.
    */
   async batchWindow(minBatches: number, seconds: number, timeoutS = 300): Promise<BatchWindow> {
@@ -198,10 +206,10 @@ export class ServiceProcess {
         throw new Error(`only ${batches} batches ended within ${timeoutS} s (wanted ${minBatches} over ${seconds} s)`);
       }
       await sleep(50);
+      if (total(await this.metrics(), 'owl_inferences_total') === last) continue;
+      await sleep(BATCH_SETTLE_MS);
       const samples = await this.metrics();
-      const count = total(samples, 'owl_inferences_total');
-      if (count === last) continue;
-      last = count;
+      last = total(samples, 'owl_inferences_total');
       const t = performance.now(), cpu = splitCpu(this.pid);
       if (start === null) {
         start = { samples, t, cpu };

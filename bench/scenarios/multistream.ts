@@ -56,7 +56,8 @@ export const multistreamScenario: Scenario = {
     const camera = await ctx.camera(width, height);
     const redis = await ctx.redis();
     Object.assign(rec.settings, { model: ctx.model, threads, runs, windowS: seconds, counts, precision: 'fp32',
-      window: `from the end of a batch to the end of a later one, at least ${smoke ? 2 : MIN_BATCHES} batches and ${seconds} s apart`,
+      window: 'from the end of a batch to the end of a later one (each sampled 250 ms after it, once every stream '
+        + `offered its next frame), at least ${smoke ? 2 : MIN_BATCHES} batches and ${seconds} s apart`,
       service: `N streams of one camera ${width}x${height}@30, RTSP output of each, a client on the first, Redis on`,
       batching: 'model.maxBatch 8, model.batchWindowMs 50 (the defaults)' });
     rec.notes.push('video_cores_per_stream counts the service\'s non-"node" threads (GStreamer) divided by the streams; '
