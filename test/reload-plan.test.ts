@@ -6,12 +6,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { configSchema, type OwlConfig } from '../ts/config/schema';
+import { DEFAULT_PROMPT_LIMITS } from '../ts/model/prompts';
 import { planReload, type ReloadAction, type ReloadTraits } from '../ts/service/reload-plan';
 
 // As the engines declare them (ts/engines/portable.ts, deepstream.ts).
-const PORTABLE: ReloadTraits = { redis: true, mqtt: true, maxPrompts: true, model: true, tracker: true,
+const PORTABLE: ReloadTraits = { redis: true, mqtt: true, model: true, tracker: true,
   unused: ['deepstream', 'kafka'] };
-const DEEPSTREAM: ReloadTraits = { redis: false, mqtt: false, maxPrompts: false, model: false, tracker: false,
+const DEEPSTREAM: ReloadTraits = { redis: false, mqtt: false, model: false, tracker: false,
   unused: ['tracker.drawPredicted', 'tracker.lowScoreRatio', 'tracker.minHits', 'tracker.bufferMs', 'tracker.matchIou',
     'tracker.lowMatchIou'] };
 
@@ -75,16 +76,14 @@ describe('reload plan', () => {
     assert.deepEqual(planReload(config(), next, PORTABLE), [{ kind: 'no-effect', keys: ['kafka'] }]);
   });
 
-  test('prompt limits apply live; maxPrompts needs a restart where the engine sizes its pipeline by it', () => {
+  test('prompt limits apply live with either engine', () => {
     const next = config({ prompts: { maxPrompts: 40, maxPromptLength: 300 } });
-    assert.deepEqual(planReload(config(), next, PORTABLE),
-      [{ kind: 'prompt-limits', limits: { maxPrompts: 40, maxPromptLength: 300 } }]);
-    assert.deepEqual(planReload(config(), next, DEEPSTREAM), [
-      { kind: 'prompt-limits', limits: { maxPrompts: 25, maxPromptLength: 300 } },
-      { kind: 'restart-needed', keys: ['prompts.maxPrompts'] },
-    ]);
-    assert.deepEqual(planReload(config(), config({ prompts: { maxPrompts: 40 } }), DEEPSTREAM),
-      [{ kind: 'restart-needed', keys: ['prompts.maxPrompts'] }]);
+    for (const traits of [PORTABLE, DEEPSTREAM]) {
+      assert.deepEqual(planReload(config(), next, traits),
+        [{ kind: 'prompt-limits', limits: { maxPrompts: 40, maxPromptLength: 300 } }]);
+    }
+    assert.deepEqual(planReload(config(), config({ prompts: { maxPrompts: 40 } }), DEEPSTREAM), [{ kind: 'prompt-limits',
+      limits: { maxPrompts: 40, maxPromptLength: DEFAULT_PROMPT_LIMITS.maxPromptLength } }]);
   });
 
   test('the overlay style and the prompts', () => {

@@ -32,7 +32,6 @@ export class DeepStreamEngine implements Engine {
   readonly name = 'deepstream';
   readonly limits: EngineLimits;
   // Nothing in the pipeline is sized by it: the decode probe takes each stream's prompts as they come.
-  readonly maxPromptsLive = true;
   // nvinfer's TensorRT engine is part of the running pipeline.
   readonly modelLive = false;
   // nvtracker is part of the pipeline: `tracker.enabled` (nvtracker in the pipeline or not) needs a restart, and its

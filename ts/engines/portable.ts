@@ -26,7 +26,6 @@ export class PortableEngine implements Engine {
     // Twice the stall time, as the pipeline allows for connecting, and a little more.
     firstFrameMs: (reconnect) => 2 * reconnect.stallTimeoutMs + 1000,
   };
-  readonly maxPromptsLive = true;
   readonly modelLive = true;
   readonly trackerLive = true;
   readonly unusedSettings = ['deepstream', 'kafka'];

@@ -94,11 +94,6 @@ export interface Engine {
   /** The Kafka output, where the engine has one (DeepStream's nvmsgbroker). */
   readonly kafka?: KafkaWriter;
   /**
-   * Whether `prompts.maxPrompts` may change while streams run (a reload applies it) or needs a restart (DeepStream
-   * sizes nvinfer's classes by it when a pipeline starts).
-   */
-  readonly maxPromptsLive: boolean;
-  /**
    * Whether a changed `tracker` section applies to running streams (ServiceStream.setTracker) or needs a restart (a
    * tracker that is part of the engine's pipeline, such as DeepStream's nvtracker).
    */

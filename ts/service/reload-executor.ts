@@ -15,7 +15,7 @@ import type { StreamRegistry } from './stream-registry';
 
 /** The running parts a reload changes. */
 export interface ReloadParts {
-  engine: Pick<Engine, 'name' | 'redis' | 'mqtt' | 'maxPromptsLive' | 'modelLive' | 'trackerLive'
+  engine: Pick<Engine, 'name' | 'redis' | 'mqtt' | 'modelLive' | 'trackerLive'
     | 'unusedSettings'>;
   registry: StreamRegistry;
   model: Pick<ModelLoader, 'load'>;
@@ -28,7 +28,7 @@ export interface ReloadParts {
 /** What the running engine takes live (the plan's input). */
 export function reloadTraits(engine: ReloadParts['engine']): ReloadTraits {
   return { redis: engine.redis.update !== null, mqtt: (engine.mqtt?.update ?? null) !== null,
-    maxPrompts: engine.maxPromptsLive, model: engine.modelLive, tracker: engine.trackerLive,
+    model: engine.modelLive, tracker: engine.trackerLive,
     unused: engine.unusedSettings };
 }
 

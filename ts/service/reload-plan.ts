@@ -8,16 +8,14 @@ import type { LogLevel } from './logger';
 import { configuredStreams, sameSpec, type StreamSpec } from './stream-spec';
 
 /**
- * What the running engine takes live of its own settings (Engine: redis.update, mqtt.update, maxPromptsLive,
- * modelLive, trackerLive), and what it has no use for (Engine.unusedSettings).
+ * What the running engine takes live of its own settings (Engine: redis.update, mqtt.update, modelLive,
+ * trackerLive), and what it has no use for (Engine.unusedSettings).
  */
 export interface ReloadTraits {
   /** The `redis` section. */
   redis: boolean;
   /** The `mqtt` section. */
   mqtt: boolean;
-  /** `prompts.maxPrompts`. */
-  maxPrompts: boolean;
   /** The `model` section, and a model folder whose files changed. */
   model: boolean;
   /** The `tracker` section. */
@@ -76,15 +74,9 @@ export function planReload(previous: OwlConfig, next: OwlConfig, traits: ReloadT
   if (mqtt.length > 0 && traits.mqtt) actions.push({ kind: 'mqtt', mqtt: next.mqtt });
   else restart.push(...mqtt.map((key) => `mqtt.${key}`));
 
-  const limitKeys = changedKeys(pick(previous.prompts), pick(next.prompts));
-  const liveLimits = limitKeys.filter((key) => key !== 'maxPrompts' || traits.maxPrompts);
-  if (liveLimits.length > 0) {
-    actions.push({ kind: 'prompt-limits', limits: {
-      maxPrompts: liveLimits.includes('maxPrompts') ? next.prompts.maxPrompts : previous.prompts.maxPrompts,
-      maxPromptLength: next.prompts.maxPromptLength,
-    } });
+  if (changedKeys(pick(previous.prompts), pick(next.prompts)).length > 0) {
+    actions.push({ kind: 'prompt-limits', limits: pick(next.prompts) });
   }
-  restart.push(...limitKeys.filter((key) => !liveLimits.includes(key)).map((key) => `prompts.${key}`));
 
   if (changedKeys(previous.overlay, next.overlay).length > 0) actions.push({ kind: 'overlay', overlay: next.overlay });
 
