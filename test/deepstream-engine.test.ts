@@ -206,6 +206,10 @@ describe('device choices', () => {
 });
 
 describe('pipeline descriptions', () => {
+  test('the golden folder holds exactly one file per case (no leftovers of removed cases)', () => {
+    assert.deepEqual(fs.readdirSync(goldenDir).sort(), Object.keys(pipelines).map((name) => `${name}.txt`).sort());
+  });
+
   for (const [name, c] of Object.entries(pipelines)) {
     test(`${name}: matches its golden file`, () => {
       const text = golden(c);
